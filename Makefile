@@ -1,0 +1,49 @@
+# The template's two commands:
+#   make demo   bake the default project into build/demo and serve it at http://127.0.0.1:8000
+#   make test   install what is missing and run every test (the template's and the baked ones)
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+BUILD := build
+DEMO_DIR := $(BUILD)/demo
+DEMO_SLUG := team_chat
+SYSTEM_PACKAGES := redis-server postgresql stunnel4 chromium
+
+.PHONY: demo test system-packages clean
+
+demo: $(VENV)/.installed
+	find "{{cookiecutter.project_slug}}" -name __pycache__ -prune -exec rm -rf {} +
+	$(BIN)/cookiecutter . --no-input --overwrite-if-exists --output-dir $(DEMO_DIR)
+	$(MAKE) -C $(DEMO_DIR)/$(DEMO_SLUG) VENV=$(abspath $(BUILD)/venvs/demo) demo-users run
+
+test: $(VENV)/.installed system-packages
+	CHAT_REQUIRE_SERVICES=1 $(BIN)/pytest tests $(PYTEST_ARGS)
+
+$(VENV)/.installed: requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# Redis, PostgreSQL, stunnel and Chromium run for real in the tests. Install the missing ones
+# with apt-get when running as root; otherwise say what to install.
+system-packages:
+	@missing=""; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v stunnel4 >/dev/null || command -v stunnel >/dev/null || missing="$$missing stunnel4"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing:$$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		else \
+			echo "The tests need these Debian packages:$$missing"; \
+			echo "Install them (sudo apt-get install$$missing) and run make test again."; \
+			exit 1; \
+		fi; \
+	fi
+
+clean:
+	rm -rf $(BUILD) $(VENV)

@@ -1,0 +1,175 @@
+"""Bake every option combination and check what comes out."""
+
+import itertools
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from tests.conftest import DEFAULTS, TEMPLATE, bake, project_venv
+
+SCHEMA = TEMPLATE.parent / "shared" / "reference" / "heroku" / "app-json.schema.json"
+LICENSES = DEFAULTS["open_source_license"]
+PYTHONS = DEFAULTS["python_version"]
+MATRIX = [
+    {"python_version": python, "open_source_license": licence, "use_stunnel": stunnel,
+     "use_github_actions": actions}
+    for python, licence, stunnel, actions in itertools.product(
+        PYTHONS, LICENSES, [True, False], [True, False]
+    )
+]  # fmt: skip
+UNRENDERED = re.compile(r"\{\{\s*cookiecutter|\{%-?\s*(if|endif|for|raw)\b.*cookiecutter")
+
+
+def combo_id(answers):
+    return "-".join(str(v) for v in answers.values()).replace(" ", "")
+
+
+def text_files(project):
+    for path in project.rglob("*"):
+        if path.is_file() and ".venv" not in path.parts:
+            try:
+                text = path.read_text()
+            except UnicodeDecodeError:
+                continue
+            yield path, text
+
+
+@pytest.mark.parametrize("answers", MATRIX, ids=combo_id)
+def test_bake_renders_every_option_cleanly(tmp_path, answers):
+    project = bake(tmp_path, **answers)
+    assert project.name == "team_chat"
+    for path, text in text_files(project):
+        assert not UNRENDERED.search(text), f"unrendered marker in {path.relative_to(project)}"
+    assert (project / ".python-version").read_text().strip() == answers["python_version"]
+    assert (project / "LICENSE").exists() == (answers["open_source_license"] != "Not open source")
+    assert (project / ".github" / "workflows" / "ci.yml").exists() == answers["use_github_actions"]
+    for optional in ("Aptfile", "bin/start-stunnel", "tests/integration/test_start_stunnel.py"):
+        assert (project / optional).exists() == answers["use_stunnel"], optional
+    procfile = (project / "Procfile").read_text()
+    assert procfile.startswith(
+        "web: bin/start-stunnel uvicorn " if answers["use_stunnel"] else "web: uvicorn "
+    )
+    assert "release: python manage.py migrate --no-input" in procfile
+    app = json.loads((project / "app.json").read_text())
+    jsonschema.validate(app, json.loads(SCHEMA.read_text()))
+    buildpacks = [b["url"] for b in app["buildpacks"]]
+    assert buildpacks[-1] == "heroku/python"
+    assert ("heroku-community/apt" in buildpacks) == answers["use_stunnel"]
+    # Exactly one package-manager file, as the Heroku Python buildpack requires.
+    managers = {"requirements.txt", "Pipfile.lock", "poetry.lock", "uv.lock", "Pipfile"}
+    assert {p.name for p in project.iterdir()} & managers == {"requirements.txt"}
+    assert not (project / "runtime.txt").exists()
+    env = (project / ".env").read_text()
+    assert re.search(r"^SECRET_KEY=[A-Za-z0-9]{64}$", env, re.M)
+    assert ".env" in (project / ".gitignore").read_text().splitlines()
+    for command in (["check"], ["format", "--check"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "ruff", *command, "."], cwd=project, capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_each_bake_gets_its_own_secret(tmp_path):
+    first = bake(tmp_path / "a")
+    second = bake(tmp_path / "b")
+    assert (first / ".env").read_text() != (second / ".env").read_text()
+
+
+def test_baking_takes_under_five_seconds(tmp_path):
+    started = time.perf_counter()
+    bake(tmp_path)
+    elapsed = time.perf_counter() - started
+    print(f"bake took {elapsed:.2f} s")
+    assert elapsed < 5
+
+
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        ({"project_slug": "Team-Chat"}, "lower-case Python identifier"),
+        ({"project_slug": "django"}, "shadow"),
+        ({"project_slug": "config"}, "shadow"),
+        ({"project_slug": "import"}, "keyword"),
+        ({"email": "not-an-email"}, "email"),
+        ({"domain_name": "https://example.com"}, "domain_name"),
+        ({"project_name": 'The "Best" Chat'}, "project_name"),
+    ],
+)
+def test_bad_answers_are_refused_with_a_reason_and_nothing_written(tmp_path, answers, message):
+    args = [f"{key}={value}" for key, value in answers.items()]
+    result = subprocess.run(
+        [sys.executable, "-m", "cookiecutter", str(TEMPLATE), "--no-input", "-o", str(tmp_path), *args],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert f"ERROR: " in result.stderr
+    assert message in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def production_env(project):
+    return {
+        **os.environ,
+        "DJANGO_READ_DOT_ENV_FILE": "false",
+        "DEBUG": "false",
+        "SECRET_KEY": "x" * 20 + "production-like-secret-key-with-enough-entropy-" + "y" * 20,
+        "ALLOWED_HOSTS": "chat.example.com",
+        "DATABASE_URL": "postgres://user:password@127.0.0.1:5432/chat",
+        "REDIS_URL": "rediss://:password@127.0.0.1:6380",
+    }
+
+
+@pytest.mark.parametrize("python_version", PYTHONS)
+@pytest.mark.parametrize("use_stunnel", [True, False])
+def test_baked_project_passes_django_checks(tmp_path, python_version, use_stunnel):
+    project = bake(tmp_path, python_version=python_version, use_stunnel=use_stunnel)
+    python = str(project_venv(python_version) / "bin" / "python")
+    local = {**os.environ, "DJANGO_READ_DOT_ENV_FILE": "true"}
+    for command, env in [
+        (["check", "--fail-level", "WARNING"], local),
+        (["makemigrations", "--check", "--dry-run"], local),
+        (["check", "--deploy", "--fail-level", "WARNING"], production_env(project)),
+    ]:
+        result = subprocess.run(
+            [python, "manage.py", *command], cwd=project, env=env, capture_output=True, text=True
+        )
+        assert result.returncode == 0, f"{command}: {result.stdout}{result.stderr}"
+
+
+FULL_SUITE = {
+    "defaults": {},
+    "every-option-flipped": {
+        "python_version": PYTHONS[-1],
+        "open_source_license": LICENSES[-1],
+        "use_stunnel": False,
+        "use_github_actions": False,
+    },
+}
+
+
+@pytest.mark.timeout(1200)
+@pytest.mark.parametrize("answers", FULL_SUITE.values(), ids=FULL_SUITE.keys())
+def test_baked_project_passes_its_own_test_command(tmp_path, answers):
+    project = bake(tmp_path, **answers)
+    venv = project_venv(answers.get("python_version", PYTHONS[0]))
+    env = {**os.environ, "CHAT_REQUIRE_SERVICES": os.environ.get("CHAT_REQUIRE_SERVICES", "0")}
+    env.pop("VIRTUAL_ENV", None)
+    result = subprocess.run(
+        ["make", "test", f"VENV={venv}", "PYTEST_ARGS=-q -p no:cacheprovider"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    tail = "\n".join((result.stdout + result.stderr).splitlines()[-60:])
+    print(tail)
+    assert result.returncode == 0, tail
+    assert re.search(r"\d+ passed", result.stdout), tail

@@ -1,0 +1,116 @@
+"""The only module that talks to the channel layer; it publishes only after commit.
+
+Services call room_event(), user_event() and membership_changed() inside their transactions.
+Nothing is sent before the transaction commits and nothing at all if it rolls back. Inside the
+consumer, the events of one service call are collected in an outbox and sent by the consumer's
+event loop once the call returns (no thread waits on Redis); elsewhere (admin, management
+commands, HTTP views) they are sent as soon as the transaction commits.
+
+Delivery over the layer is best effort. Clients detect a lost message from its room's seq and
+fetch it with room.messages, so the layer never has to be reliable.
+"""
+
+import contextlib
+import threading
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+from . import protocol
+
+# Channel-layer message types; consumers have one handler per type. Never sent to clients.
+EVENT = "chat.event"
+MEMBERSHIP = "chat.membership"
+EVICT = "chat.evict"
+
+_outboxes = threading.local()
+
+
+def room_group(room_id):
+    return f"room.{room_id}"
+
+
+def user_group(user_id):
+    return f"user.{user_id}"
+
+
+def room_message(room_id, envelope, *, exclude_channel=None):
+    """Return the layer message carrying ``envelope`` to a room's sockets.
+
+    The JSON text is encoded once here rather than once per recipient.
+    """
+    message = {"type": EVENT, "room_id": room_id, "text": protocol.encode(envelope)}
+    if exclude_channel:
+        message["exclude_channel"] = exclude_channel
+    return message
+
+
+def room_event(room_id, envelope):
+    """Send ``envelope`` to every socket in the room, after commit."""
+    _publish_on_commit(room_group(room_id), room_message(room_id, envelope))
+
+
+def user_event(user_id, envelope):
+    """Send ``envelope`` to every open socket of one user, after commit."""
+    _publish_on_commit(
+        user_group(user_id), {"type": EVENT, "room_id": None, "text": protocol.encode(envelope)}
+    )
+
+
+def membership_changed(user_id, room_id, *, joined, envelope=None):
+    """Make every open socket of ``user_id`` join or leave the room's group, after commit.
+
+    Each socket updates its own groups when this arrives, on whichever process holds it, and
+    then forwards ``envelope`` (if any) to its client.
+    """
+    message = {"type": MEMBERSHIP, "room_id": room_id, "joined": joined, "text": None}
+    if envelope is not None:
+        message["text"] = protocol.encode(envelope)
+    _publish_on_commit(user_group(user_id), message)
+
+
+def evict(channel_name):
+    """Close one socket (the user opened more sessions than allowed), after commit."""
+    _publish_on_commit(None, {"type": EVICT}, channel_name=channel_name)
+
+
+def _publish_on_commit(group, message, channel_name=None):
+    transaction.on_commit(lambda: _publish(group, message, channel_name))
+
+
+def _publish(group, message, channel_name):
+    outbox = getattr(_outboxes, "current", None)
+    if outbox is not None:
+        outbox.append((group, message, channel_name))
+    else:
+        async_to_sync(_send)(get_channel_layer(), group, message, channel_name)
+
+
+@contextlib.contextmanager
+def collected():
+    """Collect what a service publishes in this thread, for the caller to send with flush()."""
+    outbox = []
+    _outboxes.current = outbox
+    try:
+        yield outbox
+    finally:
+        _outboxes.current = None
+
+
+async def send_now(channel_layer, group, message):
+    """Send an ephemeral event that nothing stores (typing), from async code."""
+    await channel_layer.group_send(group, message)
+
+
+async def flush(outbox, channel_layer):
+    """Send collected events in the order they were committed."""
+    for group, message, channel_name in outbox:
+        await _send(channel_layer, group, message, channel_name)
+
+
+async def _send(channel_layer, group, message, channel_name):
+    if channel_name is not None:
+        await channel_layer.send(channel_name, message)
+    else:
+        await channel_layer.group_send(group, message)

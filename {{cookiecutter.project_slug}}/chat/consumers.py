@@ -1,0 +1,238 @@
+"""The chat's one WebSocket per client: transport only.
+
+The consumer authenticates, parses frames with chat.protocol, runs the matching service or
+selector on a database thread (chat.sync), replies, and keeps its channel-layer groups in step
+with the user's memberships. It writes no queries and holds no business rules.
+"""
+
+import functools
+import logging
+import time
+
+from channels.consumer import get_handler_name
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.utils import timezone
+
+from . import broadcast, exceptions, payloads, protocol, selectors, services, sync
+from .ratelimit import TokenBucket
+
+logger = logging.getLogger(__name__)
+
+# Client events answered by a service or selector called with the user and the event's data.
+DOMAIN_HANDLERS = {
+    protocol.MESSAGE_SEND: services.message_send,
+    protocol.MESSAGE_EDIT: services.message_edit,
+    protocol.MESSAGE_DELETE: services.message_delete,
+    protocol.MESSAGE_REACT: services.message_react,
+    protocol.MESSAGE_READ: services.message_read,
+    protocol.ROOM_CREATE: services.room_create,
+    protocol.ROOM_LIST: selectors.room_list,
+    protocol.ROOM_DISCOVER: selectors.public_channels,
+    protocol.ROOM_INFO: selectors.room_info,
+    protocol.ROOM_MESSAGES: selectors.room_messages,
+    protocol.ROOM_JOIN: services.room_join,
+    protocol.ROOM_LEAVE: services.room_leave,
+    protocol.ROOM_ADD_MEMBERS: services.room_add_members,
+    protocol.ROOM_REMOVE_MEMBERS: services.room_remove_members,
+    protocol.ROOM_UPDATE: services.room_update,
+    protocol.ROOM_DELETE: services.room_delete,
+    protocol.PRESENCE: selectors.presence,
+}
+
+
+@functools.cache
+def event_schemas():
+    return protocol.schemas(settings.CHAT)
+
+
+class ChatConsumer(AsyncWebsocketConsumer):
+    async def dispatch(self, message):
+        # Channels closes stale database connections on its single sync thread before every
+        # message, a thread hop per delivered chat event. This consumer never touches the
+        # database on that thread (chat.sync releases its own connections), so skip it.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    # --- Connection lifecycle -----------------------------------------------------------------
+
+    async def connect(self):
+        self.user = self.scope["user"]
+        self.room_ids = set()
+        self.opened = False
+        # Accept before refusing, so the client sees the 4001 code rather than an HTTP 403.
+        await self.accept()
+        if not self.user.is_authenticated:
+            await self.close(code=protocol.CLOSE_UNAUTHENTICATED)
+            return
+        limits = settings.CHAT
+        self.bucket = TokenBucket(limits["RATE_LIMIT_PER_SECOND"], limits["RATE_LIMIT_BURST"])
+        self.last_touch = time.monotonic()
+        # Subscribe first, then read: a message committed in between is then delivered, and
+        # the positions read afterwards already count it.
+        await self.channel_layer.group_add(broadcast.user_group(self.user.pk), self.channel_name)
+        opened = await self.run(
+            services.session_open,
+            user=self.user,
+            channel_name=self.channel_name,
+            user_agent=self.header("user-agent"),
+        )
+        self.opened = True
+        await self.sync_groups(opened["room_ids"])
+        positions = await self.run(selectors.room_positions_for_user, user_id=self.user.pk)
+        hello = {
+            "session_id": opened["session_id"],
+            "user": payloads.user_payload(self.user),
+            "server_time": timezone.now().isoformat(),
+            "heartbeat_interval": limits["HEARTBEAT_INTERVAL"],
+            "limits": {
+                "max_frame_bytes": limits["MAX_FRAME_BYTES"],
+                "max_content_chars": limits["MAX_CONTENT_CHARS"],
+                "page_max": limits["PAGE_MAX"],
+                "rate_per_second": limits["RATE_LIMIT_PER_SECOND"],
+                "rate_burst": limits["RATE_LIMIT_BURST"],
+            },
+            "rooms": positions,
+        }
+        await self.send_envelope(protocol.event(protocol.SESSION_HELLO, hello))
+
+    async def disconnect(self, code):
+        if not getattr(self, "opened", False):
+            return
+        for room_id in list(self.room_ids):
+            await self.channel_layer.group_discard(broadcast.room_group(room_id), self.channel_name)
+        await self.channel_layer.group_discard(
+            broadcast.user_group(self.user.pk), self.channel_name
+        )
+        try:
+            await self.run(services.session_close, user=self.user, channel_name=self.channel_name)
+        except Exception:
+            # cleanup_chat_sessions removes the row later; the socket is gone either way.
+            logger.exception("Could not close chat session %s", self.channel_name)
+
+    # --- Client frames --------------------------------------------------------------------------
+
+    async def receive(self, text_data=None, bytes_data=None):
+        request_id = None
+        event_type = None
+        try:
+            if text_data is None:
+                raise exceptions.BinaryFrameError()
+            # Every frame costs a token, malformed ones too; decoding first (bounded by the
+            # frame size cap) lets the refusal echo the request_id.
+            allowed = self.bucket.allow()
+            frame = protocol.decode_frame(text_data, settings.CHAT["MAX_FRAME_BYTES"])
+            request_id = protocol.request_id_of(frame)
+            if not allowed:
+                raise exceptions.RateLimitedError()
+            request = protocol.parse_request(frame, event_schemas())
+            event_type = request.event_type
+            data = await self.handle(request)
+            await self.send_envelope(protocol.reply(request, data))
+            await self.note_activity()
+        except exceptions.ChatError as exc:
+            await self.send_envelope(protocol.error(exc, request_id))
+        except Exception:
+            logger.exception("Chat event %s from user %s failed", event_type, self.user.pk)
+            await self.send_envelope(protocol.error(exceptions.ServerError(), request_id))
+
+    async def handle(self, request):
+        """Run the request's handler and return the data of its reply."""
+        if request.event_type == protocol.SESSION_HEARTBEAT:
+            return await self.heartbeat()
+        if request.event_type == protocol.MESSAGE_TYPING:
+            return await self.typing(**request.data)
+        handler = DOMAIN_HANDLERS[request.event_type]
+        return await self.run(handler, user=self.user, **request.data)
+
+    async def heartbeat(self):
+        """Record activity and return every room's position, so idle rooms' losses show."""
+        positions = await self.run(
+            services.session_heartbeat, user=self.user, channel_name=self.channel_name
+        )
+        self.last_touch = time.monotonic()
+        # A backstop for a lost membership event: the database decides the groups.
+        await self.sync_groups({room["id"] for room in positions})
+        return {"server_time": timezone.now().isoformat(), "rooms": positions}
+
+    async def typing(self, room_id, is_typing=True):
+        if room_id not in self.room_ids:
+            raise exceptions.RoomNotFoundError()
+        data = {
+            "room_id": room_id,
+            "user": payloads.user_payload(self.user),
+            "is_typing": is_typing,
+        }
+        await broadcast.send_now(
+            self.channel_layer,
+            broadcast.room_group(room_id),
+            broadcast.room_message(
+                room_id,
+                protocol.event(protocol.ROOM_TYPING, data),
+                exclude_channel=self.channel_name,
+            ),
+        )
+        return data
+
+    async def note_activity(self):
+        """Write last_seen at most every LAST_SEEN_WRITE_INTERVAL seconds, not per frame."""
+        now = time.monotonic()
+        if now - self.last_touch >= settings.CHAT["LAST_SEEN_WRITE_INTERVAL"]:
+            self.last_touch = now
+            await self.run(services.session_touch, channel_name=self.channel_name)
+
+    # --- Channel-layer messages -------------------------------------------------------------
+
+    async def chat_event(self, message):
+        room_id = message["room_id"]
+        if room_id is not None and room_id not in self.room_ids:
+            return
+        if message.get("exclude_channel") == self.channel_name:
+            return
+        await self.send(text_data=message["text"])
+
+    async def chat_membership(self, message):
+        room_id = message["room_id"]
+        if message["joined"]:
+            await self.join_room(room_id)
+        else:
+            await self.leave_room(room_id)
+        if message["text"] is not None:
+            await self.send(text_data=message["text"])
+
+    async def chat_evict(self, message):
+        await self.close(code=protocol.CLOSE_SESSION_REPLACED)
+
+    # --- Helpers ------------------------------------------------------------------------------
+
+    async def run(self, func, **kwargs):
+        """Call the domain on a database thread; send what it published once it returns."""
+        result, outbox = await sync.run(func, **kwargs)
+        await broadcast.flush(outbox, self.channel_layer)
+        return result
+
+    async def join_room(self, room_id):
+        self.room_ids.add(room_id)
+        await self.channel_layer.group_add(broadcast.room_group(room_id), self.channel_name)
+
+    async def leave_room(self, room_id):
+        # Forget the room before leaving the group: nothing from it is forwarded from here on.
+        self.room_ids.discard(room_id)
+        await self.channel_layer.group_discard(broadcast.room_group(room_id), self.channel_name)
+
+    async def sync_groups(self, room_ids):
+        for room_id in room_ids - self.room_ids:
+            await self.join_room(room_id)
+        for room_id in self.room_ids - room_ids:
+            await self.leave_room(room_id)
+
+    async def send_envelope(self, envelope):
+        await self.send(text_data=protocol.encode(envelope))
+
+    def header(self, name):
+        for key, value in self.scope.get("headers", []):
+            if key.decode("latin-1").lower() == name:
+                return value.decode("latin-1")
+        return ""

@@ -1,0 +1,111 @@
+"""Errors the chat reports to clients, each with a stable code documented in docs/protocol.md.
+
+Services and the protocol parser raise these; the consumer turns them into one error envelope
+and keeps the connection open. Anything else is a bug, logged and answered with ServerError.
+"""
+
+
+class ChatError(Exception):
+    code = 4500
+    name = "server_error"
+    default_detail = "The server could not handle this event."
+
+    def __init__(self, detail=None):
+        self.detail = detail or self.default_detail
+        super().__init__(self.detail)
+
+
+class MalformedJSONError(ChatError):
+    code = 4000
+    name = "malformed_json"
+    default_detail = "The frame is not valid JSON."
+
+
+class InvalidEnvelopeError(ChatError):
+    code = 4002
+    name = "invalid_envelope"
+    default_detail = (
+        'Frames must be objects: {"event_type": ..., "data": {...}, "request_id": ...}.'
+    )
+
+
+class UnknownEventError(ChatError):
+    code = 4003
+    name = "unknown_event"
+    default_detail = "Unknown event_type."
+
+
+class InvalidPayloadError(ChatError):
+    code = 4004
+    name = "invalid_payload"
+    default_detail = "The event's data is invalid."
+
+
+class FrameTooLargeError(ChatError):
+    code = 4005
+    name = "frame_too_large"
+    default_detail = "The frame is larger than the server accepts."
+
+
+class BinaryFrameError(ChatError):
+    code = 4007
+    name = "binary_not_supported"
+    default_detail = "Binary frames are not supported; send JSON text frames."
+
+
+class RateLimitedError(ChatError):
+    code = 4029
+    name = "rate_limited"
+    default_detail = "Too many events; slow down."
+
+
+class ForbiddenError(ChatError):
+    code = 4030
+    name = "forbidden"
+    default_detail = "You are not allowed to do this in this room."
+
+
+class RoomNotFoundError(ChatError):
+    # Also for rooms that exist but that the user may not see: their existence is not revealed.
+    code = 4040
+    name = "room_not_found"
+    default_detail = "No such room."
+
+
+class MessageNotFoundError(ChatError):
+    code = 4041
+    name = "message_not_found"
+    default_detail = "No such message."
+
+
+class UserNotFoundError(ChatError):
+    code = 4042
+    name = "user_not_found"
+    default_detail = "No such user."
+
+
+class RoomFullError(ChatError):
+    code = 4090
+    name = "room_full"
+    default_detail = "The room has reached its member limit."
+
+
+class ServerError(ChatError):
+    pass
+
+
+ERROR_CLASSES = [
+    MalformedJSONError,
+    InvalidEnvelopeError,
+    UnknownEventError,
+    InvalidPayloadError,
+    FrameTooLargeError,
+    BinaryFrameError,
+    RateLimitedError,
+    ForbiddenError,
+    RoomNotFoundError,
+    MessageNotFoundError,
+    UserNotFoundError,
+    RoomFullError,
+    ServerError,
+]

@@ -1,0 +1,29 @@
+"""Create two users who can chat at once, for a local demo; prints their passwords."""
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from chat import services
+from chat.models import Room
+
+DEMO_USERS = ["alice", "bob"]
+DEMO_PASSWORD = "chat-demo-password"
+
+
+class Command(BaseCommand):
+    help = "Create the demo users alice and bob and a room they share (idempotent)."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        user_model = get_user_model()
+        users = []
+        for username in DEMO_USERS:
+            user, _ = user_model.objects.get_or_create(username=username)
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+            users.append(user)
+        if not Room.objects.filter(kind=Room.Kind.GROUP, name="Welcome").exists():
+            services.room_create(user=users[0], kind="group", name="Welcome", members=DEMO_USERS)
+        for user in users:
+            self.stdout.write(f"demo user: {user.username} / password: {DEMO_PASSWORD}")

@@ -1,0 +1,168 @@
+"""Rooms, memberships, messages, reactions and live sessions.
+
+The database is the source of truth for who is in which room; channel-layer groups and caches
+are derived from Membership rows and can be rebuilt at any time. Invariants live here as
+constraints so that no code path, the admin included, can break them.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Room(models.Model):
+    class Kind(models.TextChoices):
+        DIRECT = "direct", "Direct"
+        GROUP = "group", "Group"
+        CHANNEL = "channel", "Broadcast channel"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    name = models.CharField(max_length=100, blank=True)
+    description = models.CharField(max_length=500, blank=True)
+    # Channels only: anyone signed in may find and join a public channel.
+    is_public = models.BooleanField(default=False)
+    # Groups only: when set, only admins may post.
+    posting_locked = models.BooleanField(default=False)
+    # Groups only: a cap below the site-wide CHAT["GROUP_MAX_MEMBERS"].
+    max_members = models.PositiveIntegerField(null=True, blank=True)
+    # Direct rooms only: "<lower user id>:<higher user id>", so a pair has one room at most.
+    direct_key = models.CharField(max_length=41, null=True, blank=True, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # The seq of the newest message: allocated under this row's lock, so it is gap-free.
+    last_seq = models.PositiveBigIntegerField(default=0, editable=False)
+    # Bumped by every edit, delete and reaction, so clients can catch up on changes too.
+    last_rev = models.PositiveBigIntegerField(default=0, editable=False)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["direct", "group", "channel"]), name="chat_room_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="direct", direct_key__isnull=False)
+                | (~Q(kind="direct") & Q(direct_key__isnull=True)),
+                name="chat_room_direct_key_iff_direct",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_public=False) | Q(kind="channel"),
+                name="chat_room_only_channels_public",
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "is_public"], name="chat_room_public_idx")]
+
+    def __str__(self):
+        return self.name or f"{self.get_kind_display()} #{self.pk}"
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        MEMBER = "member", "Member"
+        ADMIN = "admin", "Admin"
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="memberships")
+    # db_index off: the (user, room) index below serves lookups by user.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="chat_memberships",
+        db_index=False,
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    joined_at = models.DateTimeField(auto_now_add=True)
+    # Everything up to and including this seq has been read; unread = room.last_seq - this.
+    last_read_seq = models.PositiveBigIntegerField(default=0)
+    muted = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["room", "user"], name="chat_membership_unique"),
+            models.CheckConstraint(
+                condition=Q(role__in=["member", "admin"]), name="chat_membership_role_valid"
+            ),
+        ]
+        # room_list_for_user and the connect path read memberships by user.
+        indexes = [models.Index(fields=["user", "room"], name="chat_membership_user_idx")]
+
+    def __str__(self):
+        return f"{self.user} in {self.room}"
+
+
+class Message(models.Model):
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="messages")
+    seq = models.PositiveBigIntegerField()
+    # Messages outlive their authors: deleting a user keeps the conversation readable.
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    content = models.TextField()
+    reply_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Chosen by the client and reused on retries: a resend returns the stored message. NULL,
+    # not "", for messages without one, so the partial unique index below skips them.
+    client_msg_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    created_at = models.DateTimeField(auto_now_add=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    # The room's last_rev when this message last changed (0: never changed).
+    rev = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["room", "seq"], name="chat_message_room_seq_unique"),
+            models.UniqueConstraint(
+                fields=["room", "sender", "client_msg_id"],
+                condition=Q(client_msg_id__isnull=False),
+                name="chat_message_client_msg_id_unique",
+            ),
+            models.CheckConstraint(condition=Q(seq__gt=0), name="chat_message_seq_positive"),
+        ]
+        # The (room, seq) unique index serves history and catch-up; this one serves changes.
+        indexes = [models.Index(fields=["room", "rev"], name="chat_message_room_rev_idx")]
+
+    def __str__(self):
+        return f"{self.room_id}#{self.seq}"
+
+
+class Reaction(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reactions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    emoji = models.CharField(max_length=32)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["message", "user"], name="chat_reaction_one_per_user")
+        ]
+
+    def __str__(self):
+        return f"{self.emoji} on {self.message}"
+
+
+class ChatSession(models.Model):
+    """One open WebSocket; deleted on disconnect, or by cleanup_chat_sessions after a crash."""
+
+    # db_index off: the (user, connected_at) index below serves lookups by user.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="chat_sessions",
+        db_index=False,
+    )
+    channel_name = models.CharField(max_length=100, unique=True)
+    connected_at = models.DateTimeField(auto_now_add=True)
+    last_seen = models.DateTimeField()
+    user_agent = models.CharField(max_length=256, blank=True)
+
+    class Meta:
+        indexes = [
+            # The session cap finds a user's oldest sessions; presence finds recent ones.
+            models.Index(fields=["user", "connected_at"], name="chat_session_user_idx"),
+            models.Index(fields=["last_seen"], name="chat_session_last_seen_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} on {self.channel_name}"

@@ -1,0 +1,84 @@
+"""Plain-data shapes of rooms, members and messages as clients receive them.
+
+Selectors and services build every outgoing payload here, so one place decides what leaves the
+server. Member payloads carry ids and usernames only: never email addresses or names.
+"""
+
+REPLY_PREVIEW_CHARS = 200
+
+
+def user_payload(user):
+    if user is None:
+        return None
+    return {"id": user.pk, "username": user.get_username()}
+
+
+def room_payload(room, *, members=None, membership=None, peer=None):
+    """Return a room; ``members`` (memberships with users) and ``membership`` are optional."""
+    data = {
+        "id": room.pk,
+        "kind": room.kind,
+        "name": room.name,
+        "description": room.description,
+        "is_public": room.is_public,
+        "posting_locked": room.posting_locked,
+        "max_members": room.max_members,
+        "created_at": room.created_at.isoformat(),
+        "last_seq": room.last_seq,
+        "last_rev": room.last_rev,
+    }
+    if members is not None:
+        data["members"] = [member_payload(m) for m in members]
+    if membership is not None:
+        data["role"] = membership.role
+        data["muted"] = membership.muted
+        data["last_read_seq"] = membership.last_read_seq
+        data["unread"] = max(room.last_seq - membership.last_read_seq, 0)
+    if peer is not None:
+        data["peer"] = user_payload(peer)
+    return data
+
+
+def member_payload(membership):
+    return {**user_payload(membership.user), "role": membership.role}
+
+
+def message_payload(message, *, reactions=(), reply_to=None):
+    """Return a message; deleted messages keep their place (seq) but show no content."""
+    deleted = message.deleted_at is not None
+    return {
+        "id": message.pk,
+        "room_id": message.room_id,
+        "seq": message.seq,
+        "sender": user_payload(message.sender),
+        "content": "" if deleted else message.content,
+        "created_at": message.created_at.isoformat(),
+        "client_msg_id": message.client_msg_id,
+        "reply_to": reply_preview(reply_to) if reply_to is not None else None,
+        "edited_at": message.edited_at.isoformat() if message.edited_at else None,
+        "deleted": deleted,
+        "rev": message.rev,
+        "reactions": reaction_summary(reactions),
+    }
+
+
+def reply_preview(message):
+    deleted = message.deleted_at is not None
+    return {
+        "id": message.pk,
+        "seq": message.seq,
+        "sender": user_payload(message.sender),
+        "content": "" if deleted else message.content[:REPLY_PREVIEW_CHARS],
+        "deleted": deleted,
+    }
+
+
+def reaction_summary(reactions):
+    """Group reactions by emoji: [{"emoji", "count", "user_ids"}], most used first."""
+    by_emoji = {}
+    for reaction in reactions:
+        by_emoji.setdefault(reaction.emoji, []).append(reaction.user_id)
+    return [
+        {"emoji": emoji, "count": len(user_ids), "user_ids": sorted(user_ids)}
+        for emoji, user_ids in sorted(by_emoji.items(), key=lambda item: (-len(item[1]), item[0]))
+    ]

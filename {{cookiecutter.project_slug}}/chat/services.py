@@ -1,0 +1,543 @@
+"""Writes: every change to rooms, memberships, messages and sessions.
+
+Each service takes the acting user first, checks permission, runs in one transaction, and
+returns plain data ready for the protocol. What other sockets must learn is handed to
+chat.broadcast, which sends it only after the transaction commits.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from . import broadcast, exceptions, payloads, protocol, selectors
+from .models import ChatSession, Membership, Message, Reaction, Room
+
+# --- Helpers ----------------------------------------------------------------------------------
+
+
+def _bump_counter(room_id, column):
+    """Increment a room counter and return the new value, in one statement.
+
+    The UPDATE locks the room row until commit, so concurrent senders in one room (on any
+    process) take turns and a rollback gives the number back: seq stays gap-free.
+    """
+    table = connection.ops.quote_name(Room._meta.db_table)
+    column = connection.ops.quote_name(column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {column} = {column} + 1 WHERE id = %s RETURNING {column}",
+            [room_id],
+        )
+        return cursor.fetchone()[0]
+
+
+def _users_by_username(usernames):
+    """Return active users for the given usernames, or raise naming the unknown ones."""
+    users = list(get_user_model().objects.filter(username__in=usernames, is_active=True))
+    missing = set(usernames) - {user.get_username() for user in users}
+    if missing:
+        raise exceptions.UserNotFoundError(f"No such users: {', '.join(sorted(missing))}.")
+    return users
+
+
+def _require_admin(membership):
+    if membership.role != Membership.Role.ADMIN:
+        raise exceptions.ForbiddenError("Only room admins can do this.")
+
+
+def _member_cap(room):
+    site_cap = settings.CHAT["GROUP_MAX_MEMBERS"]
+    if room.kind == Room.Kind.DIRECT:
+        return 2
+    if room.kind == Room.Kind.GROUP and room.max_members:
+        return min(room.max_members, site_cap)
+    # Broadcast channels have subscribers, not a conversation: no cap.
+    return None if room.kind == Room.Kind.CHANNEL else site_cap
+
+
+def _add_memberships(room, users, *, role=Membership.Role.MEMBER):
+    """Add users who are not members yet; return the new memberships.
+
+    New members start with everything before their arrival marked read.
+    """
+    existing = set(room.memberships.values_list("user_id", flat=True))
+    new_users = [user for user in users if user.pk not in existing]
+    cap = _member_cap(room)
+    if cap is not None and len(existing) + len(new_users) > cap:
+        raise exceptions.RoomFullError(f"This room is limited to {cap} members.")
+    memberships = Membership.objects.bulk_create(
+        [
+            Membership(room=room, user=user, role=role, last_read_seq=room.last_seq)
+            for user in new_users
+        ]
+    )
+    for membership in memberships:
+        membership.room = room
+    return memberships
+
+
+def _announce_joined(room, memberships):
+    """Tell new members' sockets to join the room; tell the room who arrived."""
+    if not memberships:
+        return
+    detail = selectors.room_detail(room)
+    for membership in memberships:
+        broadcast.membership_changed(
+            membership.user_id,
+            room.pk,
+            joined=True,
+            envelope=protocol.event(protocol.ROOM_CREATED, {"room": detail}),
+        )
+    broadcast.room_event(
+        room.pk,
+        protocol.event(
+            protocol.ROOM_MEMBERS_ADDED,
+            {"room_id": room.pk, "members": [payloads.member_payload(m) for m in memberships]},
+        ),
+    )
+
+
+def _announce_removed(room_id, user_ids, *, reason):
+    """Make removed users' sockets leave the room at once; tell the remaining members."""
+    for user_id in user_ids:
+        broadcast.membership_changed(
+            user_id,
+            room_id,
+            joined=False,
+            envelope=protocol.event(protocol.ROOM_REMOVED, {"room_id": room_id, "reason": reason}),
+        )
+    broadcast.room_event(
+        room_id,
+        protocol.event(
+            protocol.ROOM_MEMBERS_REMOVED, {"room_id": room_id, "user_ids": sorted(user_ids)}
+        ),
+    )
+
+
+def _ensure_an_admin(room):
+    """Promote the longest-standing member when the last admin is gone."""
+    if room.memberships.filter(role=Membership.Role.ADMIN).exists():
+        return
+    successor = room.memberships.order_by("joined_at", "pk").first()
+    if successor is not None:
+        successor.role = Membership.Role.ADMIN
+        successor.save(update_fields=["role"])
+
+
+# --- Rooms ------------------------------------------------------------------------------------
+
+
+def room_create(
+    *,
+    user,
+    kind,
+    name="",
+    description="",
+    members=(),
+    is_public=False,
+    posting_locked=False,
+    max_members=None,
+):
+    """Create a room with the creator as admin; a direct room between a pair is reused."""
+    others = [u for u in _users_by_username(members) if u.pk != user.pk]
+    if kind == Room.Kind.DIRECT:
+        return _direct_room_create(user=user, others=others)
+    if is_public and kind != Room.Kind.CHANNEL:
+        raise exceptions.InvalidPayloadError("Only channels can be public.")
+    if posting_locked and kind != Room.Kind.GROUP:
+        raise exceptions.InvalidPayloadError("posting_locked applies to groups only.")
+    if not name.strip():
+        raise exceptions.InvalidPayloadError("Groups and channels need a name.")
+    with transaction.atomic():
+        room = Room.objects.create(
+            kind=kind,
+            name=name.strip(),
+            description=description,
+            is_public=is_public,
+            posting_locked=posting_locked,
+            max_members=max_members if kind == Room.Kind.GROUP else None,
+            created_by=user,
+        )
+        creator = _add_memberships(room, [user], role=Membership.Role.ADMIN)
+        added = _add_memberships(room, others)
+        detail = selectors.room_detail(room, membership=creator[0])
+        _announce_joined(room, creator + added)
+    return {"room": detail}
+
+
+def _direct_room_create(*, user, others):
+    if len(others) != 1:
+        raise exceptions.InvalidPayloadError("A direct room has exactly one other member.")
+    other = others[0]
+    key = ":".join(str(pk) for pk in sorted([user.pk, other.pk]))
+    existing = Room.objects.filter(direct_key=key).first()
+    if existing is not None:
+        membership = Membership.objects.get(room=existing, user=user)
+        return {"room": selectors.room_detail(existing, membership=membership)}
+    try:
+        with transaction.atomic():
+            room = Room.objects.create(kind=Room.Kind.DIRECT, direct_key=key, created_by=user)
+            memberships = _add_memberships(room, [user, other])
+            detail = selectors.room_detail(room, membership=memberships[0])
+            _announce_joined(room, memberships)
+    except IntegrityError:
+        # The other person created the same pair's room at the same moment: use theirs.
+        room = Room.objects.get(direct_key=key)
+        membership = Membership.objects.get(room=room, user=user)
+        return {"room": selectors.room_detail(room, membership=membership)}
+    return {"room": detail}
+
+
+@transaction.atomic
+def room_update(*, user, room_id, admins=None, **changes):
+    """Change a group's or channel's settings or admins (admins only)."""
+    membership = selectors.membership_for(user, room_id, lock_room=True)
+    _require_admin(membership)
+    room = membership.room
+    if room.kind == Room.Kind.DIRECT:
+        raise exceptions.ForbiddenError("Direct rooms have no settings.")
+    if changes.get("is_public") and room.kind != Room.Kind.CHANNEL:
+        raise exceptions.InvalidPayloadError("Only channels can be public.")
+    if "posting_locked" in changes and room.kind != Room.Kind.GROUP:
+        raise exceptions.InvalidPayloadError("posting_locked applies to groups only.")
+    if "max_members" in changes:
+        if room.kind != Room.Kind.GROUP:
+            raise exceptions.InvalidPayloadError("max_members applies to groups only.")
+        if changes["max_members"] < room.memberships.count():
+            raise exceptions.InvalidPayloadError("max_members is below the current member count.")
+    if "name" in changes and not changes["name"]:
+        raise exceptions.InvalidPayloadError("name must not be empty.")
+    for field, value in changes.items():
+        setattr(room, field, value)
+    room.save(update_fields=list(changes) or None)
+    if admins is not None:
+        admin_users = _users_by_username(admins)
+        admin_ids = {u.pk for u in admin_users}
+        if not room.memberships.filter(user_id__in=admin_ids).count() == len(admin_ids):
+            raise exceptions.InvalidPayloadError("Admins must be members of the room.")
+        if not admin_ids:
+            raise exceptions.InvalidPayloadError("A room needs at least one admin.")
+        room.memberships.filter(user_id__in=admin_ids).update(role=Membership.Role.ADMIN)
+        room.memberships.exclude(user_id__in=admin_ids).update(role=Membership.Role.MEMBER)
+    membership.refresh_from_db(fields=["role"])
+    detail = selectors.room_detail(room, membership=membership)
+    broadcast.room_event(room.pk, protocol.event(protocol.ROOM_UPDATED, {"room": detail}))
+    return {"room": detail}
+
+
+@transaction.atomic
+def room_delete(*, user, room_id):
+    """Delete a group or channel and its history (admins only)."""
+    membership = selectors.membership_for(user, room_id, lock_room=True)
+    _require_admin(membership)
+    if membership.room.kind == Room.Kind.DIRECT:
+        raise exceptions.ForbiddenError("Direct rooms cannot be deleted; mute them instead.")
+    member_ids = list(Membership.objects.filter(room_id=room_id).values_list("user_id", flat=True))
+    membership.room.delete()
+    for member_id in member_ids:
+        broadcast.membership_changed(
+            member_id,
+            room_id,
+            joined=False,
+            envelope=protocol.event(protocol.ROOM_DELETED, {"room_id": room_id}),
+        )
+    return {"room_id": room_id}
+
+
+@transaction.atomic
+def room_join(*, user, room_id):
+    """Join a public channel; joining one already joined returns it unchanged."""
+    room = selectors.visible_room(user, room_id)
+    membership = Membership.objects.filter(room=room, user=user).first()
+    if membership is None:
+        if not (room.kind == Room.Kind.CHANNEL and room.is_public):
+            raise exceptions.RoomNotFoundError()
+        (membership,) = _add_memberships(room, [user])
+        _announce_joined(room, [membership])
+    return {"room": selectors.room_detail(room, membership=membership)}
+
+
+@transaction.atomic
+def room_leave(*, user, room_id):
+    """Leave a group or channel; an emptied room is deleted, a leaderless one gets an admin."""
+    membership = selectors.membership_for(user, room_id, lock_room=True)
+    room = membership.room
+    if room.kind == Room.Kind.DIRECT:
+        raise exceptions.ForbiddenError("Direct rooms cannot be left; mute them instead.")
+    membership.delete()
+    if not room.memberships.exists():
+        room.delete()
+    else:
+        _ensure_an_admin(room)
+    _announce_removed(room_id, [user.pk], reason="left")
+    return {"room_id": room_id}
+
+
+@transaction.atomic
+def room_add_members(*, user, room_id, members):
+    """Add users to a group or channel (admins only)."""
+    membership = selectors.membership_for(user, room_id, lock_room=True)
+    _require_admin(membership)
+    room = membership.room
+    if room.kind == Room.Kind.DIRECT:
+        raise exceptions.ForbiddenError("Direct rooms have exactly two members.")
+    added = _add_memberships(room, _users_by_username(members))
+    _announce_joined(room, added)
+    return {"room_id": room.pk, "added": [payloads.member_payload(m) for m in added]}
+
+
+@transaction.atomic
+def room_remove_members(*, user, room_id, members):
+    """Remove members (admins only; other admins only by the room's creator)."""
+    membership = selectors.membership_for(user, room_id, lock_room=True)
+    _require_admin(membership)
+    room = membership.room
+    if room.kind == Room.Kind.DIRECT:
+        raise exceptions.ForbiddenError("Direct rooms have exactly two members.")
+    users = _users_by_username(members)
+    targets = Membership.objects.filter(room=room, user__in=users).exclude(user=user)
+    if room.created_by_id != user.pk and targets.filter(role=Membership.Role.ADMIN).exists():
+        raise exceptions.ForbiddenError("Only the room's creator can remove admins.")
+    removed = list(targets.values_list("user_id", flat=True))
+    targets.delete()
+    _announce_removed(room.pk, removed, reason="removed")
+    return {"room_id": room.pk, "removed": sorted(removed)}
+
+
+# --- Messages ---------------------------------------------------------------------------------
+
+
+def message_send(*, user, room_id, content, client_msg_id=None, reply_to=None):
+    """Store a message with the room's next seq and send message.new to every member.
+
+    Idempotent by client_msg_id: a resend returns the stored message and sends nothing.
+    """
+    try:
+        return _message_send(
+            user=user,
+            room_id=room_id,
+            content=content,
+            client_msg_id=client_msg_id,
+            reply_to=reply_to,
+        )
+    except IntegrityError:
+        # Two sends with one client_msg_id raced; the first one won and is the answer.
+        if client_msg_id is None:
+            raise
+        return {"message": _stored_message(user, room_id, client_msg_id)}
+
+
+def _stored_message(user, room_id, client_msg_id):
+    message = selectors.with_reactions(
+        Message.objects.filter(room_id=room_id, sender=user, client_msg_id=client_msg_id)
+    ).first()
+    if message is None:
+        return None
+    return selectors.message_payloads([message])[0]
+
+
+@transaction.atomic
+def _message_send(*, user, room_id, content, client_msg_id, reply_to):
+    membership = selectors.membership_for(user, room_id)
+    room = membership.room
+    if room.kind == Room.Kind.CHANNEL and membership.role != Membership.Role.ADMIN:
+        raise exceptions.ForbiddenError("Only admins post in a broadcast channel.")
+    if room.posting_locked and membership.role != Membership.Role.ADMIN:
+        raise exceptions.ForbiddenError("Posting in this group is limited to admins.")
+    if client_msg_id is not None:
+        stored = _stored_message(user, room_id, client_msg_id)
+        if stored is not None:
+            return {"message": stored}
+    parent = None
+    if reply_to is not None:
+        # Replies only to messages of the same room: never a way to read another room.
+        parent = Message.objects.select_related("sender").filter(pk=reply_to, room=room).first()
+        if parent is None:
+            raise exceptions.MessageNotFoundError("The message replied to is not in this room.")
+    seq = _bump_counter(room.pk, "last_seq")
+    message = Message.objects.create(
+        room=room,
+        seq=seq,
+        sender=user,
+        content=content,
+        reply_to=parent,
+        client_msg_id=client_msg_id,
+    )
+    # One's own messages are read.
+    Membership.objects.filter(pk=membership.pk).update(last_read_seq=seq)
+    data = {"message": payloads.message_payload(message, reply_to=parent)}
+    broadcast.room_event(room.pk, protocol.event(protocol.MESSAGE_NEW, data))
+    return data
+
+
+def _changed(message, event_type):
+    """Give a changed message the room's next rev and tell the room."""
+    message.rev = _bump_counter(message.room_id, "last_rev")
+    message.save(update_fields=["rev", "content", "edited_at", "deleted_at"])
+    (fresh,) = selectors.with_reactions(Message.objects.filter(pk=message.pk))
+    data = {"message": selectors.message_payloads([fresh])[0]}
+    broadcast.room_event(message.room_id, protocol.event(event_type, data))
+    return data
+
+
+@transaction.atomic
+def message_edit(*, user, message_id, content):
+    """Change a message's content (its sender only)."""
+    message, _ = selectors.message_for_member(user, message_id, lock_room=True)
+    if message.sender_id != user.pk:
+        raise exceptions.ForbiddenError("Only the sender can edit a message.")
+    if message.deleted_at is not None:
+        raise exceptions.MessageNotFoundError("The message was deleted.")
+    if message.content == content:
+        return {"message": selectors.message_payloads([message])[0]}
+    message.content = content
+    message.edited_at = timezone.now()
+    return _changed(message, protocol.MESSAGE_EDITED)
+
+
+@transaction.atomic
+def message_delete(*, user, message_id):
+    """Delete a message (its sender or a room admin); it keeps its seq, shows no content.
+
+    With CHAT["HARD_DELETE"] the content is erased from the database too; otherwise it is kept
+    for moderation but never sent to clients again.
+    """
+    message, membership = selectors.message_for_member(user, message_id, lock_room=True)
+    if message.sender_id != user.pk and membership.role != Membership.Role.ADMIN:
+        raise exceptions.ForbiddenError("Only the sender or a room admin can delete a message.")
+    if message.deleted_at is not None:
+        return {"message": selectors.message_payloads([message])[0]}
+    message.deleted_at = timezone.now()
+    if settings.CHAT["HARD_DELETE"]:
+        message.content = ""
+    message.reactions.all().delete()
+    return _changed(message, protocol.MESSAGE_DELETED)
+
+
+@transaction.atomic
+def message_react(*, user, message_id, emoji):
+    """Set the user's one reaction on a message; an empty emoji removes it.
+
+    Sending the reaction one already has is not an error and changes nothing.
+    """
+    message, _ = selectors.message_for_member(user, message_id, lock_room=True)
+    if message.deleted_at is not None:
+        raise exceptions.MessageNotFoundError("The message was deleted.")
+    current = Reaction.objects.filter(message=message, user=user).first()
+    if (current.emoji if current else "") == emoji:
+        return {"message": selectors.message_payloads(selectors.with_reactions(
+            Message.objects.filter(pk=message.pk)))[0]}  # fmt: skip
+    if not emoji:
+        current.delete()
+    elif current is None:
+        Reaction.objects.create(message=message, user=user, emoji=emoji)
+    else:
+        current.emoji = emoji
+        current.save(update_fields=["emoji"])
+    return _changed(message, protocol.MESSAGE_REACTIONS)
+
+
+@transaction.atomic
+def message_read(*, user, room_id, seq):
+    """Move the user's read pointer forward to ``seq`` (never back); tell the room."""
+    membership = selectors.membership_for(user, room_id)
+    seq = min(seq, membership.room.last_seq)
+    moved = Membership.objects.filter(pk=membership.pk, last_read_seq__lt=seq).update(
+        last_read_seq=seq
+    )
+    data = {
+        "room_id": room_id,
+        "user": payloads.user_payload(user),
+        "last_read_seq": max(seq, membership.last_read_seq),
+    }
+    if moved:
+        broadcast.room_event(room_id, protocol.event(protocol.ROOM_READ, data))
+    return data
+
+
+# --- Sessions ---------------------------------------------------------------------------------
+
+
+def _online_since():
+    return timezone.now() - timedelta(seconds=settings.CHAT["PRESENCE_TTL"])
+
+
+def _announce_presence(user, online):
+    for room_id in selectors.room_ids_for_user(user.pk):
+        broadcast.room_event(
+            room_id,
+            protocol.event(
+                protocol.PRESENCE_CHANGED,
+                {"room_id": room_id, "user": payloads.user_payload(user), "online": online},
+            ),
+        )
+
+
+@transaction.atomic
+def session_open(*, user, channel_name, user_agent=""):
+    """Record a new socket, close the user's oldest beyond the cap; return its room ids."""
+    was_online = ChatSession.objects.filter(user=user, last_seen__gte=_online_since()).exists()
+    session = ChatSession.objects.create(
+        user=user, channel_name=channel_name, last_seen=timezone.now(), user_agent=user_agent[:256]
+    )
+    cap = settings.CHAT["MAX_SESSIONS_PER_USER"]
+    excess = list(
+        ChatSession.objects.filter(user=user)
+        .order_by("-connected_at", "-pk")
+        .values_list("pk", "channel_name")[cap:]
+    )
+    if excess:
+        ChatSession.objects.filter(pk__in=[pk for pk, _ in excess]).delete()
+        for _, evicted_channel in excess:
+            broadcast.evict(evicted_channel)
+    if not was_online:
+        _announce_presence(user, online=True)
+    return {"session_id": session.pk, "room_ids": selectors.room_ids_for_user(user.pk)}
+
+
+@transaction.atomic
+def session_close(*, user, channel_name):
+    """Forget a closed socket; announce the user offline if it was their last."""
+    ChatSession.objects.filter(channel_name=channel_name).delete()
+    if not ChatSession.objects.filter(user=user, last_seen__gte=_online_since()).exists():
+        _announce_presence(user, online=False)
+
+
+@transaction.atomic
+def session_heartbeat(*, user, channel_name):
+    """Record that a socket is alive and return the positions of the user's rooms.
+
+    A row removed by cleanup_chat_sessions while the socket was quiet is recreated.
+    """
+    touched = ChatSession.objects.filter(channel_name=channel_name).update(last_seen=timezone.now())
+    if not touched:
+        ChatSession.objects.create(user=user, channel_name=channel_name, last_seen=timezone.now())
+    return selectors.room_positions_for_user(user.pk)
+
+
+def session_touch(*, channel_name):
+    """Record activity on a socket; return False if the session row is gone."""
+    return bool(
+        ChatSession.objects.filter(channel_name=channel_name).update(last_seen=timezone.now())
+    )
+
+
+def sessions_cleanup(*, older_than):
+    """Delete sessions not seen for ``older_than`` (their process died); return them.
+
+    Safe to run concurrently: each row is deleted by exactly one DELETE, and a session that is
+    touched meanwhile no longer matches.
+    """
+    cutoff = timezone.now() - older_than
+    stale = list(
+        ChatSession.objects.filter(last_seen__lt=cutoff).values_list(
+            "pk", "user_id", "channel_name"
+        )
+    )
+    deleted, _ = ChatSession.objects.filter(
+        pk__in=[pk for pk, _, _ in stale], last_seen__lt=cutoff
+    ).delete()
+    return {"deleted": deleted, "sessions": [(user_id, channel) for _, user_id, channel in stale]}

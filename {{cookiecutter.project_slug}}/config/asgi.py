@@ -1,0 +1,28 @@
+"""ASGI entry point: HTTP goes to Django, WebSockets to the chat consumer.
+
+Uvicorn serves this module (see Procfile). Django is set up before anything imports models,
+which is why the chat imports come after get_asgi_application().
+"""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+django_asgi_app = get_asgi_application()
+
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+
+from chat.auth import BrowserOriginValidator, TokenAuthMiddlewareStack  # noqa: E402
+from chat.routing import websocket_urlpatterns  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        # A browser's Origin must be one of ALLOWED_HOSTS: a cookie-authenticated socket
+        # opened from another site would otherwise act as the signed-in user.
+        "websocket": BrowserOriginValidator(
+            TokenAuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        ),
+    }
+)

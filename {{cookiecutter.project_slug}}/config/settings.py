@@ -1,0 +1,270 @@
+"""Settings for {{ cookiecutter.project_name }}, read from the environment.
+
+Every value a deployment changes comes from an environment variable (Heroku config vars in
+production, the git-ignored .env file locally); .env.example lists them all. With no
+DATABASE_URL and no REDIS_URL the project runs on SQLite and an in-process channel layer, so a
+laptop needs no services.
+"""
+
+from pathlib import Path
+
+import dj_database_url
+import environ
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.retry import Retry
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+# Local runs read .env; variables already in the environment win. Tests switch this off so a
+# developer's .env never points the test suite at a real database.
+if env.bool("DJANGO_READ_DOT_ENV_FILE", default=True):
+    environ.Env.read_env(BASE_DIR / ".env")
+
+SITE_NAME = env("SITE_NAME", default="{{ cookiecutter.project_name }}")
+
+# --- Core -----------------------------------------------------------------------------------
+
+DEBUG = env.bool("DEBUG", default=False)
+# Required: there is no default, so a deployment without one fails at start, not silently.
+SECRET_KEY = env("SECRET_KEY")
+
+# Host names this site answers to. WebSocket Origin checks use the same list, so it must name
+# every host a browser loads the chat page from. On Heroku add the app's herokuapp.com host.
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+# Set by Heroku when the app has dyno metadata enabled (heroku labs:enable runtime-dyno-metadata).
+if heroku_host := env("HEROKU_APP_DEFAULT_DOMAIN_NAME", default=""):
+    ALLOWED_HOSTS.append(heroku_host)
+CSRF_TRUSTED_ORIGINS = [f"https://{host.lstrip('.')}" for host in ALLOWED_HOSTS if host != "*"]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    # Before staticfiles so that runserver-style static serving does not shadow whitenoise.
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "channels",
+    "chat",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "chat.context_processors.site",
+            ],
+        },
+    },
+]
+
+# --- Threads and the database budget ----------------------------------------------------------
+
+# The cap on threads running synchronous code per process, and so on database connections per
+# process: chat database work runs on a pool of this many threads (chat/sync.py) and, on
+# PostgreSQL, Django's connection pool holds at most this many connections, shared with HTTP
+# views. Budget: web dynos x WEB_CONCURRENCY x ASGI_THREADS (+ one-off dynos) must stay under
+# the database plan's connection limit: 1 x 2 x 4 = 8 of essential-0's 20.
+ASGI_THREADS = env.int("ASGI_THREADS", default=4)
+
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        # Under ASGI persistent connections leak with the threads that opened them; the pool
+        # below replaces them (Django docs, "Persistent connections", ticket #33497).
+        conn_max_age=0,
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": ASGI_THREADS,
+        # Seconds a thread waits for a free connection before the request fails.
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+    }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        # BEGIN IMMEDIATE takes the write lock up front, so concurrent writers wait for the
+        # busy timeout instead of failing with "database is locked" on lock upgrade.
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis: channel layer and cache -------------------------------------------------------------
+
+# bin/start-stunnel exports REDIS_URL_STUNNEL when it tunnels Redis; without the tunnel the app
+# talks to REDIS_URL directly (Heroku Key-Value Store speaks TLS natively on rediss:// URLs).
+REDIS_URL = env("REDIS_URL_STUNNEL", default="") or env("REDIS_URL", default="")
+
+
+def redis_connection_options(url):
+    """Return redis-py connection options that survive production Redis.
+
+    - socket_timeout: redis-py 8 made it 5 s, which kills idle channel-layer reads; 10 s still
+      detects a dead server (channels_redis#422).
+    - health_check_interval: a PING before reusing a connection idle longer than this, below
+      any server idle timeout (Heroku's default is 300 s), so a closed socket is found first.
+    - retry: reconnect on connection errors instead of failing the send (a Redis restart).
+    - ssl_cert_reqs: Heroku Key-Value Store uses a self-signed certificate; the option is only
+      valid on rediss:// URLs (channels_redis#371).
+    """
+    options = {
+        "socket_timeout": 10,
+        "socket_connect_timeout": 5,
+        "health_check_interval": 15,
+        "retry": Retry(ExponentialWithJitterBackoff(base=0.05, cap=1.0), retries=5),
+        "retry_on_error": [RedisConnectionError, RedisTimeoutError],
+    }
+    if url.startswith("rediss://"):
+        options["ssl_cert_reqs"] = None
+    return options
+
+
+if REDIS_URL:
+    # The pub/sub layer, not the core layer: the core layer drops group messages from live
+    # sockets while other sockets of the process disconnect (django/channels#1683); the pub/sub
+    # layer does not, keeps group membership in process memory (so a Redis restart does not
+    # empty the groups) and costs fewer Redis round trips per message. Evidence: README.md,
+    # "Choice of channel layer".
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, **redis_connection_options(REDIS_URL)}],
+                "prefix": env("CHANNEL_LAYER_PREFIX", default="chat"),
+            },
+        }
+    }
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": redis_connection_options(REDIS_URL),
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Authentication -------------------------------------------------------------------------
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "chat:index"
+LOGOUT_REDIRECT_URL = "login"
+
+# --- Static files ---------------------------------------------------------------------------
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        # Hashed names and compressed copies; a missing file fails collectstatic at build time.
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage",
+    },
+}
+
+# --- Internationalisation -------------------------------------------------------------------
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Security -------------------------------------------------------------------------------
+
+# Heroku's router terminates TLS and says so in X-Forwarded-Proto.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 60 * 60 * 24 * 365)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+# The header only allows a submission to the browsers' preload list; submitting is a separate,
+# manual step (hstspreload.org) to take once every subdomain serves HTTPS.
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# A strict policy the chat page works under: scripts and styles only from this site, no inline
+# code, WebSockets only back to this host.
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+
+# --- Logging --------------------------------------------------------------------------------
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact_tokens": {"()": "chat.redaction.RedactTokensFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_tokens"]},
+    },
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+}
+
+# --- Chat -----------------------------------------------------------------------------------
+
+# Limits and timings of the chat protocol, documented in docs/protocol.md. Every one can be
+# overridden here or from the environment.
+CHAT = {
+    "TOKEN_TTL": env.int("CHAT_TOKEN_TTL", default=15 * 60),
+    "MAX_CONTENT_CHARS": env.int("CHAT_MAX_CONTENT_CHARS", default=10_000),
+    "MAX_FRAME_BYTES": env.int("CHAT_MAX_FRAME_BYTES", default=64 * 1024),
+    "PAGE_MAX": 100,
+    "GROUP_MAX_MEMBERS": env.int("CHAT_GROUP_MAX_MEMBERS", default=256),
+    "MAX_SESSIONS_PER_USER": env.int("CHAT_MAX_SESSIONS_PER_USER", default=5),
+    "HEARTBEAT_INTERVAL": 20,
+    # last_seen is written at most this often per socket, not on every frame.
+    "LAST_SEEN_WRITE_INTERVAL": 10,
+    # A session not seen for this long is offline, and stale for cleanup_chat_sessions.
+    "PRESENCE_TTL": 60,
+    "RATE_LIMIT_PER_SECOND": env.float("CHAT_RATE_LIMIT_PER_SECOND", default=10.0),
+    "RATE_LIMIT_BURST": env.int("CHAT_RATE_LIMIT_BURST", default=30),
+    "HARD_DELETE": env.bool("CHAT_HARD_DELETE", default=False),
+}

@@ -1,0 +1,144 @@
+"""Chat clients for tests: request/reply by request_id, pushed events collected on the side.
+
+The same client works over Channels' WebsocketCommunicator (in-process) and over a real
+WebSocket to a running server (the websockets library), so tests read alike at every level.
+"""
+
+import asyncio
+import itertools
+import json
+import urllib.request
+
+import websockets
+from asgiref.sync import sync_to_async
+
+
+class ChatClient:
+    """Send events, await their replies, and collect everything else the server pushes."""
+
+    def __init__(self, send_text, receive_text, close):
+        self._send_text = send_text
+        self._receive_text = receive_text
+        self._close = close
+        self.hello = None
+        self.events = []
+        self._ids = itertools.count(1)
+
+    async def send(self, frame):
+        await self._send_text(json.dumps(frame))
+
+    async def send_text(self, text):
+        await self._send_text(text)
+
+    async def receive(self, timeout=3):
+        async with asyncio.timeout(timeout):
+            return json.loads(await self._receive_text())
+
+    async def request(self, event_type, data=None, timeout=3):
+        """Send an event and return the envelope answering it (a reply or an error)."""
+        request_id = f"r{next(self._ids)}"
+        await self.send({"event_type": event_type, "data": data or {}, "request_id": request_id})
+        return await self.until(lambda e: e.get("request_id") == request_id, timeout)
+
+    async def ok(self, event_type, data=None, timeout=3):
+        """Send an event that must succeed; return its reply data."""
+        envelope = await self.request(event_type, data, timeout)
+        assert envelope["event_type"] == event_type, envelope
+        return envelope["data"]
+
+    async def expect(self, event_type, timeout=3, where=lambda data: True):
+        """Return the data of the next pushed event of this type matching ``where``."""
+        envelope = await self.until(
+            lambda e: e["event_type"] == event_type and "request_id" not in e and where(e["data"]),
+            timeout,
+        )
+        return envelope["data"]
+
+    async def until(self, matches, timeout):
+        for index, envelope in enumerate(self.events):
+            if matches(envelope):
+                return self.events.pop(index)
+        async with asyncio.timeout(timeout):
+            while True:
+                envelope = json.loads(await self._receive_text())
+                if matches(envelope):
+                    return envelope
+                self.events.append(envelope)
+
+    async def silent(self, event_type=None, timeout=0.3):
+        """Assert nothing (of ``event_type``) arrives within ``timeout`` seconds."""
+        try:
+            async with asyncio.timeout(timeout):
+                while True:
+                    self.events.append(json.loads(await self._receive_text()))
+        except TimeoutError:
+            pass
+        unwanted = [e for e in self.events if event_type is None or e["event_type"] == event_type]
+        assert not unwanted, unwanted
+
+    async def close(self):
+        await self._close()
+
+
+async def connect_communicator(user=None, *, token=None, headers=None, expect_hello=True):
+    """Connect in-process through the full ASGI application, with a token for ``user``."""
+    from channels.testing import WebsocketCommunicator
+
+    from chat.auth import token_issue
+    from config.asgi import application
+
+    if token is None and user is not None:
+        token, _ = await sync_to_async(token_issue)(user)
+    path = f"/ws/chat/?token={token}" if token is not None else "/ws/chat/"
+    communicator = WebsocketCommunicator(application, path, headers=headers or [])
+    connected, _ = await communicator.connect(timeout=5)
+    assert connected
+
+    async def receive_text():
+        message = await communicator.receive_output(timeout=30)
+        if message["type"] == "websocket.close":
+            raise ConnectionClosed(message.get("code"))
+        return message["text"]
+
+    client = ChatClient(
+        lambda text: communicator.send_to(text_data=text), receive_text, communicator.disconnect
+    )
+    client.communicator = communicator
+    if expect_hello:
+        await _read_hello(client)
+    return client
+
+
+class ConnectionClosed(Exception):
+    def __init__(self, code):
+        super().__init__(f"closed with code {code}")
+        self.code = code
+
+
+async def connect_websocket(ws_url, *, token=None, expect_hello=True, origin=None, **kwargs):
+    """Connect to a running server over a real WebSocket."""
+    url = f"{ws_url}?token={token}" if token else ws_url
+    connection = await websockets.connect(url, origin=origin, max_size=2**21, **kwargs)
+    client = ChatClient(connection.send, connection.recv, connection.close)
+    client.connection = connection
+    if expect_hello:
+        await _read_hello(client)
+    return client
+
+
+async def _read_hello(client):
+    hello = await client.receive(timeout=10)
+    assert hello["event_type"] == "session.hello", hello
+    client.hello = hello["data"]
+
+
+def fetch_token(base_url, username, password, headers=None):
+    """POST /api/token/ and return the token (blocking; call from a thread in async code)."""
+    request = urllib.request.Request(
+        f"{base_url}/api/token/",
+        data=json.dumps({"username": username, "password": password}).encode(),
+        headers={"Content-Type": "application/json", **(headers or {})},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())["token"]

@@ -1,0 +1,112 @@
+"""Fixtures shared by the whole suite: users, real service processes, chat clients."""
+
+import os
+import uuid
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from django.contrib.auth import get_user_model
+
+from config.settings import redis_connection_options
+from tests.clients import connect_communicator
+from tests.servers import MissingService, PostgresServer, RedisServer
+
+
+def start_service(server):
+    """Start a server, or skip the test when its binary is missing.
+
+    With CHAT_REQUIRE_SERVICES=1 (set by `make test` and CI) a missing service fails the test
+    instead, so a green run always means the real services were exercised.
+    """
+    try:
+        return server()
+    except MissingService as exc:
+        if os.environ.get("CHAT_REQUIRE_SERVICES") == "1":
+            pytest.fail(str(exc))
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    server = start_service(lambda: RedisServer(tmp_path_factory.mktemp("redis")))
+    with server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory):
+    server = start_service(lambda: PostgresServer(tmp_path_factory.mktemp("postgres")))
+    with server:
+        yield server
+
+
+def pubsub_layer_settings(redis_url, prefix):
+    return {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {
+                "hosts": [{"address": redis_url, **redis_connection_options(redis_url)}],
+                "prefix": prefix,
+            },
+        }
+    }
+
+
+@pytest.fixture
+async def redis_layer(redis_server, settings):
+    """Use the production channel layer (Redis pub/sub) on the test's own Redis."""
+    settings.CHANNEL_LAYERS = pubsub_layer_settings(redis_server.url, f"t{uuid.uuid4().hex[:8]}")
+    yield get_channel_layer()
+    await get_channel_layer().flush()
+
+
+@pytest.fixture
+def make_user(db):
+    def make(username, password="pw-for-tests"):
+        return get_user_model().objects.create_user(username=username, password=password)
+
+    return make
+
+
+@pytest.fixture
+def alice(make_user):
+    return make_user("alice")
+
+
+@pytest.fixture
+def bob(make_user):
+    return make_user("bob")
+
+
+@pytest.fixture
+def carol(make_user):
+    return make_user("carol")
+
+
+@pytest.fixture
+async def connect(redis_layer):
+    """Open authenticated chat sockets through the full ASGI stack; close them afterwards."""
+    opened = []
+
+    async def open_socket(user, **kwargs):
+        client = await connect_communicator(user, **kwargs)
+        opened.append(client)
+        return client
+
+    yield open_socket
+    for client in opened:
+        await client.close()
+
+
+def call(func, **kwargs):
+    """Run a service or selector from an async test (they are synchronous)."""
+    return sync_to_async(func)(**kwargs)
+
+
+@pytest.fixture
+def live_env(tmp_path):
+    """Production-like settings for a server subprocess (SQLite in tmp_path, no Redis)."""
+    from tests.live import base_env
+
+    return base_env(tmp_path)

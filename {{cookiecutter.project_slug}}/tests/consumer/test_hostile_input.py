@@ -1,0 +1,195 @@
+"""Malformed and unauthorised frames: each gets its error code, the socket stays open."""
+
+import json
+
+import pytest
+
+from chat.models import Membership, Message, Room
+from tests.conftest import call
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+BIG = "x" * (64 * 1024)
+
+# (frame sent as text, expected error code, whether request_id is echoed)
+BAD_FRAMES = [
+    ("{not json", 4000, False),
+    ("[" * 100_000, 4005, False),
+    ('"just a string"', 4002, False),
+    ("[1, 2]", 4002, False),
+    (json.dumps({"data": {}}), 4002, False),
+    (json.dumps({"event_type": 7}), 4002, False),
+    (json.dumps({"event_type": "room.list", "extra": 1}), 4002, False),
+    (json.dumps({"event_type": "room.list", "request_id": "x" * 65}), 4002, False),
+    (json.dumps({"event_type": "room.list", "data": [], "request_id": "q"}), 4002, True),
+    (json.dumps({"event_type": "nope", "request_id": "q"}), 4003, True),
+    (json.dumps({"event_type": "message.send", "data": {}, "request_id": "q"}), 4004, True),
+    (
+        json.dumps(
+            {
+                "event_type": "message.send",
+                "data": {"room_id": "1", "content": "x"},
+                "request_id": "q",
+            }
+        ),
+        4004,
+        True,
+    ),
+    (
+        json.dumps(
+            {
+                "event_type": "message.send",
+                "data": {"room_id": True, "content": "x"},
+                "request_id": "q",
+            }
+        ),
+        4004,
+        True,
+    ),
+    (
+        json.dumps(
+            {
+                "event_type": "message.send",
+                "data": {"room_id": 1, "content": "   "},
+                "request_id": "q",
+            }
+        ),
+        4004,
+        True,
+    ),
+    (
+        json.dumps(
+            {
+                "event_type": "message.send",
+                "data": {"room_id": 1, "content": "x" * 10_001},
+                "request_id": "q",
+            }
+        ),
+        4004,
+        True,
+    ),
+    (
+        json.dumps(
+            {
+                "event_type": "message.send",
+                "data": {"room_id": 1, "content": "x", "client_msg_id": "bad id!"},
+                "request_id": "q",
+            }
+        ),
+        4004,
+        True,
+    ),
+    (
+        json.dumps(
+            {
+                "event_type": "message.send",
+                "data": {"room_id": 1, "content": "x", "is_deleted": True},
+                "request_id": "q",
+            }
+        ),
+        4004,
+        True,
+    ),
+    (
+        json.dumps({"event_type": "message.send", "data": {"room_id": 1, "content": BIG}}),
+        4005,
+        False,
+    ),
+    (
+        json.dumps(
+            {
+                "event_type": "room.messages",
+                "data": {"room_id": 1, "after_seq": -1},
+                "request_id": "q",
+            }
+        ),
+        4004,
+        True,
+    ),
+    (
+        json.dumps({"event_type": "room.create", "data": {"kind": "castle"}, "request_id": "q"}),
+        4004,
+        True,
+    ),
+]
+
+
+@pytest.fixture
+async def victim_room(connect, alice, bob):
+    """A room alice and bob share with one message; carol is an outsider."""
+    a = await connect(alice)
+    room = (await a.ok("room.create", {"kind": "group", "name": "Private", "members": ["bob"]}))[
+        "room"
+    ]
+    message = (await a.ok("message.send", {"room_id": room["id"], "content": "private words"}))[
+        "message"
+    ]
+    return room, message
+
+
+@pytest.mark.parametrize(("frame", "code", "echoes_id"), BAD_FRAMES)
+async def test_bad_frame_gets_error_and_socket_survives(connect, alice, frame, code, echoes_id):
+    client = await connect(alice)
+    await client.communicator.send_to(text_data=frame)
+    error = await client.receive()
+    assert error["event_type"] == "error"
+    assert error["data"]["code"] == code, error
+    assert set(error["data"]) == {"code", "name", "detail"}
+    assert ("request_id" in error) is echoes_id
+    assert (await client.ok("room.list"))["rooms"] == []
+
+
+async def test_binary_frame_is_refused(connect, alice):
+    client = await connect(alice)
+    await client.communicator.send_to(bytes_data=b"\x00\x01")
+    error = await client.receive()
+    assert error["data"]["code"] == 4007
+    await client.ok("session.heartbeat")
+
+
+OUTSIDER_EVENTS = [
+    ("message.send", lambda r, m: {"room_id": r["id"], "content": "let me in"}, 4040),
+    ("message.edit", lambda r, m: {"message_id": m["id"], "content": "mine now"}, 4041),
+    ("message.delete", lambda r, m: {"message_id": m["id"]}, 4041),
+    ("message.react", lambda r, m: {"message_id": m["id"], "emoji": "👀"}, 4041),
+    ("message.read", lambda r, m: {"room_id": r["id"], "seq": 1}, 4040),
+    ("message.typing", lambda r, m: {"room_id": r["id"]}, 4040),
+    ("room.info", lambda r, m: {"room_id": r["id"]}, 4040),
+    ("room.messages", lambda r, m: {"room_id": r["id"], "after_seq": 0}, 4040),
+    ("room.join", lambda r, m: {"room_id": r["id"]}, 4040),
+    ("room.leave", lambda r, m: {"room_id": r["id"]}, 4040),
+    ("room.add_members", lambda r, m: {"room_id": r["id"], "members": ["carol"]}, 4040),
+    ("room.remove_members", lambda r, m: {"room_id": r["id"], "members": ["bob"]}, 4040),
+    ("room.update", lambda r, m: {"room_id": r["id"], "name": "pwned"}, 4040),
+    ("room.delete", lambda r, m: {"room_id": r["id"]}, 4040),
+    ("presence", lambda r, m: {"room_id": r["id"]}, 4040),
+]
+
+
+@pytest.mark.parametrize(("event_type", "make_data", "code"), OUTSIDER_EVENTS)
+async def test_outsider_is_refused_and_learns_nothing(
+    connect, victim_room, carol, event_type, make_data, code
+):
+    room, message = victim_room
+    outsider = await connect(carol)
+    reply = await outsider.request(event_type, make_data(room, message))
+    assert reply["event_type"] == "error"
+    assert reply["data"]["code"] == code
+    assert "private words" not in json.dumps(reply)
+    stored = await call(Message.objects.get, pk=message["id"])
+    assert stored.content == "private words"
+    assert stored.deleted_at is None
+    assert await call(Message.objects.count) == 1
+    assert (await call(Room.objects.get, pk=room["id"])).name == "Private"
+    assert await call(Membership.objects.filter(room_id=room["id"]).count) == 2
+    assert not await call(Membership.objects.filter(user=carol).exists)
+
+
+async def test_rate_limit_answers_with_its_own_code(connect, alice, settings):
+    settings.CHAT = {**settings.CHAT, "RATE_LIMIT_PER_SECOND": 0.001, "RATE_LIMIT_BURST": 3}
+    client = await connect(alice)
+    codes = []
+    for _ in range(5):
+        reply = await client.request("room.list")
+        codes.append(reply["data"].get("code") if reply["event_type"] == "error" else "ok")
+    assert codes == ["ok", "ok", "ok", 4029, 4029]
