@@ -97,7 +97,7 @@ async def connect_communicator(user=None, *, token=None, headers=None, expect_he
     async def receive_text():
         message = await communicator.receive_output(timeout=30)
         if message["type"] == "websocket.close":
-            raise ConnectionClosed(message.get("code"))
+            raise ConnectionClosedError(message.get("code"))
         return message["text"]
 
     client = ChatClient(
@@ -109,7 +109,7 @@ async def connect_communicator(user=None, *, token=None, headers=None, expect_he
     return client
 
 
-class ConnectionClosed(Exception):
+class ConnectionClosedError(Exception):
     def __init__(self, code):
         super().__init__(f"closed with code {code}")
         self.code = code

@@ -8,7 +8,6 @@ from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.contrib.auth import get_user_model
 
-from config.settings import redis_connection_options
 from tests.clients import connect_communicator
 from tests.servers import MissingService, PostgresServer, RedisServer
 
@@ -42,6 +41,8 @@ def postgres_server(tmp_path_factory):
 
 
 def pubsub_layer_settings(redis_url, prefix):
+    from config.settings import redis_connection_options
+
     return {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",

@@ -1,0 +1,266 @@
+"""The chat end to end: a running Uvicorn, real WebSockets, real Redis and PostgreSQL."""
+
+import asyncio
+import json
+import urllib.error
+import urllib.request
+import uuid
+
+import pytest
+import websockets
+
+from tests.clients import connect_websocket, fetch_token
+from tests.live import LiveServer, base_env, create_users, manage, run_django
+
+pytestmark = [pytest.mark.timeout(90)]
+
+PASSWORD = "pw-for-tests"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, redis_server):
+    """One Uvicorn on SQLite and the real Redis layer, with alice, bob and carol."""
+    workdir = tmp_path_factory.mktemp("live")
+    env = base_env(workdir, REDIS_URL=redis_server.url, CHANNEL_LAYER_PREFIX=workdir.name[:20])
+    live = LiveServer(workdir, env)
+    create_users(env, "alice", "bob", "carol", password=PASSWORD)
+    live.tokens = {}
+    with live:
+        yield live
+
+
+async def token_for(server, username):
+    """Return a token for the user, fetched once per server (hashing a password is slow)."""
+    tokens = getattr(server, "tokens", None)
+    if tokens is None:
+        tokens = server.tokens = {}
+    if username not in tokens:
+        tokens[username] = await asyncio.to_thread(fetch_token, server.url, username, PASSWORD)
+    return tokens[username]
+
+
+async def connect(server, username, **kwargs):
+    return await connect_websocket(server.ws_url, token=await token_for(server, username), **kwargs)
+
+
+def post_json(url, body):
+    request = urllib.request.Request(
+        url, data=body, headers={"Content-Type": "application/json"}, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_token_endpoint(server):
+    status, body = post_json(
+        f"{server.url}/api/token/", json.dumps({"username": "alice", "password": PASSWORD}).encode()
+    )
+    assert status == 200
+    assert set(body) == {"token", "expires_in"}
+    assert body["expires_in"] == 900
+    status, body = post_json(
+        f"{server.url}/api/token/", json.dumps({"username": "alice", "password": "no"}).encode()
+    )
+    assert (status, body["error"]) == (401, "invalid_credentials")
+    status, body = post_json(f"{server.url}/api/token/", b"{broken")
+    assert (status, body["error"]) == (400, "invalid_request")
+
+
+async def test_sockets_without_valid_credentials_are_closed_with_4001(server):
+    for token in (None, "forged.token:value"):
+        client = await connect_websocket(server.ws_url, token=token, expect_hello=False)
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await client.receive(timeout=5)
+        assert closed.value.rcvd.code == 4001
+
+
+async def test_origin_must_be_an_allowed_host(server):
+    token = await token_for(server, "alice")
+    with pytest.raises(websockets.InvalidStatus) as refused:
+        await connect_websocket(server.ws_url, token=token, origin="https://evil.example")
+    assert refused.value.response.status_code == 403
+    client = await connect_websocket(
+        server.ws_url, token=token, origin=f"http://127.0.0.1:{server.port}"
+    )
+    assert client.hello["user"]["username"] == "alice"
+    await client.close()
+
+
+async def test_session_cookie_authenticates_the_page(server):
+    session_key = run_django(
+        server.env,
+        """
+        from django.contrib.auth import (
+            BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+        )
+        from django.contrib.sessions.backends.db import SessionStore
+        user = get_user_model().objects.get(username="bob")
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.create()
+        print(session.session_key)
+        """,
+    ).strip()
+    client = await connect_websocket(
+        server.ws_url,
+        origin=f"http://127.0.0.1:{server.port}",
+        additional_headers={"Cookie": f"sessionid={session_key}"},
+    )
+    assert client.hello["user"]["username"] == "bob"
+    await client.close()
+
+
+async def test_multi_device_and_session_cap(server):
+    devices = [await connect(server, "alice") for _ in range(5)]
+    bob = await connect(server, "bob")
+    room = (await devices[0].ok("room.create", {"kind": "direct", "members": ["bob"]}))["room"]
+    await bob.ok("message.send", {"room_id": room["id"], "content": "to every device"})
+    for device in devices:
+        assert (await device.expect("message.new"))["message"]["content"] == "to every device"
+    sixth = await connect(server, "alice")
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        await devices[0].until(lambda e: False, timeout=5)
+    assert closed.value.rcvd.code == 4008
+    await sixth.ok("session.heartbeat")
+    for client in [*devices[1:], sixth, bob]:
+        await client.close()
+
+
+async def test_tokens_never_reach_the_logs(server):
+    token = await token_for(server, "carol")
+    client = await connect_websocket(server.ws_url, token=token)
+    await client.ok("session.heartbeat")
+    await client.close()
+    await asyncio.sleep(0.2)
+    log = server.log()
+    assert "/ws/chat/?token=[redacted]" in log
+    assert token not in log
+
+
+@pytest.fixture
+def two_processes(tmp_path, redis_server, postgres_server):
+    """Two Uvicorn processes on one PostgreSQL database and one Redis."""
+    database_url = postgres_server.create_database(f"two_processes_{uuid.uuid4().hex[:8]}")
+    env = base_env(
+        tmp_path,
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_server.url,
+        CHANNEL_LAYER_PREFIX=tmp_path.name[:20],
+    )
+    first = LiveServer(tmp_path / "one", env)
+    create_users(env, "alice", "bob", "carol", password=PASSWORD)
+    second = LiveServer(tmp_path / "two", env, migrate=False)
+    with first, second:
+        yield first, second
+
+
+async def test_messages_and_removals_cross_processes(two_processes):
+    one, two = two_processes
+    alice = await connect(one, "alice")
+    bob = await connect(two, "bob")
+    carol = await connect(two, "carol")
+    room = (
+        await alice.ok(
+            "room.create", {"kind": "group", "name": "Both", "members": ["bob", "carol"]}
+        )
+    )["room"]
+    for client in (bob, carol):
+        await client.expect("room.created")
+    await alice.ok("message.send", {"room_id": room["id"], "content": "across"})
+    for client in (bob, carol):
+        assert (await client.expect("message.new"))["message"]["content"] == "across"
+    await carol.ok("message.send", {"room_id": room["id"], "content": "back"})
+    back = await alice.expect("message.new", where=lambda d: d["message"]["content"] == "back")
+    assert back["message"]["sender"]["username"] == "carol"
+    await bob.expect("message.new", where=lambda d: d["message"]["content"] == "back")
+    # Removing bob on process one silences his socket on process two at once.
+    await alice.ok("room.remove_members", {"room_id": room["id"], "members": ["bob"]})
+    assert (await bob.expect("room.removed"))["room_id"] == room["id"]
+    await alice.ok("message.send", {"room_id": room["id"], "content": "not for bob"})
+    late = await carol.expect(
+        "message.new",
+        where=lambda d: d["message"]["sender"]["username"] == "alice" and d["message"]["seq"] == 3,
+    )
+    assert late["message"]["content"] == "not for bob"
+    await bob.silent("message.new", timeout=0.5)
+    for client in (alice, bob, carol):
+        await client.close()
+
+
+async def test_concurrent_senders_on_two_processes_get_gap_free_seqs(two_processes):
+    one, two = two_processes
+    alice = await connect(one, "alice")
+    bob = await connect(two, "bob")
+    room = (await alice.ok("room.create", {"kind": "group", "name": "Race", "members": ["bob"]}))[
+        "room"
+    ]
+    await bob.expect("room.created")
+
+    async def burst(client, name):
+        return [
+            (await client.ok("message.send", {"room_id": room["id"], "content": f"{name}{i}"}))[
+                "message"
+            ]["seq"]
+            for i in range(15)
+        ]
+
+    seqs_a, seqs_b = await asyncio.gather(burst(alice, "a"), burst(bob, "b"))
+    assert sorted(seqs_a + seqs_b) == list(range(1, 31))
+    history = await alice.ok("room.messages", {"room_id": room["id"], "after_seq": 0})
+    assert [m["seq"] for m in history["messages"]] == list(range(1, 31))
+    for client in (alice, bob):
+        await client.close()
+
+
+def test_cleanup_command_removes_only_stale_sessions_and_is_repeatable(tmp_path, live_env):
+    manage(live_env, "migrate", "--no-input")
+    create_users(live_env, "alice", password=PASSWORD)
+    run_django(
+        live_env,
+        """
+        from datetime import timedelta
+        from django.contrib.auth import get_user_model
+        from django.utils import timezone
+        from chat.models import ChatSession
+        user = get_user_model().objects.get(username="alice")
+        now = timezone.now()
+        an_hour_ago = now - timedelta(hours=1)
+        ChatSession.objects.create(user=user, channel_name="stale", last_seen=an_hour_ago)
+        ChatSession.objects.create(user=user, channel_name="live", last_seen=now)
+        """,
+    )
+    first = manage(live_env, "cleanup_chat_sessions", "--older-than", "300")
+    assert "removed session stale of user" in first.stdout
+    assert "Removed 1 stale chat session(s)." in first.stdout
+    again = manage(live_env, "cleanup_chat_sessions", "--older-than", "300")
+    assert "Removed 0 stale chat session(s)." in again.stdout
+    remaining = run_django(
+        live_env,
+        "from chat.models import ChatSession\n"
+        "print(list(ChatSession.objects.values_list('channel_name', flat=True)))",
+    )
+    assert remaining.strip() == "['live']"
+    bad = manage(live_env, "cleanup_chat_sessions", "--older-than", "0", check=False)
+    assert bad.returncode != 0
+    assert "--older-than must be at least 1 second" in bad.stderr
+
+
+async def test_local_defaults_need_no_services(tmp_path):
+    """No DATABASE_URL, no REDIS_URL: SQLite and the in-process layer, still a full chat."""
+    env = base_env(tmp_path)
+    assert "REDIS_URL" not in env
+    live = LiveServer(tmp_path, env)
+    create_users(env, "alice", "bob", password=PASSWORD)
+    with live:
+        alice, bob = await connect(live, "alice"), await connect(live, "bob")
+        room = (await alice.ok("room.create", {"kind": "direct", "members": ["bob"]}))["room"]
+        await bob.expect("room.created")
+        await alice.ok("message.send", {"room_id": room["id"], "content": "local"})
+        assert (await bob.expect("message.new"))["message"]["content"] == "local"
+        await alice.close()
+        await bob.close()
