@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 import environ
+from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -127,8 +128,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env("REDIS_URL_STUNNEL", default="") or env("REDIS_URL", default="")
 
 
-def redis_connection_options(url):
+def redis_connection_options(url, *, asyncio=False):
     """Return redis-py connection options that survive production Redis.
+
+    ``asyncio`` selects the retry class of redis.asyncio (the channel layer) rather than the
+    blocking client's (the cache): each awaits, or not, the call it retries.
 
     - socket_timeout: redis-py 8 made it 5 s, which kills idle channel-layer reads; 10 s still
       detects a dead server (channels_redis#422).
@@ -142,7 +146,9 @@ def redis_connection_options(url):
         "socket_timeout": 10,
         "socket_connect_timeout": 5,
         "health_check_interval": 15,
-        "retry": Retry(ExponentialWithJitterBackoff(base=0.05, cap=1.0), retries=5),
+        "retry": (AsyncRetry if asyncio else Retry)(
+            ExponentialWithJitterBackoff(base=0.05, cap=1.0), retries=5
+        ),
         "retry_on_error": [RedisConnectionError, RedisTimeoutError],
     }
     if url.startswith("rediss://"):
@@ -160,7 +166,9 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
-                "hosts": [{"address": REDIS_URL, **redis_connection_options(REDIS_URL)}],
+                "hosts": [
+                    {"address": REDIS_URL, **redis_connection_options(REDIS_URL, asyncio=True)}
+                ],
                 "prefix": env("CHANNEL_LAYER_PREFIX", default="chat"),
             },
         }

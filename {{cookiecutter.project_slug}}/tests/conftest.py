@@ -47,7 +47,9 @@ def pubsub_layer_settings(redis_url, prefix):
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
-                "hosts": [{"address": redis_url, **redis_connection_options(redis_url)}],
+                "hosts": [
+                    {"address": redis_url, **redis_connection_options(redis_url, asyncio=True)}
+                ],
                 "prefix": prefix,
             },
         }

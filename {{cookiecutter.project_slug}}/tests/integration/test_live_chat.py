@@ -264,3 +264,20 @@ async def test_local_defaults_need_no_services(tmp_path):
         assert (await bob.expect("message.new"))["message"]["content"] == "local"
         await alice.close()
         await bob.close()
+
+
+def test_cache_uses_redis_with_the_production_options(tmp_path, redis_server):
+    env = base_env(tmp_path, REDIS_URL=redis_server.url)
+    out = run_django(
+        env,
+        """
+        from django.conf import settings
+        from django.core.cache import cache
+        cache.set("probe", "through redis", 30)
+        print(settings.CACHES["default"]["BACKEND"], cache.get("probe"))
+        """,
+    )
+    assert out.strip() == "django.core.cache.backends.redis.RedisCache through redis"
+    import redis
+
+    assert redis.Redis.from_url(redis_server.url).exists(":1:probe") == 1
