@@ -276,14 +276,19 @@ def room_leave(*, user, room_id):
     return {"room_id": room_id}
 
 
+def _room_for_member_changes(user, room_id):
+    """Return the locked room whose members ``user`` (an admin) may change, else raise."""
+    membership = selectors.membership_for(user, room_id, lock_room=True)
+    _require_admin(membership)
+    if membership.room.kind == Room.Kind.DIRECT:
+        raise exceptions.ForbiddenError("Direct rooms have exactly two members.")
+    return membership.room
+
+
 @transaction.atomic
 def room_add_members(*, user, room_id, members):
     """Add users to a group or channel (admins only)."""
-    membership = selectors.membership_for(user, room_id, lock_room=True)
-    _require_admin(membership)
-    room = membership.room
-    if room.kind == Room.Kind.DIRECT:
-        raise exceptions.ForbiddenError("Direct rooms have exactly two members.")
+    room = _room_for_member_changes(user, room_id)
     added = _add_memberships(room, _users_by_username(members))
     _announce_joined(room, added)
     return {"room_id": room.pk, "added": [payloads.member_payload(m) for m in added]}
@@ -292,11 +297,7 @@ def room_add_members(*, user, room_id, members):
 @transaction.atomic
 def room_remove_members(*, user, room_id, members):
     """Remove members (admins only; other admins only by the room's creator)."""
-    membership = selectors.membership_for(user, room_id, lock_room=True)
-    _require_admin(membership)
-    room = membership.room
-    if room.kind == Room.Kind.DIRECT:
-        raise exceptions.ForbiddenError("Direct rooms have exactly two members.")
+    room = _room_for_member_changes(user, room_id)
     users = _users_by_username(members)
     targets = Membership.objects.filter(room=room, user__in=users).exclude(user=user)
     if room.created_by_id != user.pk and targets.filter(role=Membership.Role.ADMIN).exists():
