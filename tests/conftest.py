@@ -70,6 +70,7 @@ def clean_template_tree():
     Cookiecutter would try to render them (compiled bytecode is not text).
     """
     project = TEMPLATE / "{{cookiecutter.project_slug}}"
-    for pattern in ("**/__pycache__", ".pytest_cache", ".ruff_cache", "db.sqlite3*"):
+    patterns = ("**/__pycache__", "**/.pytest_cache", "**/.ruff_cache", "db.sqlite3*", "test-artifacts")
+    for pattern in patterns:
         for path in project.glob(pattern):
             shutil.rmtree(path) if path.is_dir() else path.unlink()

@@ -1,0 +1,119 @@
+"""The files Heroku reads: app.json, Procfile, the package-manager file, .python-version.
+
+In the template folder app.json and .python-version are still unrendered templates, so the
+checks that need their values are skipped there; they run in every baked project.
+"""
+
+import json
+import re
+import shlex
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from tests.integration.test_procfile import STUNNEL, procfile_commands
+from tests.live import PROJECT
+
+SCHEMA = Path(__file__).resolve().parent.parent / "data" / "app-json.schema.json"
+# One manager per entry: the Heroku Python buildpack refuses a build with files of several.
+PACKAGE_MANAGERS = {
+    "pip": ["requirements.txt"],
+    "pipenv": ["Pipfile", "Pipfile.lock"],
+    "poetry": ["poetry.lock"],
+    "uv": ["uv.lock"],
+}
+
+pytestmark = pytest.mark.timeout(30)
+
+
+def rendered_text(name):
+    """Return a file's text, or skip the test if it is still an unrendered template."""
+    text = (PROJECT / name).read_text()
+    if "{{" in text or "{%" in text:
+        pytest.skip(f"{name}: unrendered template")
+    return text
+
+
+@pytest.fixture
+def app_json():
+    return json.loads(rendered_text("app.json"))
+
+
+def test_app_json_is_valid_against_herokus_schema(app_json):
+    schema = json.loads(SCHEMA.read_text())
+    jsonschema.Draft7Validator.check_schema(schema)
+    errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(app_json), key=str)
+    assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors)
+
+
+def test_app_json_provisions_the_add_ons_and_a_secret(app_json):
+    plans = [addon if isinstance(addon, str) else addon["plan"] for addon in app_json["addons"]]
+    services = {plan.split(":")[0] for plan in plans}
+    assert {"heroku-postgresql", "heroku-redis", "scheduler"} <= services, plans
+    assert app_json["env"]["SECRET_KEY"]["generator"] == "secret"
+    assert "value" not in app_json["env"]["SECRET_KEY"]
+    buildpacks = [buildpack["url"] for buildpack in app_json["buildpacks"]]
+    assert buildpacks[-1] in {"heroku/python", "https://github.com/heroku/heroku-buildpack-python"}
+    # stunnel comes from the apt buildpack (Aptfile), only when the project tunnels Redis.
+    assert ("heroku-community/apt" in buildpacks) == STUNNEL
+
+
+def test_aptfile_installs_stunnel_when_the_web_line_uses_it():
+    aptfile = PROJECT / "Aptfile"
+    if STUNNEL:
+        assert "stunnel4" in aptfile.read_text().split()
+    else:
+        assert not aptfile.exists()
+
+
+def test_procfile_has_web_and_release():
+    commands = procfile_commands()
+    assert set(commands) >= {"web", "release"}
+    assert commands["release"] == "python manage.py migrate --no-input"
+
+
+def uvicorn_options():
+    """Return the web line's uvicorn options as {flag: value or True}."""
+    words = shlex.split(procfile_commands()["web"])
+    if STUNNEL:
+        assert words[0] == "bin/start-stunnel"
+        words = words[1:]
+    assert words[:2] == ["uvicorn", "config.asgi:application"], words
+    options, rest = {}, words[2:]
+    while rest:
+        flag = rest.pop(0)
+        assert flag.startswith("--"), flag
+        options[flag] = rest.pop(0) if rest and not rest[0].startswith("--") else True
+    return options
+
+
+def test_web_line_fits_herokus_router():
+    options = uvicorn_options()
+    assert options["--host"] == "0.0.0.0"
+    assert options["--port"] == "$PORT"
+    # The router keeps idle connections to the dyno for 90 s: the app must keep them longer.
+    assert int(options["--timeout-keep-alive"]) > 90
+    # SIGTERM to SIGKILL is 30 s on Heroku: draining must finish before.
+    assert int(options["--timeout-graceful-shutdown"]) < 30
+    # The router closes a WebSocket after 55 s without data: ping more often than that.
+    assert int(options["--ws-ping-interval"]) < 55
+    assert options["--lifespan"] == "off"
+    assert options["--proxy-headers"] is True
+    assert "--reload" not in options
+
+
+def test_exactly_one_package_manager_file():
+    present = {
+        manager
+        for manager, files in PACKAGE_MANAGERS.items()
+        if any((PROJECT / name).exists() for name in files)
+    }
+    assert present == {"pip"}, present
+
+
+def test_python_version_is_major_minor():
+    version = rendered_text(".python-version").strip()
+    assert re.fullmatch(r"3\.\d+", version), version
+    # Django 6.1 needs Python 3.12 or newer.
+    assert int(version.split(".")[1]) >= 12
