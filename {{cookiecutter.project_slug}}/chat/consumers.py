@@ -5,11 +5,13 @@ selector on a database thread (chat.sync), replies, and keeps its channel-layer 
 with the user's memberships. It writes no queries and holds no business rules.
 """
 
+import asyncio
 import functools
 import logging
 import time
 
 from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone
@@ -99,8 +101,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.send_envelope(protocol.event(protocol.SESSION_HELLO, hello))
 
     async def disconnect(self, code):
+        await self.close_session()
+
+    async def close_session(self):
+        """Leave every group and delete the session row; safe to call twice."""
         if not getattr(self, "opened", False):
             return
+        self.opened = False
         for room_id in list(self.room_ids):
             await self.channel_layer.group_discard(broadcast.room_group(room_id), self.channel_name)
         await self.channel_layer.group_discard(
@@ -191,7 +198,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         if message.get("exclude_channel") == self.channel_name:
             return
-        await self.send(text_data=message["text"])
+        await self.send_text(message["text"])
 
     async def chat_membership(self, message):
         room_id = message["room_id"]
@@ -200,7 +207,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         else:
             await self.leave_room(room_id)
         if message["text"] is not None:
-            await self.send(text_data=message["text"])
+            await self.send_text(message["text"])
 
     async def chat_evict(self, message):
         await self.close(code=protocol.CLOSE_SESSION_REPLACED)
@@ -229,7 +236,25 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.leave_room(room_id)
 
     async def send_envelope(self, envelope):
-        await self.send(text_data=protocol.encode(envelope))
+        await self.send_text(protocol.encode(envelope))
+
+    async def send_text(self, text):
+        """Send a frame; drop a client that has stopped reading.
+
+        Uvicorn applies backpressure: a send waits while the socket's buffers are full. A
+        client that stops reading would otherwise hold this consumer still while its layer
+        queue grows without bound. After SLOW_CLIENT_TIMEOUT seconds the socket is dropped
+        and its queue freed; the client reconnects and catches up by seq.
+        """
+        try:
+            async with asyncio.timeout(settings.CHAT["SLOW_CLIENT_TIMEOUT"]):
+                await self.send(text_data=text)
+        except TimeoutError:
+            logger.warning("Dropping a socket of user %s that stopped reading", self.user.pk)
+            await self.close_session()
+            # Ends this consumer: Channels stops its layer subscription, Uvicorn closes the
+            # TCP connection (a close frame could not be sent through the full buffer either).
+            raise StopConsumer() from None
 
     def header(self, name):
         for key, value in self.scope.get("headers", []):

@@ -275,4 +275,6 @@ CHAT = {
     "RATE_LIMIT_PER_SECOND": env.float("CHAT_RATE_LIMIT_PER_SECOND", default=10.0),
     "RATE_LIMIT_BURST": env.int("CHAT_RATE_LIMIT_BURST", default=30),
     "HARD_DELETE": env.bool("CHAT_HARD_DELETE", default=False),
+    # Seconds a send may wait on a client that stopped reading before the socket is dropped.
+    "SLOW_CLIENT_TIMEOUT": env.float("CHAT_SLOW_CLIENT_TIMEOUT", default=10.0),
 }
