@@ -35,6 +35,8 @@ class Room(models.Model):
     last_seq = models.PositiveBigIntegerField(default=0, editable=False)
     # Bumped by every edit, delete and reaction, so clients can catch up on changes too.
     last_rev = models.PositiveBigIntegerField(default=0, editable=False)
+    # When the last message was sent or changed: room lists show the liveliest rooms first.
+    last_activity_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [

@@ -26,6 +26,7 @@ def room_payload(room, *, members=None, membership=None, peer=None):
         "created_at": room.created_at.isoformat(),
         "last_seq": room.last_seq,
         "last_rev": room.last_rev,
+        "last_activity_at": (room.last_activity_at.isoformat() if room.last_activity_at else None),
     }
     if members is not None:
         data["members"] = [member_payload(m) for m in members]

@@ -6,7 +6,7 @@ Plain synchronous functions returning plain data; the consumer calls them throug
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Prefetch, Q
+from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 
 from . import exceptions, payloads
@@ -65,7 +65,7 @@ def room_list(*, user):
     memberships = list(
         Membership.objects.filter(user=user)
         .select_related("room")
-        .order_by("-room__last_seq", "room_id")
+        .order_by(F("room__last_activity_at").desc(nulls_last=True), "-room__created_at")
     )
     peers = direct_peers(user, [m.room_id for m in memberships if m.room.kind == Room.Kind.DIRECT])
     return {

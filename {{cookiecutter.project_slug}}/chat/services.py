@@ -19,17 +19,18 @@ from .models import ChatSession, Membership, Message, Reaction, Room
 
 
 def _bump_counter(room_id, column):
-    """Increment a room counter and return the new value, in one statement.
+    """Increment a room counter, note the activity, and return the new value, in one statement.
 
     The UPDATE locks the room row until commit, so concurrent senders in one room (on any
     process) take turns and a rollback gives the number back: seq stays gap-free.
     """
-    table = connection.ops.quote_name(Room._meta.db_table)
-    column = connection.ops.quote_name(column)
+    quote = connection.ops.quote_name
+    table, column, active = quote(Room._meta.db_table), quote(column), quote("last_activity_at")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET {column} = {column} + 1 WHERE id = %s RETURNING {column}",
-            [room_id],
+            f"UPDATE {table} SET {column} = {column} + 1, {active} = %s "
+            f"WHERE id = %s RETURNING {column}",
+            [timezone.now(), room_id],
         )
         return cursor.fetchone()[0]
 
@@ -222,10 +223,12 @@ def room_update(*, user, room_id, admins=None, **changes):
             raise exceptions.InvalidPayloadError("A room needs at least one admin.")
         room.memberships.filter(user_id__in=admin_ids).update(role=Membership.Role.ADMIN)
         room.memberships.exclude(user_id__in=admin_ids).update(role=Membership.Role.MEMBER)
+    # The room hears the shared view; only the reply carries the admin's own membership.
+    broadcast.room_event(
+        room.pk, protocol.event(protocol.ROOM_UPDATED, {"room": selectors.room_detail(room)})
+    )
     membership.refresh_from_db(fields=["role"])
-    detail = selectors.room_detail(room, membership=membership)
-    broadcast.room_event(room.pk, protocol.event(protocol.ROOM_UPDATED, {"room": detail}))
-    return {"room": detail}
+    return {"room": selectors.room_detail(room, membership=membership)}
 
 
 @transaction.atomic

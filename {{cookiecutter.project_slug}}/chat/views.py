@@ -2,7 +2,9 @@
 
 import json
 
+from django.conf import settings
 from django.contrib.auth import authenticate, login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import UserCreationForm
 from django.http import JsonResponse
@@ -38,6 +40,12 @@ def token(request):
 def index(request):
     """The chat page; its script opens the WebSocket with the session cookie."""
     return render(request, "chat/index.html")
+
+
+class LoginView(auth_views.LoginView):
+    def get_context_data(self, **kwargs):
+        # Django's LoginView sets site_name to the request's host; show the project's name.
+        return {**super().get_context_data(**kwargs), "site_name": settings.SITE_NAME}
 
 
 def signup(request):

@@ -160,3 +160,26 @@ async def test_room_list_counts_unread(connect, alice, bob):
     assert (await a.ok("room.list"))["rooms"][0]["unread"] == 0
     await b.ok("message.read", {"room_id": room["id"], "seq": 2})
     assert (await b.ok("room.list"))["rooms"][0]["unread"] == 1
+
+
+async def test_room_list_puts_the_latest_activity_first(connect, alice, bob):
+    a = await connect(alice)
+    older = await create_group(a, name="Older")
+    newer = await create_group(a, name="Newer")
+    for _ in range(3):
+        await a.ok("message.send", {"room_id": newer["id"], "content": "busy"})
+    await a.ok("message.send", {"room_id": older["id"], "content": "latest"})
+    rooms = (await a.ok("room.list"))["rooms"]
+    assert [r["name"] for r in rooms] == ["Older", "Newer"]
+    assert rooms[0]["last_activity_at"] > rooms[1]["last_activity_at"]
+
+
+async def test_room_updated_carries_no_ones_private_state(connect, alice, bob):
+    a, b = await connect(alice), await connect(bob)
+    room = await create_group(a)
+    await b.expect("room.created")
+    reply = await a.ok("room.update", {"room_id": room["id"], "description": "about"})
+    assert reply["room"]["role"] == "admin"
+    pushed = (await b.expect("room.updated"))["room"]
+    assert pushed["description"] == "about"
+    assert not {"role", "unread", "last_read_seq", "muted"} & set(pushed)

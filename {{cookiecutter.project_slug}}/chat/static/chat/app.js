@@ -592,7 +592,7 @@ function renderMessage(message) {
     actions.append(reactButton);
     if (mine) actions.append(button("Edit", "small", "edit"));
     if (mine || isAdmin(room)) actions.append(button("Delete", "small danger", "delete"));
-    li.append(actions);
+    bubble.append(actions); // a toolbar over the bubble's edge, shown on hover or focus
 
     const picker = make("div", "emoji-picker");
     picker.hidden = true;
@@ -858,7 +858,7 @@ function renderPresence() {
 
 // --- Read state ---------------------------------------------------------------------------------
 
-let readTimer = null;
+const pendingReads = new Map(); // room id -> {timer, send}: message.read waiting to go out
 
 /** Tell the server what the user has seen: the newest message of the open room, if visible. */
 function markRead() {
@@ -870,18 +870,27 @@ function markRead() {
   view.readSent = seq;
   room.lastReadSeq = seq;
   renderRooms();
-  clearTimeout(readTimer);
-  // Batch bursts of messages into one message.read.
+  // Batch bursts of messages into one message.read per room.
   const roomId = room.id;
-  readTimer = setTimeout(() => {
+  clearTimeout(pendingReads.get(roomId)?.timer);
+  const sendRead = () => {
+    pendingReads.delete(roomId);
     client.markRead(roomId, seq).catch(() => {
       if (view && view.roomId === roomId) view.readSent = 0;
     });
-  }, 300);
+  };
+  pendingReads.set(roomId, { timer: setTimeout(sendRead, 300), send: sendRead });
 }
 
 document.addEventListener("visibilitychange", markRead);
 window.addEventListener("focus", markRead);
+// Closing the tab right after reading still counts as read.
+window.addEventListener("pagehide", () => {
+  for (const { timer, send } of [...pendingReads.values()]) {
+    clearTimeout(timer);
+    send();
+  }
+});
 
 // --- Scrolling ----------------------------------------------------------------------------------
 

@@ -307,8 +307,8 @@ export class ChatClient extends EventTarget {
     const final =
       (code === CLOSE_UNAUTHENTICATED && !this.options.token) || code === CLOSE_SESSION_REPLACED;
     if (final) {
-      this._emit("close", { code, reason, willReconnect: false, delay: null });
       this.close();
+      this._emit("close", { code, reason, willReconnect: false, delay: null });
       return;
     }
     this._scheduleReconnect(code, reason);
