@@ -11,6 +11,7 @@ from channels.auth import AuthMiddlewareStack
 from channels.security.websocket import OriginValidator
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.core import signing
 from django.utils.crypto import constant_time_compare
 
@@ -50,8 +51,6 @@ class TokenAuthMiddleware:
     async def __call__(self, scope, receive, send):
         tokens = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("token")
         if tokens:
-            from django.contrib.auth.models import AnonymousUser
-
             user, _ = await sync.run(token_user, token=tokens[0])
             scope = {**scope, "user": user or AnonymousUser(), "auth_method": "token"}
         return await self.app(scope, receive, send)

@@ -1,5 +1,8 @@
 import pytest
+from asgiref.sync import sync_to_async
 
+from chat.auth import token_issue
+from chat.models import ChatSession
 from tests.clients import connect_communicator
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -19,3 +22,33 @@ async def test_bad_token_is_closed_with_4001(redis_layer):
     closed = await client.communicator.receive_output(timeout=3)
     assert closed["type"] == "websocket.close"
     assert closed["code"] == 4001
+
+
+async def close_code(client):
+    closed = await client.communicator.receive_output(timeout=3)
+    assert closed["type"] == "websocket.close"
+    return closed["code"]
+
+
+async def test_token_stops_working_when_the_password_changes(redis_layer, alice):
+    token, _ = await sync_to_async(token_issue)(alice)
+    alice.set_password("a-new-password")
+    await sync_to_async(alice.save)()
+    client = await connect_communicator(token=token, expect_hello=False)
+    assert await close_code(client) == 4001
+
+
+async def test_expired_token_is_refused(redis_layer, alice, settings):
+    token, _ = await sync_to_async(token_issue)(alice)
+    settings.CHAT = {**settings.CHAT, "TOKEN_TTL": -1}
+    client = await connect_communicator(token=token, expect_hello=False)
+    assert await close_code(client) == 4001
+
+
+async def test_connect_records_the_session_and_disconnect_removes_it(connect, alice):
+    client = await connect(alice, headers=[(b"user-agent", b"pytest-agent")])
+    session = await sync_to_async(ChatSession.objects.get)(user=alice)
+    assert session.pk == client.hello["session_id"]
+    assert session.user_agent == "pytest-agent"
+    await client.close()
+    assert not await sync_to_async(ChatSession.objects.filter(user=alice).exists)()
