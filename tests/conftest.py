@@ -1,7 +1,7 @@
 """Bake projects from the template and give them a virtual environment to run in."""
 
-import hashlib
 import glob
+import hashlib
 import json
 import os
 import shutil
@@ -47,7 +47,9 @@ def project_venv(version):
     skip the install.
     """
     project = TEMPLATE / "{{cookiecutter.project_slug}}"
-    pins = b"".join((project / name).read_bytes() for name in ("requirements.txt", "requirements-test.txt"))
+    pins = b"".join(
+        (project / name).read_bytes() for name in ("requirements.txt", "requirements-test.txt")
+    )
     venv = BUILD / "venvs" / f"py{version}-{hashlib.sha256(pins).hexdigest()[:12]}"
     if (venv / ".installed").exists():
         return venv
@@ -70,7 +72,13 @@ def clean_template_tree():
     Cookiecutter would try to render them (compiled bytecode is not text).
     """
     project = TEMPLATE / "{{cookiecutter.project_slug}}"
-    patterns = ("**/__pycache__", "**/.pytest_cache", "**/.ruff_cache", "db.sqlite3*", "test-artifacts")
+    patterns = (
+        "**/__pycache__",
+        "**/.pytest_cache",
+        "**/.ruff_cache",
+        "db.sqlite3*",
+        "test-artifacts",
+    )
     for pattern in patterns:
         for path in project.glob(pattern):
             shutil.rmtree(path) if path.is_dir() else path.unlink()

@@ -1,5 +1,7 @@
 """Bake every option combination and check what comes out."""
 
+import contextlib
+import importlib.util
 import itertools
 import json
 import os
@@ -7,7 +9,6 @@ import re
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import jsonschema
 import pytest
@@ -71,7 +72,10 @@ def test_bake_renders_every_option_cleanly(tmp_path, answers):
     assert ".env" in (project / ".gitignore").read_text().splitlines()
     for command in (["check"], ["format", "--check"]):
         result = subprocess.run(
-            [sys.executable, "-m", "ruff", *command, "."], cwd=project, capture_output=True, text=True
+            [sys.executable, "-m", "ruff", *command, "."],
+            cwd=project,
+            capture_output=True,
+            text=True,
         )
         assert result.returncode == 0, result.stdout + result.stderr
 
@@ -105,12 +109,21 @@ def test_baking_takes_under_five_seconds(tmp_path):
 def test_bad_answers_are_refused_with_a_reason_and_nothing_written(tmp_path, answers, message):
     args = [f"{key}={value}" for key, value in answers.items()]
     result = subprocess.run(
-        [sys.executable, "-m", "cookiecutter", str(TEMPLATE), "--no-input", "-o", str(tmp_path), *args],
+        [
+            sys.executable,
+            "-m",
+            "cookiecutter",
+            str(TEMPLATE),
+            "--no-input",
+            "-o",
+            str(tmp_path),
+            *args,
+        ],
         capture_output=True,
         text=True,
     )
     assert result.returncode != 0
-    assert f"ERROR: " in result.stderr
+    assert "ERROR: " in result.stderr
     assert message in result.stderr
     assert list(tmp_path.iterdir()) == []
 
@@ -145,30 +158,46 @@ def test_baked_project_passes_django_checks(tmp_path, python_version, use_stunne
 
 
 FULL_SUITE = {
-    "defaults": {},
-    "every-option-flipped": {
-        "python_version": PYTHONS[-1],
-        "open_source_license": LICENSES[-1],
-        "use_stunnel": False,
-        "use_github_actions": False,
-    },
+    "defaults": ({}, "sqlite"),
+    # The flipped project also runs its suite on PostgreSQL, as its GitHub workflow does.
+    "every-option-flipped": (
+        {
+            "python_version": PYTHONS[-1],
+            "open_source_license": LICENSES[-1],
+            "use_stunnel": False,
+            "use_github_actions": False,
+        },
+        "postgresql",
+    ),
 }
 
 
+def baked_servers(project):
+    """Import the baked project's tests/servers.py (real Redis and PostgreSQL helpers)."""
+    spec = importlib.util.spec_from_file_location("baked_servers", project / "tests" / "servers.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.mark.timeout(1200)
-@pytest.mark.parametrize("answers", FULL_SUITE.values(), ids=FULL_SUITE.keys())
-def test_baked_project_passes_its_own_test_command(tmp_path, answers):
+@pytest.mark.parametrize(("answers", "database"), FULL_SUITE.values(), ids=FULL_SUITE.keys())
+def test_baked_project_passes_its_own_test_command(tmp_path, answers, database):
     project = bake(tmp_path, **answers)
     venv = project_venv(answers.get("python_version", PYTHONS[0]))
     env = {**os.environ, "CHAT_REQUIRE_SERVICES": os.environ.get("CHAT_REQUIRE_SERVICES", "0")}
     env.pop("VIRTUAL_ENV", None)
-    result = subprocess.run(
-        ["make", "test", f"VENV={venv}", "PYTEST_ARGS=-q -p no:cacheprovider"],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    with contextlib.ExitStack() as stack:
+        if database == "postgresql":
+            postgres = stack.enter_context(baked_servers(project).PostgresServer(tmp_path / "pg"))
+            env["TEST_DATABASE_URL"] = postgres.create_database("chat")
+        result = subprocess.run(
+            ["make", "test", f"VENV={venv}", "PYTEST_ARGS=-q -p no:cacheprovider"],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
     tail = "\n".join((result.stdout + result.stderr).splitlines()[-60:])
     print(tail)
     assert result.returncode == 0, tail

@@ -2,6 +2,8 @@
 
 import importlib.util
 import stat
+import subprocess
+import sys
 
 import pytest
 
@@ -93,7 +95,11 @@ def test_env_file_is_private_and_never_overwritten(tmp_path):
 def test_prune_lists_files_of_options_answered_no():
     context = {"use_stunnel": "False", "use_github_actions": True, "open_source_license": "MIT"}
     assert post.paths_to_prune(context) == post.OPTIONAL_PATHS["use_stunnel"]
-    context = {"use_stunnel": True, "use_github_actions": False, "open_source_license": "Not open source"}
+    context = {
+        "use_stunnel": True,
+        "use_github_actions": False,
+        "open_source_license": "Not open source",
+    }
     assert post.paths_to_prune(context) == [".github", "LICENSE"]
 
 
@@ -104,3 +110,14 @@ def test_prune_is_safe_to_repeat(tmp_path):
     post.prune(tmp_path, [".github", "Aptfile", "missing"])
     assert not (tmp_path / ".github").exists()
     assert not (tmp_path / "Aptfile").exists()
+
+
+def test_template_code_is_lint_clean():
+    for command in (["check"], ["format", "--check"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "ruff", *command, "hooks", "tests"],
+            cwd=TEMPLATE,
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
