@@ -108,13 +108,19 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if not getattr(self, "opened", False):
             return
         self.opened = False
-        for room_id in list(self.room_ids):
+        room_ids = sorted(self.room_ids)
+        for room_id in room_ids:
             await self.channel_layer.group_discard(broadcast.room_group(room_id), self.channel_name)
         await self.channel_layer.group_discard(
             broadcast.user_group(self.user.pk), self.channel_name
         )
         try:
-            await self.run(services.session_close, user=self.user, channel_name=self.channel_name)
+            await self.run(
+                services.session_close,
+                user=self.user,
+                channel_name=self.channel_name,
+                room_ids=room_ids,
+            )
         except Exception:
             # cleanup_chat_sessions removes the row later; the socket is gone either way.
             logger.exception("Could not close chat session %s", self.channel_name)

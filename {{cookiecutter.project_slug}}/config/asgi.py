@@ -13,7 +13,7 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
-from chat.auth import BrowserOriginValidator, TokenAuthMiddlewareStack  # noqa: E402
+from chat.auth import BrowserOriginValidator, TokenAuthMiddleware  # noqa: E402
 from chat.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
@@ -21,8 +21,6 @@ application = ProtocolTypeRouter(
         "http": django_asgi_app,
         # A browser's Origin must be one of ALLOWED_HOSTS: a cookie-authenticated socket
         # opened from another site would otherwise act as the signed-in user.
-        "websocket": BrowserOriginValidator(
-            TokenAuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
+        "websocket": BrowserOriginValidator(TokenAuthMiddleware(URLRouter(websocket_urlpatterns))),
     }
 )
