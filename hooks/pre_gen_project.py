@@ -78,7 +78,7 @@ def check_project_name(name):
     if not name.strip():
         return "project_name must not be empty"
     if any(ch in name for ch in '"\\{}'):
-        return 'project_name must not contain quotes, backslashes or braces'
+        return "project_name must not contain quotes, backslashes or braces"
     return None
 
 

@@ -128,8 +128,18 @@ class ChatConsumer(AsyncWebsocketConsumer):
     # --- Client frames --------------------------------------------------------------------------
 
     async def receive(self, text_data=None, bytes_data=None):
-        request_id = None
-        event_type = None
+        envelope = await self.answer(text_data)
+        try:
+            await self.send_envelope(envelope)
+        except OSError:
+            # The client left before its answer (Uvicorn's ClientDisconnected); the disconnect
+            # handler cleans up.
+            return
+        await self.note_activity()
+
+    async def answer(self, text_data):
+        """Return the reply, or the error envelope, for one client frame."""
+        request_id = event_type = None
         try:
             if text_data is None:
                 raise exceptions.BinaryFrameError()
@@ -142,14 +152,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 raise exceptions.RateLimitedError()
             request = protocol.parse_request(frame, event_schemas())
             event_type = request.event_type
-            data = await self.handle(request)
-            await self.send_envelope(protocol.reply(request, data))
-            await self.note_activity()
+            return protocol.reply(request, await self.handle(request))
         except exceptions.ChatError as exc:
-            await self.send_envelope(protocol.error(exc, request_id))
+            return protocol.error(exc, request_id)
         except Exception:
             logger.exception("Chat event %s from user %s failed", event_type, self.user.pk)
-            await self.send_envelope(protocol.error(exceptions.ServerError(), request_id))
+            return protocol.error(exceptions.ServerError(), request_id)
 
     async def handle(self, request):
         """Run the request's handler and return the data of its reply."""
@@ -194,7 +202,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
         now = time.monotonic()
         if now - self.last_touch >= settings.CHAT["LAST_SEEN_WRITE_INTERVAL"]:
             self.last_touch = now
-            await self.run(services.session_touch, channel_name=self.channel_name)
+            try:
+                await self.run(services.session_touch, channel_name=self.channel_name)
+            except Exception:
+                # A missed write only delays last_seen by one interval.
+                logger.warning("Could not record activity of %s", self.channel_name, exc_info=True)
 
     # --- Channel-layer messages -------------------------------------------------------------
 
