@@ -78,6 +78,10 @@ class Field:
     pattern: re.Pattern | None = None
     choices: tuple = ()
     item_max_length: int | None = None
+    # Strings are stripped unless they are text people wrote (message content keeps its
+    # spacing); a blank string is refused where one would mean nothing.
+    strip: bool = True
+    allow_blank: bool = True
 
 
 def _room_id(required=True):
@@ -92,7 +96,7 @@ def _members(required=True):
 
 
 def _content(max_chars, required=True):
-    return Field(str, required=required, max_length=max_chars)
+    return Field(str, required=required, max_length=max_chars, strip=False, allow_blank=False)
 
 
 def schemas(limits):
@@ -221,9 +225,10 @@ def _validate_value(key, value, field):
     if not isinstance(value, field.kind) or (field.kind is int and isinstance(value, bool)):
         raise exceptions.InvalidPayloadError(f"{key} must be of type {field.kind.__name__}.")
     if field.kind is str:
-        value = value.strip() if key != "content" else value
-        if key == "content" and not value.strip():
-            raise exceptions.InvalidPayloadError("content must not be empty.")
+        if field.strip:
+            value = value.strip()
+        if not field.allow_blank and not value.strip():
+            raise exceptions.InvalidPayloadError(f"{key} must not be empty.")
     if field.max_length is not None and len(value) > field.max_length:
         raise exceptions.InvalidPayloadError(f"{key} is longer than {field.max_length}.")
     if field.min_value is not None and value < field.min_value:

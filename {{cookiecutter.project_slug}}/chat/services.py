@@ -211,9 +211,10 @@ def room_update(*, user, room_id, admins=None, **changes):
             raise exceptions.InvalidPayloadError("max_members is below the current member count.")
     if "name" in changes and not changes["name"]:
         raise exceptions.InvalidPayloadError("name must not be empty.")
-    for field, value in changes.items():
-        setattr(room, field, value)
-    room.save(update_fields=list(changes) or None)
+    if changes:
+        for field, value in changes.items():
+            setattr(room, field, value)
+        room.save(update_fields=list(changes))
     if admins is not None:
         admin_users = _users_by_username(admins)
         admin_ids = {u.pk for u in admin_users}
