@@ -1,4 +1,4 @@
-"""The only module that talks to the channel layer; it publishes only after commit.
+"""Publishes to the channel layer, only after commit (chat.fanout receives).
 
 Services call room_event(), user_event() and membership_changed() inside their transactions.
 Nothing is sent before the transaction commits and nothing at all if it rolls back. Inside the
@@ -17,7 +17,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from . import protocol
+from . import fanout, protocol
 
 # Channel-layer message types; consumers have one handler per type. Never sent to clients.
 EVENT = "chat.event"
@@ -38,9 +38,15 @@ def user_group(user_id):
 def room_message(room_id, envelope, *, exclude_channel=None):
     """Return the layer message carrying ``envelope`` to a room's sockets.
 
-    The JSON text is encoded once here rather than once per recipient.
+    The JSON text is encoded once here rather than once per recipient. Every group message
+    names its group: chat.fanout receives all of them on one channel per process.
     """
-    message = {"type": EVENT, "room_id": room_id, "text": protocol.encode(envelope)}
+    message = {
+        "type": EVENT,
+        "group": room_group(room_id),
+        "room_id": room_id,
+        "text": protocol.encode(envelope),
+    }
     if exclude_channel:
         message["exclude_channel"] = exclude_channel
     return message
@@ -53,8 +59,9 @@ def room_event(room_id, envelope):
 
 def user_event(user_id, envelope):
     """Send ``envelope`` to every open socket of one user, after commit."""
+    group = user_group(user_id)
     _publish_on_commit(
-        user_group(user_id), {"type": EVENT, "room_id": None, "text": protocol.encode(envelope)}
+        group, {"type": EVENT, "group": group, "room_id": None, "text": protocol.encode(envelope)}
     )
 
 
@@ -64,15 +71,19 @@ def membership_changed(user_id, room_id, *, joined, envelope=None):
     Each socket updates its own groups when this arrives, on whichever process holds it, and
     then forwards ``envelope`` (if any) to its client.
     """
-    message = {"type": MEMBERSHIP, "room_id": room_id, "joined": joined, "text": None}
-    if envelope is not None:
-        message["text"] = protocol.encode(envelope)
-    _publish_on_commit(user_group(user_id), message)
+    group = user_group(user_id)
+    message = {"type": MEMBERSHIP, "group": group, "room_id": room_id, "joined": joined}
+    message["text"] = None if envelope is None else protocol.encode(envelope)
+    _publish_on_commit(group, message)
 
 
 def evict(channel_name):
     """Close one socket (the user opened more sessions than allowed), after commit."""
-    _publish_on_commit(None, {"type": EVICT}, channel_name=channel_name)
+    _publish_on_commit(
+        None,
+        {"type": EVICT, "socket": channel_name},
+        channel_name=fanout.process_channel(channel_name),
+    )
 
 
 def _publish_on_commit(group, message, channel_name=None):
@@ -98,13 +109,14 @@ def collected():
         _outboxes.current = None
 
 
-async def send_now(channel_layer, group, message):
+async def send_now(group, message):
     """Send an ephemeral event that nothing stores (typing), from async code."""
-    await channel_layer.group_send(group, message)
+    await get_channel_layer().group_send(group, message)
 
 
-async def flush(outbox, channel_layer):
+async def flush(outbox):
     """Send collected events in the order they were committed."""
+    channel_layer = get_channel_layer()
     for group, message, channel_name in outbox:
         await _send(channel_layer, group, message, channel_name)
 

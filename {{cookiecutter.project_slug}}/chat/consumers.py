@@ -1,11 +1,16 @@
 """The chat's one WebSocket per client: transport only.
 
 The consumer authenticates, parses frames with chat.protocol, runs the matching service or
-selector on a database thread (chat.sync), replies, and keeps its channel-layer groups in step
+selector on a database thread (chat.sync), replies, and keeps its groups in chat.fanout in step
 with the user's memberships. It writes no queries and holds no business rules.
+
+Two tasks write to a socket: the consumer's own, which answers client frames, and a writer
+that sends the events chat.fanout hands over, in order. The writer is started eagerly, so when
+the socket has room the frames are written before deliver() returns, with no task switch.
 """
 
 import asyncio
+import collections
 import functools
 import logging
 import time
@@ -16,7 +21,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone
 
-from . import broadcast, exceptions, payloads, protocol, selectors, services, sync
+from . import broadcast, exceptions, fanout, payloads, protocol, selectors, services, sync
 from .ratelimit import TokenBucket
 
 logger = logging.getLogger(__name__)
@@ -48,7 +53,14 @@ def event_schemas():
     return protocol.schemas(settings.CHAT)
 
 
+class SlowClientError(Exception):
+    """The client stopped reading; its session is closed and the socket must go."""
+
+
 class ChatConsumer(AsyncWebsocketConsumer):
+    # No layer channel per socket: layer events arrive through chat.fanout.
+    channel_layer_alias = None
+
     async def dispatch(self, message):
         # Channels closes stale database connections on its single sync thread before every
         # message, a thread hop per delivered chat event. This consumer never touches the
@@ -64,6 +76,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.user = self.scope["user"]
         self.room_ids = set()
         self.opened = False
+        self.closing = False
+        # Layer events wait here until the hello is sent, then the writer sends them in order.
+        self.inbox = collections.deque()
+        self.writer = None
+        self.ready = False
+        # Held while the groups are set from a database read, so a membership event that
+        # arrives meanwhile is applied after it, not overwritten by the older read.
+        self.groups_lock = asyncio.Lock()
         # Accept before refusing, so the client sees the 4001 code rather than an HTTP 403.
         await self.accept()
         if not self.user.is_authenticated:
@@ -72,9 +92,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
         limits = settings.CHAT
         self.bucket = TokenBucket(limits["RATE_LIMIT_PER_SECOND"], limits["RATE_LIMIT_BURST"])
         self.last_touch = time.monotonic()
+        self.fanout = await fanout.for_this_process()
+        self.channel_name = self.fanout.name_socket(self)
         # Subscribe first, then read: a message committed in between is then delivered, and
         # the positions read afterwards already count it.
-        await self.channel_layer.group_add(broadcast.user_group(self.user.pk), self.channel_name)
+        await self.fanout.add(broadcast.user_group(self.user.pk), self)
         opened = await self.run(
             services.session_open,
             user=self.user,
@@ -99,6 +121,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
             "rooms": positions,
         }
         await self.send_envelope(protocol.event(protocol.SESSION_HELLO, hello))
+        self.ready = True
+        self.start_writer()
 
     async def disconnect(self, code):
         await self.close_session()
@@ -108,12 +132,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if not getattr(self, "opened", False):
             return
         self.opened = False
+        self.closing = True
+        self.inbox.clear()
         room_ids = sorted(self.room_ids)
         for room_id in room_ids:
-            await self.channel_layer.group_discard(broadcast.room_group(room_id), self.channel_name)
-        await self.channel_layer.group_discard(
-            broadcast.user_group(self.user.pk), self.channel_name
-        )
+            await self.fanout.discard(broadcast.room_group(room_id), self)
+        await self.fanout.discard(broadcast.user_group(self.user.pk), self)
         try:
             await self.run(
                 services.session_close,
@@ -135,6 +159,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
             # The client left before its answer (Uvicorn's ClientDisconnected); the disconnect
             # handler cleans up.
             return
+        except SlowClientError:
+            # Ends this consumer; Uvicorn closes the TCP connection (a close frame could not
+            # be sent through the full buffer either).
+            raise StopConsumer() from None
         await self.note_activity()
 
     async def answer(self, text_data):
@@ -170,12 +198,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def heartbeat(self):
         """Record activity and return every room's position, so idle rooms' losses show."""
-        positions = await self.run(
-            services.session_heartbeat, user=self.user, channel_name=self.channel_name
-        )
-        self.last_touch = time.monotonic()
-        # A backstop for a lost membership event: the database decides the groups.
-        await self.sync_groups({room["id"] for room in positions})
+        async with self.groups_lock:
+            positions = await self.run(
+                services.session_heartbeat, user=self.user, channel_name=self.channel_name
+            )
+            self.last_touch = time.monotonic()
+            # A backstop for a lost membership event: the database decides the groups.
+            await self.sync_groups({room["id"] for room in positions})
         return {"server_time": timezone.now().isoformat(), "rooms": positions}
 
     async def typing(self, room_id, is_typing=True):
@@ -187,7 +216,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
             "is_typing": is_typing,
         }
         await broadcast.send_now(
-            self.channel_layer,
             broadcast.room_group(room_id),
             broadcast.room_message(
                 room_id,
@@ -208,7 +236,34 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 # A missed write only delays last_seen by one interval.
                 logger.warning("Could not record activity of %s", self.channel_name, exc_info=True)
 
-    # --- Channel-layer messages -------------------------------------------------------------
+    # --- Channel-layer events, from chat.fanout ------------------------------------------------
+
+    def deliver(self, message):
+        """Queue a layer event for this socket; returns at once."""
+        if self.closing:
+            return
+        self.inbox.append(message)
+        self.start_writer()
+
+    def start_writer(self):
+        if self.ready and self.inbox and (self.writer is None or self.writer.done()):
+            loop = asyncio.get_running_loop()
+            self.writer = asyncio.Task(self.write_inbox(), loop=loop, eager_start=True)
+
+    async def write_inbox(self):
+        while self.inbox and not self.closing:
+            message = self.inbox.popleft()
+            try:
+                await getattr(self, get_handler_name(message))(message)
+            except OSError:
+                return  # The client left; the disconnect handler cleans up.
+            except SlowClientError:
+                # Ask Uvicorn to close; it gives up on the close frame and drops the
+                # connection, and the consumer's own task then ends on the disconnect.
+                await self.close()
+                return
+            except Exception:
+                logger.exception("Could not forward a %s event", message.get("type"))
 
     async def chat_event(self, message):
         room_id = message["room_id"]
@@ -220,10 +275,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def chat_membership(self, message):
         room_id = message["room_id"]
-        if message["joined"]:
-            await self.join_room(room_id)
-        else:
-            await self.leave_room(room_id)
+        async with self.groups_lock:
+            if message["joined"]:
+                await self.join_room(room_id)
+            else:
+                await self.leave_room(room_id)
         if message["text"] is not None:
             await self.send_text(message["text"])
 
@@ -235,17 +291,17 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def run(self, func, **kwargs):
         """Call the domain on a database thread; send what it published once it returns."""
         result, outbox = await sync.run(func, **kwargs)
-        await broadcast.flush(outbox, self.channel_layer)
+        await broadcast.flush(outbox)
         return result
 
     async def join_room(self, room_id):
         self.room_ids.add(room_id)
-        await self.channel_layer.group_add(broadcast.room_group(room_id), self.channel_name)
+        await self.fanout.add(broadcast.room_group(room_id), self)
 
     async def leave_room(self, room_id):
         # Forget the room before leaving the group: nothing from it is forwarded from here on.
         self.room_ids.discard(room_id)
-        await self.channel_layer.group_discard(broadcast.room_group(room_id), self.channel_name)
+        await self.fanout.discard(broadcast.room_group(room_id), self)
 
     async def sync_groups(self, room_ids):
         for room_id in room_ids - self.room_ids:
@@ -260,9 +316,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
         """Send a frame; drop a client that has stopped reading.
 
         Uvicorn applies backpressure: a send waits while the socket's buffers are full. A
-        client that stops reading would otherwise hold this consumer still while its layer
-        queue grows without bound. After SLOW_CLIENT_TIMEOUT seconds the socket is dropped
-        and its queue freed; the client reconnects and catches up by seq.
+        client that stops reading would otherwise hold its writer still while its inbox grows
+        without bound. After SLOW_CLIENT_TIMEOUT seconds the session is closed, the inbox
+        freed and SlowClientError raised so the caller drops the socket; the client reconnects and
+        catches up by seq.
         """
         try:
             async with asyncio.timeout(settings.CHAT["SLOW_CLIENT_TIMEOUT"]):
@@ -270,9 +327,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         except TimeoutError:
             logger.warning("Dropping a socket of user %s that stopped reading", self.user.pk)
             await self.close_session()
-            # Ends this consumer: Channels stops its layer subscription, Uvicorn closes the
-            # TCP connection (a close frame could not be sent through the full buffer either).
-            raise StopConsumer() from None
+            raise SlowClientError() from None
 
     def header(self, name):
         for key, value in self.scope.get("headers", []):

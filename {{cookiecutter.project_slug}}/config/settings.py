@@ -181,7 +181,14 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            # One channel per process carries every event (chat.fanout); the default of 100
+            # queued messages would drop a burst such as a large room's deletion.
+            "CONFIG": {"capacity": 10_000},
+        }
+    }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Authentication -------------------------------------------------------------------------

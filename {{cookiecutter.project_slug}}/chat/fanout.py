@@ -1,0 +1,114 @@
+"""Hands channel-layer events to this process's sockets: one layer channel per process.
+
+Channels' usual pattern gives every socket its own layer channel and group memberships. Each
+group message is then queued, decoded and dispatched once per recipient socket, through a new
+task and an asyncio.wait() each: about half a millisecond of CPU per delivered frame
+(bench/README.md). Here each process owns one layer channel, joined to the groups its sockets
+need (a room's group while any local socket is in the room, a user's group while any of the
+user's sockets is here). An event crosses Redis and is decoded once per process, and its text,
+encoded once by the sender, is handed to each local socket.
+
+Sockets still have names (``<process channel>!<socket id>``, the form Channels uses for
+process-local channels), so a message for one socket is a layer send to its process's channel.
+
+This module and chat.broadcast are the only code that calls the channel layer: broadcast
+publishes, fanout receives.
+"""
+
+import asyncio
+import logging
+import secrets
+import weakref
+
+from channels.layers import get_channel_layer
+
+logger = logging.getLogger(__name__)
+
+_by_loop = weakref.WeakKeyDictionary()
+
+
+def process_channel(socket_name):
+    """Return the layer channel of the process that holds the socket ``socket_name``."""
+    return socket_name.partition("!")[0]
+
+
+async def for_this_process():
+    """Return the running event loop's Fanout, starting it on first use."""
+    loop = asyncio.get_running_loop()
+    fanout = _by_loop.get(loop)
+    layer = get_channel_layer()
+    if fanout is None or fanout.layer is not layer or fanout.stopped():
+        fanout = Fanout(layer)
+        _by_loop[loop] = fanout
+        await fanout.start()
+    return fanout
+
+
+class Fanout:
+    """One process's layer channel, and which local sockets want each group's events.
+
+    A socket is any object with a ``deliver(message)`` method that returns at once (the chat
+    consumer queues the message and writes it from its own task, so one slow client never
+    holds up the others).
+    """
+
+    def __init__(self, layer):
+        self.layer = layer
+        self.channel_name = None
+        self.groups = {}  # group name -> set of local sockets
+        self.sockets = weakref.WeakValueDictionary()  # socket name -> socket
+        self.task = None
+
+    async def start(self):
+        self.channel_name = await self.layer.new_channel("fanout.")
+        self.task = asyncio.get_running_loop().create_task(self.receive_forever())
+
+    def stopped(self):
+        return self.task is None or self.task.done()
+
+    def name_socket(self, socket):
+        """Give ``socket`` a name that routes layer sends to it; return the name."""
+        name = f"{self.channel_name}!{secrets.token_hex(8)}"
+        self.sockets[name] = socket
+        return name
+
+    async def add(self, group, socket):
+        self.groups.setdefault(group, set()).add(socket)
+        # Idempotent: the layer subscribes this process to the group once.
+        await self.layer.group_add(group, self.channel_name)
+
+    async def discard(self, group, socket):
+        sockets = self.groups.get(group)
+        if sockets is None or socket not in sockets:
+            return
+        sockets.discard(socket)
+        if not sockets:
+            # Forgotten here before the await, so a socket joining meanwhile subscribes again.
+            del self.groups[group]
+            await self.layer.group_discard(group, self.channel_name)
+
+    async def receive_forever(self):
+        while True:
+            try:
+                message = await self.layer.receive(self.channel_name)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # The pub/sub and in-memory layers receive from a local queue and do not fail
+                # here; another layer might, while its server restarts.
+                logger.exception("Could not receive from the channel layer")
+                await asyncio.sleep(1)
+                continue
+            self.dispatch(message)
+
+    def dispatch(self, message):
+        target = message.get("socket")
+        if target is not None:
+            recipients = [self.sockets[target]] if target in self.sockets else []
+        else:
+            recipients = list(self.groups.get(message.get("group"), ()))
+        for socket in recipients:
+            try:
+                socket.deliver(message)
+            except Exception:
+                logger.exception("Could not deliver a %s event", message.get("type"))
