@@ -6,11 +6,13 @@ with the user's memberships. It writes no queries and holds no business rules.
 
 Two tasks write to a socket: the consumer's own, which answers client frames, and a writer
 that sends the events chat.fanout hands over, in order. The writer is started eagerly, so when
-the socket has room the frames are written before deliver() returns, with no task switch.
+the socket has room the frames are written before deliver() returns, with no task switch and
+no timer; only a writer that has to wait is watched for a client that stopped reading.
 """
 
 import asyncio
 import collections
+import contextlib
 import functools
 import logging
 import time
@@ -80,6 +82,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         # Layer events wait here until the hello is sent, then the writer sends them in order.
         self.inbox = collections.deque()
         self.writer = None
+        self.frames_forwarded = 0
         self.ready = False
         # Held while the groups are set from a database read, so a membership event that
         # arrives meanwhile is applied after it, not overwritten by the older read.
@@ -249,6 +252,38 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if self.ready and self.inbox and (self.writer is None or self.writer.done()):
             loop = asyncio.get_running_loop()
             self.writer = asyncio.Task(self.write_inbox(), loop=loop, eager_start=True)
+            if not self.writer.done():
+                # The writer waits: the socket's buffer is full (or a group change is under
+                # way). Check on it after SLOW_CLIENT_TIMEOUT.
+                self.watch_writer(self.writer)
+
+    def watch_writer(self, writer):
+        asyncio.get_running_loop().call_later(
+            settings.CHAT["SLOW_CLIENT_TIMEOUT"],
+            self.check_writer,
+            writer,
+            self.frames_forwarded,
+        )
+
+    def check_writer(self, writer, frames_forwarded):
+        if writer.done() or self.closing:
+            return
+        if self.frames_forwarded != frames_forwarded:
+            self.watch_writer(writer)  # Slow but moving.
+            return
+        logger.warning("Dropping a socket of user %s that stopped reading", self.user.pk)
+        writer.cancel()
+        self.dropping = asyncio.get_running_loop().create_task(self.drop())
+
+    async def drop(self):
+        """Forget a socket whose client stopped reading, and ask Uvicorn to close it.
+
+        The close frame waits behind the full buffer too; if the client never reads again,
+        Uvicorn's keepalive ping times out and closes the connection.
+        """
+        await self.close_session()
+        with contextlib.suppress(OSError):
+            await self.close()
 
     async def write_inbox(self):
         while self.inbox and not self.closing:
@@ -257,13 +292,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 await getattr(self, get_handler_name(message))(message)
             except OSError:
                 return  # The client left; the disconnect handler cleans up.
-            except SlowClientError:
-                # Ask Uvicorn to close; it gives up on the close frame and drops the
-                # connection, and the consumer's own task then ends on the disconnect.
-                await self.close()
-                return
             except Exception:
                 logger.exception("Could not forward a %s event", message.get("type"))
+
+    async def forward(self, text):
+        await self.send(text_data=text)
+        self.frames_forwarded += 1
 
     async def chat_event(self, message):
         room_id = message["room_id"]
@@ -271,7 +305,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         if message.get("exclude_channel") == self.channel_name:
             return
-        await self.send_text(message["text"])
+        await self.forward(message["text"])
 
     async def chat_membership(self, message):
         room_id = message["room_id"]
@@ -281,7 +315,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             else:
                 await self.leave_room(room_id)
         if message["text"] is not None:
-            await self.send_text(message["text"])
+            await self.forward(message["text"])
 
     async def chat_evict(self, message):
         await self.close(code=protocol.CLOSE_SESSION_REPLACED)
@@ -313,13 +347,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.send_text(protocol.encode(envelope))
 
     async def send_text(self, text):
-        """Send a frame; drop a client that has stopped reading.
+        """Send a reply; drop a client that has stopped reading.
 
-        Uvicorn applies backpressure: a send waits while the socket's buffers are full. A
-        client that stops reading would otherwise hold its writer still while its inbox grows
-        without bound. After SLOW_CLIENT_TIMEOUT seconds the session is closed, the inbox
-        freed and SlowClientError raised so the caller drops the socket; the client reconnects and
-        catches up by seq.
+        Uvicorn applies backpressure: a send waits while the socket's buffers are full. After
+        SLOW_CLIENT_TIMEOUT seconds the session is closed and SlowClientError raised so the
+        consumer ends; the client reconnects and catches up by seq. (Events are forwarded by
+        the writer, which is watched instead: see start_writer.)
         """
         try:
             async with asyncio.timeout(settings.CHAT["SLOW_CLIENT_TIMEOUT"]):

@@ -5,6 +5,7 @@ returns plain data ready for the protocol. What other sockets must learn is hand
 chat.broadcast, which sends it only after the transaction commits.
 """
 
+import contextlib
 from datetime import timedelta
 
 from django.conf import settings
@@ -321,13 +322,7 @@ def message_send(*, user, room_id, content, client_msg_id=None, reply_to=None):
     Idempotent by client_msg_id: a resend returns the stored message and sends nothing.
     """
     try:
-        return _message_send(
-            user=user,
-            room_id=room_id,
-            content=content,
-            client_msg_id=client_msg_id,
-            reply_to=reply_to,
-        )
+        message = _store_message(user, room_id, content, client_msg_id, reply_to)
     except IntegrityError:
         # The client_msg_id was stored before (a retry, or two sends racing). The unique index
         # caught it and the rollback gave the seq back; the stored message is the answer.
@@ -335,6 +330,14 @@ def message_send(*, user, room_id, content, client_msg_id=None, reply_to=None):
         if not stored:
             raise
         return {"message": stored}
+    if message is None:
+        _raise_why_not_stored(user, room_id)
+    parent = None
+    if reply_to is not None:
+        parent = Message.objects.select_related("sender").filter(pk=reply_to).first()
+    data = {"message": payloads.message_payload(message, reply_to=parent)}
+    broadcast.room_event(room_id, protocol.event(protocol.MESSAGE_NEW, data))
+    return data
 
 
 def _stored_message(user, room_id, client_msg_id):
@@ -344,59 +347,118 @@ def _stored_message(user, room_id, client_msg_id):
     return selectors.message_payloads([message])[0] if message else None
 
 
-@transaction.atomic
-def _message_send(*, user, room_id, content, client_msg_id, reply_to):
-    seq = _next_seq_for_poster(room_id, user)
-    if seq is None:
-        _raise_why_user_cannot_post(user, room_id)
-    parent = None
-    if reply_to is not None:
-        # Replies only to messages of the same room: never a way to read another room.
-        parent = Message.objects.select_related("sender").filter(pk=reply_to, room=room_id).first()
-        if parent is None:
-            raise exceptions.MessageNotFoundError("The message replied to is not in this room.")
-    message = Message.objects.create(
+def _store_message(user, room_id, content, client_msg_id, reply_to):
+    """Store a message with the room's next seq, as read by its sender; return it.
+
+    Returns None, storing nothing, if ``user`` may not post in the room or ``reply_to`` is not
+    a message of that room (replies never reach into another room). The room row stays locked
+    until commit, so concurrent senders in one room (on any process) take turns, and a
+    rollback gives the seq back: seq stays gap-free.
+
+    The chat's hottest write. On PostgreSQL it is one statement: the seq, the permission
+    check, the message and the sender's read position in one round trip, which costs a
+    seventh of the client CPU and half the database CPU of the same work through the ORM
+    (bench/README.md). Other databases run the same rules as three statements in a
+    transaction.
+    """
+    now = timezone.now()
+    message = Message(
         room_id=room_id,
-        seq=seq,
         sender=user,
         content=content,
-        reply_to=parent,
+        reply_to_id=reply_to,
         client_msg_id=client_msg_id,
+        created_at=now,
     )
-    # One's own messages are read.
-    Membership.objects.filter(room_id=room_id, user=user).update(last_read_seq=seq)
-    data = {"message": payloads.message_payload(message, reply_to=parent)}
-    broadcast.room_event(room_id, protocol.event(protocol.MESSAGE_NEW, data))
-    return data
+    if connection.vendor == "postgresql":
+        # A statement is its own transaction; inside a caller's transaction a savepoint
+        # keeps a failed one (a repeated client_msg_id) from breaking it.
+        with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
+            row = _run(_postgresql_send_sql(reply_to), _send_params(message, now))
+        if row is None:
+            return None
+        message.pk, message.seq = row
+        return message
+    with transaction.atomic():
+        row = _run(_take_seq_sql(reply_to), _take_seq_params(message, now))
+        if row is None:
+            return None
+        message.seq = row[1]
+        message.save(force_insert=True)
+        Membership.objects.filter(room_id=room_id, user=user).update(last_read_seq=message.seq)
+    return message
 
 
-def _next_seq_for_poster(room_id, user):
-    """Take the room's next seq if ``user`` may post there; return None if not.
+def _run(sql, params):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
 
-    The send path's hottest statement: the membership and posting rules are checked in the
-    same UPDATE that locks the room and bumps its counter (one round trip instead of three;
-    measured in bench/README.md). _raise_why_user_cannot_post() says what failed.
-    """
+
+def _take_seq_sql(reply_to):
+    """UPDATE taking the room's next seq where the sender may post (and reply_to is there)."""
     quote = connection.ops.quote_name
     room, member = quote(Room._meta.db_table), quote(Membership._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {room} SET last_seq = last_seq + 1, last_activity_at = %s "
-            f"WHERE id = %s AND EXISTS (SELECT 1 FROM {member} m "
-            f"WHERE m.room_id = {room}.id AND m.user_id = %s AND (m.role = %s "
-            f"OR ({room}.kind <> %s AND NOT {room}.posting_locked))) "
-            "RETURNING last_seq",
-            [timezone.now(), room_id, user.pk, Membership.Role.ADMIN, Room.Kind.CHANNEL],
+    reply_check = ""
+    if reply_to is not None:
+        message = quote(Message._meta.db_table)
+        reply_check = (
+            f" AND EXISTS (SELECT 1 FROM {message} r WHERE r.id = %s AND r.room_id = {room}.id)"
         )
-        row = cursor.fetchone()
-    return row[0] if row else None
+    return (
+        f"UPDATE {room} SET last_seq = last_seq + 1, last_activity_at = %s "
+        f"WHERE id = %s AND EXISTS (SELECT 1 FROM {member} m "
+        f"WHERE m.room_id = {room}.id AND m.user_id = %s AND (m.role = %s "
+        f"OR ({room}.kind <> %s AND NOT {room}.posting_locked))){reply_check} "
+        "RETURNING id, last_seq"
+    )
 
 
-def _raise_why_user_cannot_post(user, room_id):
+def _take_seq_params(message, now):
+    params = [now, message.room_id, message.sender_id, Membership.Role.ADMIN, Room.Kind.CHANNEL]
+    if message.reply_to_id is not None:
+        params.append(message.reply_to_id)
+    return params
+
+
+def _postgresql_send_sql(reply_to):
+    quote = connection.ops.quote_name
+    member, table = quote(Membership._meta.db_table), quote(Message._meta.db_table)
+    return (
+        f"WITH room AS ({_take_seq_sql(reply_to)}), "
+        f"reader AS (UPDATE {member} SET last_read_seq = room.last_seq FROM room "
+        f"WHERE {member}.room_id = room.id AND {member}.user_id = %s) "
+        f"INSERT INTO {table} (room_id, seq, sender_id, content, reply_to_id, "
+        "client_msg_id, created_at, rev) "
+        # Parameters in a SELECT list have no column to take a type from: the cast types NULL.
+        "SELECT room.id, room.last_seq, %s, %s, CAST(%s AS bigint), %s, %s, %s FROM room "
+        "RETURNING id, seq"
+    )
+
+
+def _send_params(message, now):
+    return [
+        *_take_seq_params(message, now),
+        message.sender_id,
+        message.sender_id,
+        message.content,
+        message.reply_to_id,
+        message.client_msg_id,
+        now,
+        message.rev,
+    ]
+
+
+def _raise_why_not_stored(user, room_id):
     membership = selectors.membership_for(user, room_id)
-    if membership.room.kind == Room.Kind.CHANNEL:
-        raise exceptions.ForbiddenError("Only admins post in a broadcast channel.")
-    raise exceptions.ForbiddenError("Posting in this group is limited to admins.")
+    room = membership.room
+    if membership.role != Membership.Role.ADMIN:
+        if room.kind == Room.Kind.CHANNEL:
+            raise exceptions.ForbiddenError("Only admins post in a broadcast channel.")
+        if room.posting_locked:
+            raise exceptions.ForbiddenError("Posting in this group is limited to admins.")
+    # Allowed to post, so the message replied to was not in this room.
+    raise exceptions.MessageNotFoundError("The message replied to is not in this room.")
 
 
 def _changed(message, event_type):
