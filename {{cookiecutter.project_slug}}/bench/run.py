@@ -6,7 +6,8 @@ Everything runs on free loopback ports and is stopped at the end: a Redis and a 
 message stored), and the baseline with LAYER=pubsub and LAYER=redis under the same Uvicorn
 command and worker count. Each gets the same bench.load ladder (the same rooms, members, rates
 and churning clients), then an idle-socket memory measurement against a fresh single-process
-server. The chat's per-socket rate limit is raised for the run (CHAT_RATE_LIMIT_PER_SECOND and
+server (the pub/sub baseline's also under the command its README gives: Uvicorn's defaults).
+The chat's per-socket rate limit is raised for the run (CHAT_RATE_LIMIT_PER_SECOND and
 CHAT_RATE_LIMIT_BURST), since every bench socket sends faster than a person types.
 
     python -m bench.run --baseline /path/to/tutorial [--json bench-report.json]
@@ -44,6 +45,7 @@ PACKAGES = (
     "httptools", "psycopg", "psycopg-pool", "asgiref", "msgpack",
 )  # fmt: skip
 LAYERS = ("pubsub", "redis")
+README_LAYER = "pubsub"  # also measured under the command in the baseline's README
 OTHERS_WARNING = 15  # % of one CPU used by other processes during a step
 QUIET_THRESHOLD = 25  # % of one CPU: below this the machine counts as quiet (--wait-quiet)
 
@@ -252,6 +254,18 @@ class Bench:
         result["memory"] = self.memory(
             f"tutorial-{layer}", load.TutorialTarget(single.url), single, idle
         )
+        if layer == README_LAYER:
+            # Also as its README starts it: Uvicorn's defaults, per-message deflate included.
+            readme = LiveServer(
+                workdir,
+                env,
+                command=f"cd {shlex.quote(str(path))} && exec {shlex.quote(sys.executable)} "
+                "-m uvicorn scale_ws.asgi:application --host 127.0.0.1 --port $PORT",
+                migrate=False,
+            )
+            result["memory_readme"] = self.memory(
+                f"tutorial-{layer} (README command)", load.TutorialTarget(readme.url), readme, idle
+            )
         return result
 
     def run(self):
@@ -296,6 +310,8 @@ def comparison(results):
         row("  p50 ms at that level", sustained("p50_ms")),
         row("  p99 ms at that level", sustained("p99_ms")),
         row("  churn cycles/s done", sustained("churn_cycles_per_second")),
+        row("  server CPU ms / 1,000 deliv.", lambda r: cpu_per_thousand(r, "server")),
+        row("  + database CPU ms", lambda r: cpu_per_thousand(r, "server", "postgres")),
         row("gaps (all steps)", lambda r: totals(r, "gaps")),
         row("duplicates (all steps)", lambda r: totals(r, "duplicates")),
         row("lost (all steps)", lambda r: totals(r, "lost")),
@@ -303,6 +319,7 @@ def comparison(results):
         row("server log errors", lambda r: r["server_log_errors"]),
         row("memory KiB / idle socket", lambda r: r["memory"]["kib_per_socket"]),
         row("  idle sockets still open", lambda r: r["memory"]["open_sockets"]),
+        row("  under its README command", lambda r: readme_memory(r)),
         row("ladder stopped at", lambda r: r["stop_reason"]),
     ]
     ratios = []
@@ -316,10 +333,40 @@ def comparison(results):
                     sustained("deliveries_per_second")(project),
                     sustained("deliveries_per_second")(other),
                 ),
+                _ratio(cpu_per_thousand(project, "server"), cpu_per_thousand(other, "server")),
                 _ratio(project["memory"]["kib_per_socket"], other["memory"]["kib_per_socket"]),
             )
         )
+        if readme_memory(other) is not None:
+            ratios.append(
+                (
+                    f"project / {name} (README command)",
+                    None,
+                    None,
+                    _ratio(project["memory"]["kib_per_socket"], readme_memory(other)),
+                )
+            )
     return names, rows, ratios
+
+
+def readme_memory(ladder):
+    return ladder["memory_readme"]["kib_per_socket"] if "memory_readme" in ladder else None
+
+
+RATIO_HEADERS = ("ratio", "sustained deliveries/s", "server CPU per delivery", "memory per socket")
+
+
+def cpu_per_thousand(ladder, *processes):
+    """CPU milliseconds that ``processes`` spent per 1,000 deliveries at the sustained step.
+
+    The servers' own cost per delivery, apart from the load tool and, unless asked for, the
+    database (which runs on other machines in production).
+    """
+    best = ladder["sustained"]
+    if not best or "cpu_percent" not in best:
+        return None
+    percent = sum(best["cpu_percent"].get(name, 0) for name in processes)
+    return round(percent * 10 * 1000 / best["deliveries_per_second"], 1)
 
 
 def _ratio(a, b):
@@ -343,7 +390,7 @@ def render(results, info, plan, elapsed):
         "",
         load.table(("", *names), rows),
         "",
-        load.table(("ratio", "sustained deliveries/s", "memory per idle socket"), ratios)
+        load.table(RATIO_HEADERS, ratios)
         if ratios
         else "(no baseline: pass --baseline PATH to compare)",
         "",

@@ -23,7 +23,17 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone
 
-from . import broadcast, exceptions, fanout, payloads, protocol, selectors, services, sync
+from . import (
+    broadcast,
+    exceptions,
+    fanout,
+    payloads,
+    presence,
+    protocol,
+    selectors,
+    services,
+    sync,
+)
 from .ratelimit import TokenBucket
 
 logger = logging.getLogger(__name__)
@@ -142,12 +152,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.fanout.discard(broadcast.room_group(room_id), self)
         await self.fanout.discard(broadcast.user_group(self.user.pk), self)
         try:
-            await self.run(
-                services.session_close,
-                user=self.user,
-                channel_name=self.channel_name,
-                room_ids=room_ids,
+            closed = await self.run(
+                services.session_close, user=self.user, channel_name=self.channel_name
             )
+            if closed["last"]:
+                presence.settle_later(self.user)
         except Exception:
             # cleanup_chat_sessions removes the row later; the socket is gone either way.
             logger.exception("Could not close chat session %s", self.channel_name)

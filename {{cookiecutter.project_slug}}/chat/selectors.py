@@ -6,6 +6,7 @@ Plain synchronous functions returning plain data; the consumer calls them throug
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 
@@ -178,14 +179,25 @@ def message_for_member(user, message_id, *, lock_room=False):
     return message, membership
 
 
+def away_key(user_id):
+    """Cache key present while a user's last socket is closed but offline is not announced.
+
+    In the shared cache (Redis in production), so a socket reopened on any process sees it.
+    """
+    return f"chat:presence:away:{user_id}"
+
+
 def online_user_ids(user_ids):
-    """Return which of ``user_ids`` have a session seen within the presence TTL."""
+    """Return which of ``user_ids`` are online: a session seen within the presence TTL, or
+    one closed so recently that they have not been announced offline (chat.presence)."""
     since = timezone.now() - timedelta(seconds=settings.CHAT["PRESENCE_TTL"])
-    return set(
+    live = set(
         ChatSession.objects.filter(user_id__in=user_ids, last_seen__gte=since).values_list(
             "user_id", flat=True
         )
     )
+    keys = {away_key(user_id): user_id for user_id in user_ids if user_id not in live}
+    return live | {keys[key] for key in cache.get_many(keys)}
 
 
 def presence(*, user, room_id):

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -553,6 +554,10 @@ def _online_since():
     return timezone.now() - timedelta(seconds=settings.CHAT["PRESENCE_TTL"])
 
 
+def _has_live_session(user):
+    return ChatSession.objects.filter(user=user, last_seen__gte=_online_since()).exists()
+
+
 def _announce_presence(user, room_ids, online):
     for room_id in room_ids:
         broadcast.room_event(
@@ -586,20 +591,38 @@ def session_open(*, user, channel_name, user_agent=""):
         for _, evicted_channel, _ in excess:
             broadcast.evict(evicted_channel)
     room_ids = selectors.room_ids_for_user(user.pk)
-    if not any(last_seen >= _online_since() for _, _, last_seen in others):
+    online_already = any(last_seen >= _online_since() for _, _, last_seen in others)
+    # Back within the grace period of the last socket: offline was never announced.
+    if not online_already and not cache.delete(selectors.away_key(user.pk)):
         _announce_presence(user, room_ids, online=True)
     return {"session_id": session.pk, "room_ids": room_ids}
 
 
 @transaction.atomic
-def session_close(*, user, channel_name, room_ids):
-    """Forget a closed socket; announce the user offline if it was their last.
+def session_close(*, user, channel_name):
+    """Forget a closed socket; return whether it was the user's last.
 
-    ``room_ids`` are the rooms the socket was in, so the announcement needs no query.
+    The offline announcement waits: after the last socket the user is marked away, and the
+    caller runs presence_settle() PRESENCE_GRACE seconds later. A reload or a reconnect
+    within that time announces nothing, so nobody's member list flickers.
     """
     ChatSession.objects.filter(channel_name=channel_name).delete()
-    if not ChatSession.objects.filter(user=user, last_seen__gte=_online_since()).exists():
-        _announce_presence(user, room_ids, online=False)
+    last = not _has_live_session(user)
+    if last:
+        # Outlives the grace period, so a late presence_settle() still finds it.
+        grace = settings.CHAT["PRESENCE_GRACE"]
+        cache.set(selectors.away_key(user.pk), True, timeout=grace * 2 + 60)
+    return {"last": last}
+
+
+@transaction.atomic
+def presence_settle(*, user):
+    """Announce ``user`` offline unless a socket came back since the last one closed.
+
+    Safe to run from several processes: only the one that removes the away mark announces.
+    """
+    if cache.delete(selectors.away_key(user.pk)) and not _has_live_session(user):
+        _announce_presence(user, selectors.room_ids_for_user(user.pk), online=False)
 
 
 @transaction.atomic

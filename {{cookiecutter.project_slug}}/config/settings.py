@@ -161,6 +161,9 @@ def redis_connection_options(url, *, asyncio=False):
     return options
 
 
+# Starts every channel-layer name and cache key, so apps (or test runs) can share one Redis.
+REDIS_PREFIX = env("CHANNEL_LAYER_PREFIX", default="chat")
+
 if REDIS_URL:
     # The pub/sub layer, not the core layer: the core layer drops group messages from live
     # sockets while other sockets of the process disconnect (django/channels#1683); the pub/sub
@@ -174,7 +177,7 @@ if REDIS_URL:
                 "hosts": [
                     {"address": REDIS_URL, **redis_connection_options(REDIS_URL, asyncio=True)}
                 ],
-                "prefix": env("CHANNEL_LAYER_PREFIX", default="chat"),
+                "prefix": REDIS_PREFIX,
             },
         }
     }
@@ -183,6 +186,7 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": redis_connection_options(REDIS_URL),
+            "KEY_PREFIX": REDIS_PREFIX,
         }
     }
 else:
@@ -284,6 +288,9 @@ CHAT = {
     "LAST_SEEN_WRITE_INTERVAL": 10,
     # A session not seen for this long is offline, and stale for cleanup_chat_sessions.
     "PRESENCE_TTL": 60,
+    # Seconds after a user's last socket closes before they are announced offline: a reload
+    # or reconnect within this time announces nothing.
+    "PRESENCE_GRACE": env.float("CHAT_PRESENCE_GRACE", default=15.0),
     "RATE_LIMIT_PER_SECOND": env.float("CHAT_RATE_LIMIT_PER_SECOND", default=10.0),
     "RATE_LIMIT_BURST": env.int("CHAT_RATE_LIMIT_BURST", default=30),
     "HARD_DELETE": env.bool("CHAT_HARD_DELETE", default=False),

@@ -26,6 +26,14 @@ def start_service(server):
         pytest.skip(str(exc))
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: user ids repeat between tests, cache keys too."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory):
     server = start_service(lambda: RedisServer(tmp_path_factory.mktemp("redis")))

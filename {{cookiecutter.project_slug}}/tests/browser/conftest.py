@@ -95,6 +95,8 @@ def chat_server(tmp_path_factory, redis_server):
         CHANNEL_LAYER_PREFIX=f"b{uuid.uuid4().hex[:8]}",
         DJANGO_SETTINGS_MODULE="browser_settings",
         SITE_NAME="Team Chat",
+        # Offline shows a second after the last tab closes, not after the default 15 s.
+        CHAT_PRESENCE_GRACE=1,
         PYTHONPATH=os.pathsep.join([str(workdir), str(PROJECT)]),
     )
     # collectstatic runs while LiveServer migrates. The admin's files are not on the chat

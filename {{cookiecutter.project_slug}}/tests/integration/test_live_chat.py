@@ -280,4 +280,5 @@ def test_cache_uses_redis_with_the_production_options(tmp_path, redis_server):
     assert out.strip() == "django.core.cache.backends.redis.RedisCache through redis"
     import redis
 
-    assert redis.Redis.from_url(redis_server.url).exists(":1:probe") == 1
+    # Keys start with the prefix that separates apps sharing a Redis (CHANNEL_LAYER_PREFIX).
+    assert redis.Redis.from_url(redis_server.url).exists("chat:1:probe") == 1
