@@ -10,22 +10,26 @@ DEMO_DIR := $(BUILD)/demo
 DEMO_SLUG := team_chat
 SYSTEM_PACKAGES := redis-server postgresql stunnel4 chromium
 
-.PHONY: demo test bench system-packages clean
+.PHONY: demo test bench system-packages clean tidy-template
 
-demo: $(VENV)/.installed
-	find "{{cookiecutter.project_slug}}" -name __pycache__ -prune -exec rm -rf {} +
+demo: $(VENV)/.installed tidy-template
 	$(BIN)/cookiecutter . --no-input --overwrite-if-exists --output-dir $(DEMO_DIR)
 	$(MAKE) -C $(DEMO_DIR)/$(DEMO_SLUG) VENV=$(abspath $(BUILD)/venvs/demo) demo-users run
 
 # The baked project's benchmark against the tutorial consumer in ../shared/peers/tutorial.
-bench: $(VENV)/.installed system-packages
-	find "{{cookiecutter.project_slug}}" -name __pycache__ -prune -exec rm -rf {} +
+bench: $(VENV)/.installed system-packages tidy-template
 	$(BIN)/cookiecutter . --no-input --overwrite-if-exists --output-dir $(BUILD)/bench
 	$(MAKE) -C $(BUILD)/bench/$(DEMO_SLUG) VENV=$(abspath $(BUILD)/venvs/bench) \
 		BASELINE=$(abspath ../shared/peers/tutorial) bench
 
 test: $(VENV)/.installed system-packages
 	CHAT_REQUIRE_SERVICES=1 $(BIN)/pytest tests $(PYTEST_ARGS)
+
+# What running the project in place leaves in the template folder: cookiecutter would try to
+# render it, and compiled or compressed files are not text (the tests remove the same).
+tidy-template:
+	cd "{{cookiecutter.project_slug}}" && rm -rf .pytest_cache .ruff_cache test-artifacts db.sqlite3*
+	find "{{cookiecutter.project_slug}}" -name __pycache__ -prune -exec rm -rf {} +
 
 $(VENV)/.installed: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)

@@ -255,10 +255,11 @@ class Bench:
             f"tutorial-{layer}", load.TutorialTarget(single.url), single, idle
         )
         if layer == README_LAYER:
-            # Also as its README starts it: Uvicorn's defaults, per-message deflate included.
+            # Also as its README starts it: Uvicorn's defaults, per-message deflate included,
+            # one process (Uvicorn would read WEB_CONCURRENCY as --workers).
             readme = LiveServer(
                 workdir,
-                env,
+                {key: value for key, value in env.items() if key != "WEB_CONCURRENCY"},
                 command=f"cd {shlex.quote(str(path))} && exec {shlex.quote(sys.executable)} "
                 "-m uvicorn scale_ws.asgi:application --host 127.0.0.1 --port $PORT",
                 migrate=False,

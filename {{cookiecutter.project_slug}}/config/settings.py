@@ -98,7 +98,10 @@ DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         # Under ASGI persistent connections leak with the threads that opened them; the pool
-        # below replaces them (Django docs, "Persistent connections", ticket #33497).
+        # below replaces them (Django docs, "Persistent connections", ticket #33497). No health
+        # check per checkout: it costs a round trip on every database call, and a connection
+        # broken by a database restart fails one call, after which the pool replaces it
+        # (tests/integration/test_postgres_restart.py).
         conn_max_age=0,
     )
 }
@@ -111,8 +114,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
         },
         # Parameters travel apart from the SQL, so psycopg prepares each statement a pooled
-        # connection runs often and PostgreSQL stops parsing and planning it every time (the
-        # send path costs a quarter less CPU on both sides; bench/README.md).
+        # connection runs often and PostgreSQL stops parsing and planning it every time.
         server_side_binding=True,
     )
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
