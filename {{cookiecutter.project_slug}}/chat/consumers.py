@@ -87,6 +87,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def connect(self):
         self.user = self.scope["user"]
         self.room_ids = set()
+        self.fanout = None
         self.opened = False
         self.closing = False
         # Layer events wait here until the hello is sent, then the writer sends them in order.
@@ -102,6 +103,15 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if not self.user.is_authenticated:
             await self.close(code=protocol.CLOSE_UNAUTHENTICATED)
             return
+        try:
+            await self.open_session()
+        except Exception:
+            # Channels sends no disconnect for a failed connect: leave the groups here.
+            await self.close_session()
+            raise
+
+    async def open_session(self):
+        """Join the user's group, record the session, join its rooms and send the hello."""
         limits = settings.CHAT
         self.bucket = TokenBucket(limits["RATE_LIMIT_PER_SECOND"], limits["RATE_LIMIT_BURST"])
         self.last_touch = time.monotonic()
@@ -142,15 +152,17 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def close_session(self):
         """Leave every group and delete the session row; safe to call twice."""
-        if not getattr(self, "opened", False):
-            return
-        self.opened = False
+        if getattr(self, "closing", True):
+            return  # Closed already, or connect() never ran.
         self.closing = True
         self.inbox.clear()
-        room_ids = sorted(self.room_ids)
-        for room_id in room_ids:
-            await self.fanout.discard(broadcast.room_group(room_id), self)
-        await self.fanout.discard(broadcast.user_group(self.user.pk), self)
+        if self.fanout is not None:
+            for room_id in sorted(self.room_ids):
+                await self.fanout.discard(broadcast.room_group(room_id), self)
+            await self.fanout.discard(broadcast.user_group(self.user.pk), self)
+        if not self.opened:
+            return
+        self.opened = False
         try:
             closed = await self.run(
                 services.session_close, user=self.user, channel_name=self.channel_name

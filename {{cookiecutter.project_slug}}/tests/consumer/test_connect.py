@@ -1,8 +1,10 @@
 import pytest
 from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
 
 from chat.auth import token_issue
 from chat.models import ChatSession
+from config.asgi import application
 from tests.clients import connect_communicator
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -52,3 +54,21 @@ async def test_connect_records_the_session_and_disconnect_removes_it(connect, al
     assert session.user_agent == "pytest-agent"
     await client.close()
     assert not await sync_to_async(ChatSession.objects.filter(user=alice).exists)()
+
+
+async def test_a_failed_connect_leaves_nothing_subscribed(redis_layer, alice, monkeypatch):
+    from chat import fanout, services
+
+    def database_down(**kwargs):
+        raise RuntimeError("the database is down")
+
+    # A fault the test cannot cause for real without stopping the database for every test.
+    monkeypatch.setattr(services, "session_open", database_down)
+    token, _ = await sync_to_async(token_issue)(alice)
+    communicator = WebsocketCommunicator(application, f"/ws/chat/?token={token}")
+    connected, _ = await communicator.connect(timeout=5)
+    assert connected  # accepted first, so a refusal can carry a close code
+    with pytest.raises(RuntimeError, match="the database is down"):
+        await communicator.receive_output(timeout=3)
+    process = await fanout.for_this_process()
+    assert process.groups == {}
