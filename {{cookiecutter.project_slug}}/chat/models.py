@@ -154,6 +154,8 @@ class ChatSession(models.Model):
         related_name="chat_sessions",
         db_index=False,
     )
+    # The socket's name, "<process's layer channel>!<socket id>" (chat.fanout): a layer send
+    # to it reaches this one socket, on whichever process holds it.
     channel_name = models.CharField(max_length=100, unique=True)
     connected_at = models.DateTimeField(auto_now_add=True)
     last_seen = models.DateTimeField()
