@@ -73,6 +73,19 @@ class ChatConsumer(AsyncWebsocketConsumer):
     # No layer channel per socket: layer events arrive through chat.fanout.
     channel_layer_alias = None
 
+    async def __call__(self, scope, receive, send):
+        # The socket is this consumer's only source of messages, so a plain loop replaces
+        # Channels' await_many_dispatch(), which wraps every frame in a new task and an
+        # asyncio.wait() and keeps one pending per idle socket.
+        self.scope = scope
+        self.channel_layer = None
+        self.base_send = send
+        try:
+            while True:
+                await self.dispatch(await receive())
+        except StopConsumer:
+            pass
+
     async def dispatch(self, message):
         # Channels closes stale database connections on its single sync thread before every
         # message, a thread hop per delivered chat event. This consumer never touches the
@@ -91,7 +104,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.opened = False
         self.closing = False
         # Layer events wait here until the hello is sent, then the writer sends them in order.
-        self.inbox = collections.deque()
+        # None while empty: most sockets are idle most of the time.
+        self.inbox = None
         self.writer = None
         self.frames_forwarded = 0
         self.ready = False
@@ -155,7 +169,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if getattr(self, "closing", True):
             return  # Closed already, or connect() never ran.
         self.closing = True
-        self.inbox.clear()
+        self.inbox = None
         if self.fanout is not None:
             for room_id in sorted(self.room_ids):
                 await self.fanout.discard(broadcast.room_group(room_id), self)
@@ -266,6 +280,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         """Queue a layer event for this socket; returns at once."""
         if self.closing:
             return
+        if self.inbox is None:
+            self.inbox = collections.deque()
         self.inbox.append(message)
         self.start_writer()
 
@@ -315,6 +331,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 return  # The client left; the disconnect handler cleans up.
             except Exception:
                 logger.exception("Could not forward a %s event", message.get("type"))
+        self.inbox = None
 
     async def forward(self, text):
         await self.send(text_data=text)
