@@ -192,6 +192,20 @@ async def test_messages_and_removals_cross_processes(two_processes):
         await client.close()
 
 
+async def test_session_cap_closes_the_oldest_socket_on_another_process(two_processes):
+    one, two = two_processes
+    devices = [await connect(one, "alice") for _ in range(5)]
+    # The sixth session, opened on the other process, evicts the oldest: the eviction is a
+    # layer send to the process that holds that socket (its session row names it).
+    sixth = await connect(two, "alice")
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        await devices[0].until(lambda e: False, timeout=5)
+    assert closed.value.rcvd.code == 4008
+    for client in [*devices[1:], sixth]:
+        await client.ok("session.heartbeat")
+        await client.close()
+
+
 async def test_concurrent_senders_on_two_processes_get_gap_free_seqs(two_processes):
     one, two = two_processes
     alice = await connect(one, "alice")
