@@ -151,6 +151,7 @@ def two_processes(tmp_path, redis_server, postgres_server):
         DATABASE_URL=database_url,
         REDIS_URL=redis_server.url,
         CHANNEL_LAYER_PREFIX=tmp_path.name[:20],
+        CHAT_PRESENCE_GRACE=1,
     )
     first = LiveServer(tmp_path / "one", env)
     create_users(env, "alice", "bob", "carol", password=PASSWORD)
@@ -204,6 +205,24 @@ async def test_session_cap_closes_the_oldest_socket_on_another_process(two_proce
     for client in [*devices[1:], sixth]:
         await client.ok("session.heartbeat")
         await client.close()
+
+
+async def test_reconnect_on_another_process_announces_no_presence_change(two_processes):
+    one, two = two_processes
+    alice = await connect(one, "alice")
+    await alice.ok("room.create", {"kind": "group", "name": "Here", "members": ["bob"]})
+    await alice.expect("room.created")
+    bob = await connect(one, "bob")
+    assert (await alice.expect("presence.changed"))["online"] is True
+    # bob's socket on process one closes and he is back on process two within the grace
+    # period (1 s here): the away mark is in the shared cache, so nobody hears of it.
+    await bob.close()
+    bob_again = await connect(two, "bob")
+    await alice.silent("presence.changed", timeout=2.5)
+    await bob_again.close()
+    offline = await alice.expect("presence.changed", timeout=5)
+    assert (offline["user"]["username"], offline["online"]) == ("bob", False)
+    await alice.close()
 
 
 async def test_concurrent_senders_on_two_processes_get_gap_free_seqs(two_processes):
