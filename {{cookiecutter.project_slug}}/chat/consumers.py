@@ -198,8 +198,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
             # handler cleans up.
             return
         except SlowClientError:
-            # Ends this consumer; Uvicorn closes the TCP connection (a close frame could not
-            # be sent through the full buffer either).
+            # Ends this consumer (its session is already closed); Uvicorn then closes the
+            # connection once the buffer it still holds is sent, or when the peer goes.
             raise StopConsumer() from None
         await self.note_activity()
 
@@ -315,8 +315,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def drop(self):
         """Forget a socket whose client stopped reading, and ask Uvicorn to close it.
 
-        The close frame waits behind the full buffer too; if the client never reads again,
-        Uvicorn's keepalive ping times out and closes the connection.
+        The close frame waits behind the full buffer too. An ASGI app cannot abort a
+        connection, so one whose client never reads again lingers until the peer goes; it
+        holds what is already buffered and nothing more is queued for it.
         """
         await self.close_session()
         with contextlib.suppress(OSError):
