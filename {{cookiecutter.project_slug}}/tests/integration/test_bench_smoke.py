@@ -32,17 +32,23 @@ def bench_load(env, *args, timeout=60):
     return result.stdout
 
 
+def load_env(workdir, redis_server, prefix):
+    """A server environment for bench.load: the real Redis layer, a rate limit bench
+    sockets do not hit (they send faster than people type)."""
+    return base_env(
+        workdir,
+        REDIS_URL=redis_server.url,
+        CHANNEL_LAYER_PREFIX=f"{prefix}{uuid.uuid4().hex[:6]}",
+        CHAT_RATE_LIMIT_PER_SECOND=1000,
+        CHAT_RATE_LIMIT_BURST=1000,
+    )
+
+
 @pytest.fixture(scope="module")
 def chat_server(redis_server, tmp_path_factory):
     """One server for the module, with users smoke0..smoke27 and their tokens."""
     workdir = tmp_path_factory.mktemp("bench-smoke")
-    env = base_env(
-        workdir,
-        REDIS_URL=redis_server.url,
-        CHANNEL_LAYER_PREFIX=f"bench{uuid.uuid4().hex[:6]}",
-        CHAT_RATE_LIMIT_PER_SECOND=1000,
-        CHAT_RATE_LIMIT_BURST=1000,
-    )
+    env = load_env(workdir, redis_server, "bench")
     with LiveServer(workdir, env) as server:
         server.tokens = workdir / "tokens.json"
         bench_load(env, "provision", "--prefix", "smoke", "--count", 28, "--out", server.tokens)

@@ -6,24 +6,17 @@ messages from the core Redis layer). Every steady socket must see every seq of i
 """
 
 import json
-import uuid
 
 import pytest
 
-from tests.integration.test_bench_smoke import bench_load
-from tests.live import LiveServer, base_env
+from tests.integration.test_bench_smoke import bench_load, load_env
+from tests.live import LiveServer
 
 pytestmark = pytest.mark.timeout(120)
 
 
 def test_no_gap_on_steady_clients_while_others_churn(redis_server, tmp_path):
-    env = base_env(
-        tmp_path,
-        REDIS_URL=redis_server.url,
-        CHANNEL_LAYER_PREFIX=f"churn{uuid.uuid4().hex[:6]}",
-        CHAT_RATE_LIMIT_PER_SECOND=1000,
-        CHAT_RATE_LIMIT_BURST=1000,
-    )
+    env = load_env(tmp_path, redis_server, "churn")
     tokens = tmp_path / "tokens.json"
     report_path = tmp_path / "churn.json"
     with LiveServer(tmp_path, env) as server:
