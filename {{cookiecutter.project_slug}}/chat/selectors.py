@@ -187,12 +187,16 @@ def away_key(user_id):
     return f"chat:presence:away:{user_id}"
 
 
+def online_since():
+    """Sessions seen since this moment are live (heartbeats keep them fresh)."""
+    return timezone.now() - timedelta(seconds=settings.CHAT["PRESENCE_TTL"])
+
+
 def online_user_ids(user_ids):
     """Return which of ``user_ids`` are online: a session seen within the presence TTL, or
     one closed so recently that they have not been announced offline (chat.presence)."""
-    since = timezone.now() - timedelta(seconds=settings.CHAT["PRESENCE_TTL"])
     live = set(
-        ChatSession.objects.filter(user_id__in=user_ids, last_seen__gte=since).values_list(
+        ChatSession.objects.filter(user_id__in=user_ids, last_seen__gte=online_since()).values_list(
             "user_id", flat=True
         )
     )

@@ -6,7 +6,6 @@ chat.broadcast, which sends it only after the transaction commits.
 """
 
 import contextlib
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -552,12 +551,8 @@ def message_read(*, user, room_id, seq):
 # --- Sessions ---------------------------------------------------------------------------------
 
 
-def _online_since():
-    return timezone.now() - timedelta(seconds=settings.CHAT["PRESENCE_TTL"])
-
-
 def _has_live_session(user):
-    return ChatSession.objects.filter(user=user, last_seen__gte=_online_since()).exists()
+    return ChatSession.objects.filter(user=user, last_seen__gte=selectors.online_since()).exists()
 
 
 def _announce_presence(user, room_ids, online):
@@ -593,7 +588,7 @@ def session_open(*, user, channel_name, user_agent=""):
         for _, evicted_channel, _ in excess:
             broadcast.evict(evicted_channel)
     room_ids = selectors.room_ids_for_user(user.pk)
-    online_already = any(last_seen >= _online_since() for _, _, last_seen in others)
+    online_already = any(last_seen >= selectors.online_since() for _, _, last_seen in others)
     # Back within the grace period of the last socket: offline was never announced.
     if not online_already and not cache.delete(selectors.away_key(user.pk)):
         _announce_presence(user, room_ids, online=True)
