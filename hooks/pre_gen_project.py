@@ -14,12 +14,15 @@ import sys
 # folder with one of these names would shadow it for anything run from its parent directory.
 RESERVED_SLUGS = frozenset(
     {
+        "accounts",
         "asgiref",
+        "axes",
         "bench",
         "channels",
         "channels_redis",
         "chat",
         "config",
+        "confusable_homoglyphs",
         "daphne",
         "dj_database_url",
         "django",

@@ -6,6 +6,6 @@ class ChatConfig(AppConfig):
     verbose_name = "Chat"
 
     def ready(self):
-        from . import redaction
+        from . import redaction, signals  # noqa: F401 (signals connects its receivers)
 
         redaction.install()

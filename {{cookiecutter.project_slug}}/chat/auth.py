@@ -1,16 +1,22 @@
 """WebSocket authentication: short-lived signed tokens, the session cookie, the Origin rule.
 
 A token is a signed, timestamped {user id, session-auth hash}: no table and no cache, it is
-checked with SECRET_KEY alone, and changing the password invalidates it. Browsers on the chat
-page use their session cookie instead.
+checked with SECRET_KEY alone, and changing the password (or the user's security stamp, "log
+out everywhere") invalidates it. Browsers on the chat page use their session cookie instead.
+
+What a socket was opened with is kept as its Credential, so an open socket can be checked
+again later exactly as its connect was (credential_valid): on every heartbeat, and at once
+when the user's password, status or sessions change (chat.signals).
 """
 
+from dataclasses import dataclass
+from importlib import import_module
 from urllib.parse import parse_qs
 
 from channels.auth import AuthMiddlewareStack
 from channels.security.websocket import OriginValidator
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.core import signing
 from django.utils.crypto import constant_time_compare
@@ -20,6 +26,16 @@ from . import sync
 TOKEN_SALT = "chat.auth.token"
 
 
+@dataclass(frozen=True)
+class Credential:
+    """What authenticated a socket: the user's session-auth hash then, and the browser
+    session for cookie sockets (None for token sockets)."""
+
+    user_id: int
+    auth_hash: str
+    session_key: str | None = None
+
+
 def token_issue(user):
     """Return a signed token for ``user`` and its lifetime in seconds."""
     token = signing.dumps({"u": user.pk, "h": user.get_session_auth_hash()}, salt=TOKEN_SALT)
@@ -27,13 +43,44 @@ def token_issue(user):
 
 
 def token_user(*, token):
-    """Return the active user a valid, unexpired token names, or None."""
+    """Return (user, credential) for a valid, unexpired token of an active user, or None."""
     try:
         claims = signing.loads(token, salt=TOKEN_SALT, max_age=settings.CHAT["TOKEN_TTL"])
     except signing.BadSignature:
         return None
-    user = get_user_model().objects.filter(pk=claims.get("u"), is_active=True).first()
-    if user is None or not constant_time_compare(user.get_session_auth_hash(), claims.get("h")):
+    if not isinstance(claims, dict) or not isinstance(claims.get("h"), str):
+        return None
+    credential = Credential(claims.get("u"), claims["h"])
+    user = _user_holding(credential)
+    return None if user is None else (user, credential)
+
+
+def credential_of(scope):
+    """Return the Credential a connected socket's scope was authenticated with."""
+    if "credential" in scope:
+        return scope["credential"]
+    session = scope["session"]
+    return Credential(scope["user"].pk, session.get(HASH_SESSION_KEY, ""), session.session_key)
+
+
+def credential_valid(credential):
+    """Whether the credential would still open a socket now: the check a connect makes."""
+    if _user_holding(credential) is None:
+        return False
+    if credential.session_key is None:
+        return True
+    # Logging out deletes the session; an expired one loads as empty.
+    session = import_module(settings.SESSION_ENGINE).SessionStore(credential.session_key)
+    return session.get(SESSION_KEY) == str(credential.user_id)
+
+
+def _user_holding(credential):
+    """Return the active user whose current session-auth hash the credential carries."""
+    user = get_user_model().objects.filter(pk=credential.user_id, is_active=True).first()
+    if user is None:
+        return None
+    hashes = [user.get_session_auth_hash(), *user.get_session_auth_fallback_hash()]
+    if not any(constant_time_compare(h, credential.auth_hash) for h in hashes):
         return None
     return user
 
@@ -54,8 +101,9 @@ class TokenAuthMiddleware:
         tokens = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("token")
         if not tokens:
             return await self.cookie_auth(scope, receive, send)
-        user, _ = await sync.run(token_user, token=tokens[0])
-        scope = {**scope, "user": user or AnonymousUser(), "auth_method": "token"}
+        found, _ = await sync.run(token_user, token=tokens[0])
+        user, credential = found or (AnonymousUser(), None)
+        scope = {**scope, "user": user, "credential": credential, "auth_method": "token"}
         return await self.app(scope, receive, send)
 
 

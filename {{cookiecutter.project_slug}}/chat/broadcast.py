@@ -23,6 +23,7 @@ from . import fanout, protocol
 EVENT = "chat.event"
 MEMBERSHIP = "chat.membership"
 EVICT = "chat.evict"
+RECHECK = "chat.recheck"
 
 _outboxes = threading.local()
 
@@ -74,6 +75,17 @@ def membership_changed(user_id, room_id, *, joined, envelope=None):
     group = user_group(user_id)
     message = {"type": MEMBERSHIP, "group": group, "room_id": room_id, "joined": joined}
     message["text"] = None if envelope is None else protocol.encode(envelope)
+    _publish_on_commit(group, message)
+
+
+def credentials_changed(user_id, *, session_key=None):
+    """Make every open socket of the user check its credential again, after commit.
+
+    With ``session_key`` (a browser session that logged out) the sockets opened with that
+    session close without a check; the others are unaffected.
+    """
+    group = user_group(user_id)
+    message = {"type": RECHECK, "group": group, "room_id": None, "session_key": session_key}
     _publish_on_commit(group, message)
 
 

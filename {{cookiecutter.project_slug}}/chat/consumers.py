@@ -24,17 +24,18 @@ from django.conf import settings
 from django.utils import timezone
 
 from . import (
+    auth,
     broadcast,
     exceptions,
     fanout,
     payloads,
     presence,
     protocol,
+    ratelimit,
     selectors,
     services,
     sync,
 )
-from .ratelimit import TokenBucket
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ DOMAIN_HANDLERS = {
     protocol.ROOM_REMOVE_MEMBERS: services.room_remove_members,
     protocol.ROOM_UPDATE: services.room_update,
     protocol.ROOM_DELETE: services.room_delete,
+    protocol.ROOM_MUTE: services.room_mute,
     protocol.PRESENCE: selectors.presence,
 }
 
@@ -127,7 +129,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def open_session(self):
         """Join the user's group, record the session, join its rooms and send the hello."""
         limits = settings.CHAT
-        self.bucket = TokenBucket(limits["RATE_LIMIT_PER_SECOND"], limits["RATE_LIMIT_BURST"])
+        self.credential = auth.credential_of(self.scope)
+        self.limiter = ratelimit.for_this_process()
         self.last_touch = time.monotonic()
         self.fanout = await fanout.for_this_process()
         self.channel_name = self.fanout.name_socket(self)
@@ -209,18 +212,19 @@ class ChatConsumer(AsyncWebsocketConsumer):
         try:
             if text_data is None:
                 raise exceptions.BinaryFrameError()
-            # Every frame costs a token, malformed ones too; decoding first (bounded by the
-            # frame size cap) lets the refusal echo the request_id.
-            allowed = self.bucket.allow()
+            # Every frame costs a token of the user's limits, malformed ones too; decoding
+            # first (bounded by the frame size cap) lets the refusal echo the request_id.
             frame = protocol.decode_frame(text_data, settings.CHAT["MAX_FRAME_BYTES"])
             request_id = protocol.request_id_of(frame)
-            if not allowed:
+            if not await self.limiter.allow(self.user.pk, protocol.event_type_of(frame)):
                 raise exceptions.RateLimitedError()
             request = protocol.parse_request(frame, event_schemas())
             event_type = request.event_type
             return protocol.reply(request, await self.handle(request))
         except exceptions.ChatError as exc:
             return protocol.error(exc, request_id)
+        except StopConsumer:
+            raise  # The handler ended the socket (a revoked credential).
         except Exception:
             logger.exception("Chat event %s from user %s failed", event_type, self.user.pk)
             return protocol.error(exceptions.ServerError(), request_id)
@@ -237,13 +241,19 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def heartbeat(self):
         """Record activity and return every room's position, so idle rooms' losses show."""
         async with self.groups_lock:
-            positions = await self.run(
-                services.session_heartbeat, user=self.user, channel_name=self.channel_name
+            beat = await self.run(
+                services.session_heartbeat,
+                user=self.user,
+                channel_name=self.channel_name,
+                credential=self.credential,
             )
+            if beat["close_code"] is not None:
+                await self.end(beat["close_code"])
+                raise StopConsumer()
             self.last_touch = time.monotonic()
             # A backstop for a lost membership event: the database decides the groups.
-            await self.sync_groups({room["id"] for room in positions})
-        return {"server_time": timezone.now().isoformat(), "rooms": positions}
+            await self.sync_groups({room["id"] for room in beat["rooms"]})
+        return {"server_time": timezone.now().isoformat(), "rooms": beat["rooms"]}
 
     async def typing(self, room_id, is_typing=True):
         if room_id not in self.room_ids:
@@ -358,6 +368,22 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def chat_evict(self, message):
         await self.close(code=protocol.CLOSE_SESSION_REPLACED)
+
+    async def chat_recheck(self, message):
+        """The user's credentials changed: close if this socket's no longer holds."""
+        session_key = message["session_key"]
+        if session_key is not None:
+            revoked = session_key == self.credential.session_key
+        else:
+            revoked = not (await sync.run(auth.credential_valid, credential=self.credential))[0]
+        if revoked:
+            await self.end(protocol.CLOSE_REVOKED)
+
+    async def end(self, code):
+        """Close the session and the socket with ``code``; nothing more is sent or handled."""
+        await self.close_session()
+        with contextlib.suppress(OSError):
+            await self.close(code=code)
 
     # --- Helpers ------------------------------------------------------------------------------
 

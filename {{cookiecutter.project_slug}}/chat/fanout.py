@@ -28,8 +28,12 @@ _by_loop = weakref.WeakKeyDictionary()
 
 
 def process_channel(socket_name):
-    """Return the layer channel of the process that holds the socket ``socket_name``."""
-    return socket_name.partition("!")[0]
+    """Return the layer channel of the process that holds the socket ``socket_name``.
+
+    The socket id follows the last "!": process channels may hold one themselves (the
+    in-memory layer names them "<prefix>.inmemory!<id>").
+    """
+    return socket_name.rpartition("!")[0]
 
 
 async def for_this_process():

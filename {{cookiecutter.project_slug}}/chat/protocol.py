@@ -11,7 +11,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from . import exceptions
+from . import exceptions, text
 
 # --- Client requests (imperative) -----------------------------------------------------------
 
@@ -32,6 +32,7 @@ ROOM_REMOVE_MEMBERS = "room.remove_members"
 ROOM_UPDATE = "room.update"
 ROOM_DELETE = "room.delete"
 ROOM_DISCOVER = "room.discover"
+ROOM_MUTE = "room.mute"
 PRESENCE = "presence"
 SESSION_HEARTBEAT = "session.heartbeat"
 
@@ -50,6 +51,7 @@ ROOM_DELETED = "room.deleted"
 ROOM_REMOVED = "room.removed"
 ROOM_MEMBERS_ADDED = "room.members_added"
 ROOM_MEMBERS_REMOVED = "room.members_removed"
+ROOM_MUTED = "room.muted"
 PRESENCE_CHANGED = "presence.changed"
 ERROR = "error"
 
@@ -57,6 +59,9 @@ ERROR = "error"
 
 CLOSE_UNAUTHENTICATED = 4001
 CLOSE_SESSION_REPLACED = 4008
+# The credential the socket was opened with no longer holds: the password changed, the account
+# was deactivated or deleted, or its browser session logged out. Reconnecting with it fails.
+CLOSE_REVOKED = 4010
 
 # --- Payload validation ---------------------------------------------------------------------
 
@@ -65,6 +70,10 @@ REQUEST_ID_MAX_LENGTH = 64
 USERNAME_MAX_LENGTH = 150
 EMOJI_MAX_LENGTH = 32
 MAX_MEMBERS_PER_REQUEST = 100
+# The largest values the database columns behind ids, seqs and counters can hold: a number
+# above them is a bad payload, not a server error.
+BIGINT_MAX = 2**63 - 1
+INTEGER_MAX = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -75,6 +84,7 @@ class Field:
     required: bool = True
     max_length: int | None = None
     min_value: int | None = None
+    max_value: int = BIGINT_MAX
     pattern: re.Pattern | None = None
     choices: tuple = ()
     item_max_length: int | None = None
@@ -82,6 +92,9 @@ class Field:
     # spacing); a blank string is refused where one would mean nothing.
     strip: bool = True
     allow_blank: bool = True
+    # What happens to bidi control characters (chat.text): names lose them all, message
+    # content only the overrides.
+    bidi: str = "strip"
 
 
 def _room_id(required=True):
@@ -96,7 +109,10 @@ def _members(required=True):
 
 
 def _content(max_chars, required=True):
-    return Field(str, required=required, max_length=max_chars, strip=False, allow_blank=False)
+    return Field(
+        str, required=required, max_length=max_chars, strip=False, allow_blank=False,
+        bidi="overrides",
+    )  # fmt: skip
 
 
 def schemas(limits):
@@ -125,7 +141,7 @@ def schemas(limits):
             "members": _members(required=False),
             "is_public": Field(bool, required=False),
             "posting_locked": Field(bool, required=False),
-            "max_members": Field(int, required=False, min_value=2),
+            "max_members": Field(int, required=False, min_value=2, max_value=INTEGER_MAX),
         },
         ROOM_LIST: {},
         ROOM_DISCOVER: {},
@@ -147,10 +163,11 @@ def schemas(limits):
             "description": Field(str, required=False, max_length=500),
             "is_public": Field(bool, required=False),
             "posting_locked": Field(bool, required=False),
-            "max_members": Field(int, required=False, min_value=2),
+            "max_members": Field(int, required=False, min_value=2, max_value=INTEGER_MAX),
             "admins": _members(required=False),
         },
         ROOM_DELETE: {"room_id": _room_id()},
+        ROOM_MUTE: {"room_id": _room_id(), "muted": Field(bool)},
         PRESENCE: {"room_id": _room_id()},
         SESSION_HEARTBEAT: {},
     }
@@ -177,8 +194,23 @@ def request_id_of(frame):
     """Return the frame's request_id if it is a usable one, so errors can echo it."""
     if isinstance(frame, dict):
         request_id = frame.get("request_id")
-        if isinstance(request_id, str | int) and len(str(request_id)) <= REQUEST_ID_MAX_LENGTH:
+        if isinstance(request_id, bool):
+            return None
+        if isinstance(request_id, int) and abs(request_id) <= BIGINT_MAX:
             return request_id
+        if (
+            isinstance(request_id, str)
+            and len(request_id) <= REQUEST_ID_MAX_LENGTH
+            and text.unstorable(request_id) is None
+        ):
+            return request_id
+    return None
+
+
+def event_type_of(frame):
+    """Return the frame's event_type if it has a string one (for rate limits), else None."""
+    if isinstance(frame, dict) and isinstance(event_type := frame.get("event_type"), str):
+        return event_type
     return None
 
 
@@ -194,7 +226,8 @@ def parse_request(frame, event_schemas):
         raise exceptions.InvalidEnvelopeError("event_type must be a string.")
     if "request_id" in frame and request_id_of(frame) is None:
         raise exceptions.InvalidEnvelopeError(
-            f"request_id must be a string or integer of at most {REQUEST_ID_MAX_LENGTH} characters."
+            "request_id must be a string of at most "
+            f"{REQUEST_ID_MAX_LENGTH} characters of valid Unicode text, or an integer."
         )
     schema = event_schemas.get(event_type)
     if schema is None:
@@ -225,24 +258,40 @@ def _validate_value(key, value, field):
     if not isinstance(value, field.kind) or (field.kind is int and isinstance(value, bool)):
         raise exceptions.InvalidPayloadError(f"{key} must be of type {field.kind.__name__}.")
     if field.kind is str:
-        if field.strip:
-            value = value.strip()
+        value = _clean_text(key, value, field)
         if not field.allow_blank and not value.strip():
             raise exceptions.InvalidPayloadError(f"{key} must not be empty.")
     if field.max_length is not None and len(value) > field.max_length:
         raise exceptions.InvalidPayloadError(f"{key} is longer than {field.max_length}.")
     if field.min_value is not None and value < field.min_value:
         raise exceptions.InvalidPayloadError(f"{key} must be at least {field.min_value}.")
+    if field.kind is int and value > field.max_value:
+        raise exceptions.InvalidPayloadError(f"{key} must be at most {field.max_value}.")
     if field.pattern is not None and not field.pattern.match(value):
         raise exceptions.InvalidPayloadError(f"{key} has an invalid format.")
     if field.choices and value not in field.choices:
         raise exceptions.InvalidPayloadError(f"{key} must be one of {list(field.choices)}.")
     if field.kind is list:
         for item in value:
-            if not isinstance(item, str) or not item or len(item) > field.item_max_length:
+            if (
+                not isinstance(item, str)
+                or not item
+                or len(item) > field.item_max_length
+                or text.unstorable(item)
+            ):
                 raise exceptions.InvalidPayloadError(f"{key} must be a list of usernames.")
         value = list(dict.fromkeys(value))
     return value
+
+
+def _clean_text(key, value, field):
+    if (problem := text.unstorable(value)) is not None:
+        raise exceptions.InvalidPayloadError(f"{key} {problem}.")
+    if field.bidi == "strip":
+        value = text.without_bidi_controls(value)
+    else:
+        value = text.without_bidi_overrides(value)
+    return value.strip() if field.strip else value
 
 
 # --- Envelopes ------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from . import broadcast, exceptions, payloads, protocol, selectors
+from . import auth, broadcast, exceptions, payloads, protocol, selectors
 from .models import ChatSession, Membership, Message, Reaction, Room
 
 # --- Helpers ----------------------------------------------------------------------------------
@@ -119,14 +119,24 @@ def _announce_removed(room_id, user_ids, *, reason):
     )
 
 
-def _ensure_an_admin(room):
-    """Promote the longest-standing member when the last admin is gone."""
-    if room.memberships.filter(role=Membership.Role.ADMIN).exists():
+def _hand_over(room, leaving_user_id):
+    """Keep a room led when a member leaves: an owner who is a member, and an admin.
+
+    The owner (created_by) alone manages admins and cannot be demoted or removed by them.
+    When the owner goes, ownership passes to the longest-standing admin, else to the
+    longest-standing member, who becomes an admin.
+    """
+    others = room.memberships.exclude(user_id=leaving_user_id).order_by("joined_at", "pk")
+    admins = others.filter(role=Membership.Role.ADMIN)
+    successor = admins.first() or others.first()
+    if successor is None:
         return
-    successor = room.memberships.order_by("joined_at", "pk").first()
-    if successor is not None:
+    if not admins.exists():
         successor.role = Membership.Role.ADMIN
         successor.save(update_fields=["role"])
+    if room.created_by_id in (None, leaving_user_id):
+        room.created_by_id = successor.user_id
+        room.save(update_fields=["created_by"])
 
 
 # --- Rooms ------------------------------------------------------------------------------------
@@ -217,20 +227,26 @@ def room_update(*, user, room_id, admins=None, **changes):
             setattr(room, field, value)
         room.save(update_fields=list(changes))
     if admins is not None:
-        admin_users = _users_by_username(admins)
-        admin_ids = {u.pk for u in admin_users}
-        if not room.memberships.filter(user_id__in=admin_ids).count() == len(admin_ids):
-            raise exceptions.InvalidPayloadError("Admins must be members of the room.")
-        if not admin_ids:
-            raise exceptions.InvalidPayloadError("A room needs at least one admin.")
-        room.memberships.filter(user_id__in=admin_ids).update(role=Membership.Role.ADMIN)
-        room.memberships.exclude(user_id__in=admin_ids).update(role=Membership.Role.MEMBER)
+        _set_admins(room, admins, by=user)
     # The room hears the shared view; only the reply carries the admin's own membership.
     broadcast.room_event(
         room.pk, protocol.event(protocol.ROOM_UPDATED, {"room": selectors.room_detail(room)})
     )
     membership.refresh_from_db(fields=["role"])
     return {"room": selectors.room_detail(room, membership=membership)}
+
+
+def _set_admins(room, admins, *, by):
+    """Make exactly ``admins`` the room's admins (its owner only; the owner stays one)."""
+    if room.created_by_id != by.pk:
+        raise exceptions.ForbiddenError("Only the room's owner can change its admins.")
+    admin_ids = {u.pk for u in _users_by_username(admins)}
+    if room.memberships.filter(user_id__in=admin_ids).count() != len(admin_ids):
+        raise exceptions.InvalidPayloadError("Admins must be members of the room.")
+    if by.pk not in admin_ids:
+        raise exceptions.InvalidPayloadError("The room's owner is always one of its admins.")
+    room.memberships.filter(user_id__in=admin_ids).update(role=Membership.Role.ADMIN)
+    room.memberships.exclude(user_id__in=admin_ids).update(role=Membership.Role.MEMBER)
 
 
 @transaction.atomic
@@ -272,13 +288,37 @@ def room_leave(*, user, room_id):
     room = membership.room
     if room.kind == Room.Kind.DIRECT:
         raise exceptions.ForbiddenError("Direct rooms cannot be left; mute them instead.")
+    _hand_over(room, user.pk)
     membership.delete()
     if not room.memberships.exists():
         room.delete()
-    else:
-        _ensure_an_admin(room)
     _announce_removed(room_id, [user.pk], reason="left")
     return {"room_id": room_id}
+
+
+@transaction.atomic
+def rooms_forget_user(*, user):
+    """Before a user is deleted: hand over the rooms they lead, tell the rooms they are gone.
+
+    Their memberships are then deleted with them (CASCADE); direct rooms keep the other
+    participant and the history.
+    """
+    memberships = Membership.objects.filter(user=user).exclude(room__kind=Room.Kind.DIRECT)
+    for membership in memberships.select_related("room").select_for_update(of=("room",)):
+        _hand_over(membership.room, user.pk)
+        _announce_removed(membership.room_id, [user.pk], reason="deleted")
+
+
+@transaction.atomic
+def room_mute(*, user, room_id, muted):
+    """Mute or unmute a room for the user: no unread badge, no notifications from it."""
+    membership = selectors.membership_for(user, room_id)
+    if membership.muted != muted:
+        membership.muted = muted
+        membership.save(update_fields=["muted"])
+        data = {"room_id": room_id, "muted": muted}
+        broadcast.user_event(user.pk, protocol.event(protocol.ROOM_MUTED, data))
+    return {"room_id": room_id, "muted": muted}
 
 
 def _room_for_member_changes(user, room_id):
@@ -301,12 +341,14 @@ def room_add_members(*, user, room_id, members):
 
 @transaction.atomic
 def room_remove_members(*, user, room_id, members):
-    """Remove members (admins only; other admins only by the room's creator)."""
+    """Remove members (admins only; other admins only by the owner; never the owner)."""
     room = _room_for_member_changes(user, room_id)
     users = _users_by_username(members)
     targets = Membership.objects.filter(room=room, user__in=users).exclude(user=user)
+    if targets.filter(user_id=room.created_by_id).exists():
+        raise exceptions.ForbiddenError("The room's owner cannot be removed.")
     if room.created_by_id != user.pk and targets.filter(role=Membership.Role.ADMIN).exists():
-        raise exceptions.ForbiddenError("Only the room's creator can remove admins.")
+        raise exceptions.ForbiddenError("Only the room's owner can remove admins.")
     removed = list(targets.values_list("user_id", flat=True))
     targets.delete()
     _announce_removed(room.pk, removed, reason="removed")
@@ -570,9 +612,12 @@ def _announce_presence(user, room_ids, online):
 def session_open(*, user, channel_name, user_agent=""):
     """Record a new socket, close the user's oldest beyond the cap; return its room ids.
 
-    Runs on every connect, so it reads the user's sessions and rooms once each.
+    Runs on every connect, so it reads the user's sessions and rooms once each. The user's
+    row is locked first: concurrent connects of one user (on any process) take turns, so each
+    sees the sessions the others recorded and the cap holds.
     """
     now = timezone.now()
+    get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk").first()
     # Newest first: the ones past the cap (counting the new one) are closed.
     others = list(
         ChatSession.objects.filter(user=user)
@@ -623,15 +668,21 @@ def presence_settle(*, user):
 
 
 @transaction.atomic
-def session_heartbeat(*, user, channel_name):
-    """Record that a socket is alive and return the positions of the user's rooms.
+def session_heartbeat(*, user, channel_name, credential):
+    """Record that a socket is alive; return the positions of the user's rooms, or why the
+    socket must close.
 
-    A row removed by cleanup_chat_sessions while the socket was quiet is recreated.
+    The socket is checked as its connect was (chat.auth), so a revocation whose event was
+    lost still ends it. A socket whose row is gone closes too: the row was removed because
+    the socket was replaced beyond the session cap (and the eviction was lost) or presumed
+    dead by cleanup_chat_sessions; recreating it would break the cap.
     """
+    if not auth.credential_valid(credential):
+        return {"close_code": protocol.CLOSE_REVOKED}
     touched = ChatSession.objects.filter(channel_name=channel_name).update(last_seen=timezone.now())
     if not touched:
-        ChatSession.objects.create(user=user, channel_name=channel_name, last_seen=timezone.now())
-    return selectors.room_positions_for_user(user.pk)
+        return {"close_code": protocol.CLOSE_SESSION_REPLACED}
+    return {"close_code": None, "rooms": selectors.room_positions_for_user(user.pk)}
 
 
 def session_touch(*, channel_name):

@@ -1,33 +1,38 @@
-"""HTTP views: the token endpoint for API clients, the chat page, sign-up."""
+"""HTTP views: the token endpoint for API clients and the chat page."""
 
 import json
 
-from django.conf import settings
-from django.contrib.auth import authenticate, login
-from django.contrib.auth import views as auth_views
+from django.contrib.auth import authenticate
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import UserCreationForm
 from django.http import JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from . import text
 from .auth import token_issue
+
+# Longer passwords are refused unread: hashing megabytes of password is a denial of service.
+PASSWORD_MAX_LENGTH = 4096
+USERNAME_MAX_LENGTH = 150
 
 
 @csrf_exempt  # Credentials travel in the body; no cookie is trusted here.
 @require_POST
 def token(request):
-    """Exchange {"username", "password"} for a short-lived WebSocket token."""
-    try:
-        credentials = json.loads(request.body)
-        username, password = credentials["username"], credentials["password"]
-    except (ValueError, KeyError, TypeError):
+    """Exchange {"username", "password"} for a short-lived WebSocket token.
+
+    Every failure of the credentials answers the same 401, in the same time, whether or not
+    the user exists (Django's ModelBackend hashes the password either way); a body that is
+    not two storable strings answers 400 before anything is looked up.
+    """
+    credentials = _credentials(request.body)
+    if credentials is None:
         return JsonResponse(
             {"error": "invalid_request", "detail": 'Send {"username": ..., "password": ...}.'},
             status=400,
         )
-    user = authenticate(request, username=username, password=password)
+    user = authenticate(request, **credentials)
     if user is None:
         return JsonResponse(
             {"error": "invalid_credentials", "detail": "Wrong username or password."}, status=401
@@ -36,24 +41,24 @@ def token(request):
     return JsonResponse({"token": value, "expires_in": expires_in})
 
 
+def _credentials(body):
+    """Return {"username", "password"} from a JSON body, or None if it holds no such pair."""
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict) or set(data) != {"username", "password"}:
+        return None
+    username, password = data["username"], data["password"]
+    for value, max_length in ((username, USERNAME_MAX_LENGTH), (password, PASSWORD_MAX_LENGTH)):
+        if not isinstance(value, str) or not value or len(value) > max_length:
+            return None
+        if text.unstorable(value) is not None:
+            return None
+    return {"username": username, "password": password}
+
+
 @login_required
 def index(request):
     """The chat page; its script opens the WebSocket with the session cookie."""
     return render(request, "chat/index.html")
-
-
-class LoginView(auth_views.LoginView):
-    def get_context_data(self, **kwargs):
-        # Django's LoginView sets site_name to the request's host; show the project's name.
-        return {**super().get_context_data(**kwargs), "site_name": settings.SITE_NAME}
-
-
-def signup(request):
-    if request.user.is_authenticated:
-        return redirect("chat:index")
-    form = UserCreationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect("chat:index")
-    return render(request, "registration/signup.html", {"form": form})

@@ -6,6 +6,7 @@ DATABASE_URL and no REDIS_URL the project runs on SQLite and an in-process chann
 laptop needs no services.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -50,6 +51,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "channels",
+    "axes",
+    "accounts",
     "chat",
 ]
 
@@ -63,6 +66,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Last: turns a brute-force lockout into its answer (accounts/lockout.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -204,15 +209,44 @@ else:
 
 # --- Authentication -------------------------------------------------------------------------
 
+# The project's own user model (accounts.models), in place from the first migration.
+AUTH_USER_MODEL = "accounts.User"
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Axes first: it refuses a locked-out attempt before any password is hashed.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "chat:index"
 LOGOUT_REDIRECT_URL = "login"
+
+# Brute-force protection (django-axes) for every password entry point: the token endpoint,
+# the login page and the admin's. After LOGIN_FAILURE_LIMIT failures for one username, or from
+# one client address, further attempts are refused for LOGIN_COOLOFF_MINUTES (each refused
+# attempt starts the wait again), whatever the password, so a lockout reveals nothing.
+# Failures are counted in the shared cache (Redis) so the limit holds across processes and
+# dynos; without Redis (the local setup) in the database.
+AXES_HANDLER = (
+    "axes.handlers.cache.AxesCacheHandler"
+    if REDIS_URL
+    else "axes.handlers.database.AxesDatabaseHandler"
+)
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
+# Heroku's router appends the address it saw to X-Forwarded-For; what is left of it is
+# whatever the client sent. The client's address is this many entries from the right.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 
 # --- Static files ---------------------------------------------------------------------------
 
@@ -293,8 +327,23 @@ CHAT = {
     # Seconds after a user's last socket closes before they are announced offline: a reload
     # or reconnect within this time announces nothing.
     "PRESENCE_GRACE": env.float("CHAT_PRESENCE_GRACE", default=15.0),
+    # Events per user, all sockets on all processes together (chat/ratelimit.py).
     "RATE_LIMIT_PER_SECOND": env.float("CHAT_RATE_LIMIT_PER_SECOND", default=10.0),
     "RATE_LIMIT_BURST": env.int("CHAT_RATE_LIMIT_BURST", default=30),
+    # Expensive events cost a token of their own limit as well: (per second, burst) per user.
+    "RATE_LIMITS": {
+        "history": (5.0, 50),  # room.messages pages (a reconnect catches up every room)
+        "rooms": (0.2, 10),  # room.create, room.delete
+        "members": (1.0, 20),  # room.join, leave, add_members, remove_members, update
+    },
+    # Where the limits are kept: Redis when there is one, so they hold across processes and
+    # dynos. Its clients per process count in the Redis budget (README).
+    "RATE_LIMIT_REDIS": (
+        {"address": REDIS_URL, **redis_connection_options(REDIS_URL, asyncio=True)}
+        if REDIS_URL
+        else None
+    ),
+    "RATE_LIMIT_REDIS_CLIENTS": 2,
     "HARD_DELETE": env.bool("CHAT_HARD_DELETE", default=False),
     # Seconds a send may wait on a client that stopped reading before the socket is dropped.
     "SLOW_CLIENT_TIMEOUT": env.float("CHAT_SLOW_CLIENT_TIMEOUT", default=10.0),

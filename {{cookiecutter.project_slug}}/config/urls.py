@@ -3,6 +3,6 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("accounts/", include("chat.account_urls")),
+    path("accounts/", include("accounts.urls")),
     path("", include("chat.urls")),
 ]

@@ -524,3 +524,24 @@ def test_dialogs_channels_and_direct_rooms_work_under_the_csp(pages, chat_server
     assert any(CSP_VIOLATION.search(text) for _, _, text in caught), caught
     pages.console = [entry for entry in pages.console if entry[0] != "probe"]
     assert pages.csp_violations() == []
+
+
+def test_muting_a_room_hides_its_unread_badge_on_every_device(pages, chat_server):
+    room_id = make_room(chat_server, "alice", "Noisy Room", ["bob"])
+    bob = pages.login("bob")
+    bob_laptop = pages.login("bob")
+    expect(room_button(bob_laptop, "Noisy Room")).to_be_visible()
+    open_room(bob, "Noisy Room")
+    bob.get_by_role("button", name="Details").click()
+    dialog = bob.get_by_role("dialog", name="Noisy Room")
+    dialog.get_by_role("button", name="Mute", exact=True).click()
+    expect(dialog.get_by_role("button", name="Unmute")).to_be_visible()
+
+    send_over_socket(chat_server, "alice", room_id, "Does anyone read this?")
+    # The laptop is not looking at the room: unmuted, its badge would show 1.
+    bob_laptop.wait_for_function(f"window.chatClient.cursor({room_id})?.seq === 1")
+    badge = room_button(bob_laptop, "Noisy Room").locator(".badge")
+    expect(badge).to_be_hidden()
+    # Unmuting on one device brings the badge back on the other.
+    dialog.get_by_role("button", name="Unmute").click()
+    expect(badge).to_have_text("1")

@@ -60,6 +60,7 @@ const el = {
   addMemberForm: $("add-member-form"),
   leaveButton: $("leave-room-button"),
   deleteButton: $("delete-room-button"),
+  muteButton: $("mute-room-button"),
 };
 
 // --- State --------------------------------------------------------------------------------------
@@ -125,6 +126,8 @@ function roomIcon(room) {
 }
 
 function unreadOf(room) {
+  // A muted room shows no badge; its messages are still there when it is opened.
+  if (room.muted) return 0;
   return Math.max(0, room.lastSeq - room.lastReadSeq);
 }
 
@@ -208,6 +211,7 @@ function upsertRoom(payload, { bump = false, mine = true } = {}) {
     room.role = payload.role;
   }
   if (payload.peer) room.peer = payload.peer;
+  if (mine && payload.muted != null) room.muted = Boolean(payload.muted);
   if (mine && payload.last_read_seq != null) {
     room.lastReadSeq = Math.max(room.lastReadSeq, payload.last_read_seq);
   } else if (!existing) {
@@ -924,7 +928,7 @@ client.addEventListener("statechange", ({ detail }) => {
 
 client.addEventListener("close", ({ detail }) => {
   if (detail.willReconnect) return;
-  if (detail.code === 4001) {
+  if (detail.code === 4001 || detail.code === 4010) {
     location.assign(root.dataset.loginUrl || "/accounts/login/");
     return;
   }
@@ -1242,6 +1246,8 @@ function renderDetails(payload) {
   }
   el.addMemberForm.hidden = !admin;
   el.leaveButton.hidden = room.kind === "direct";
+  el.muteButton.textContent = room.muted ? "Unmute" : "Mute";
+  el.muteButton.setAttribute("aria-pressed", String(Boolean(room.muted)));
   el.deleteButton.hidden = !admin;
 }
 
@@ -1283,6 +1289,31 @@ el.leaveButton.addEventListener("click", async () => {
     showFormError(el.detailsDialog, error);
   }
 });
+
+el.muteButton.addEventListener("click", async () => {
+  const room = view && rooms.get(view.roomId);
+  if (!room) return;
+  try {
+    await client.request("room.mute", { room_id: room.id, muted: !room.muted });
+    setMuted(room.id, !room.muted);
+  } catch (error) {
+    showFormError(el.detailsDialog, error);
+  }
+});
+
+function setMuted(roomId, muted) {
+  const room = rooms.get(roomId);
+  if (!room) return;
+  room.muted = muted;
+  renderRooms();
+  if (view?.roomId === roomId) {
+    el.muteButton.textContent = muted ? "Unmute" : "Mute";
+    el.muteButton.setAttribute("aria-pressed", String(muted));
+  }
+}
+
+// Muted or unmuted on another of my devices.
+client.addEventListener("room.muted", ({ detail }) => setMuted(detail.room_id, detail.muted));
 
 el.deleteButton.addEventListener("click", async () => {
   if (!view || !confirm("Delete this room and all its messages for everyone?")) return;

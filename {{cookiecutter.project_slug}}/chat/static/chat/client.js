@@ -45,7 +45,7 @@
  *   error           ChatError                 an error the server sent outside any request
  *   event           {event_type, data, request_id}  every frame received, for debugging
  *   room.created, room.updated, room.deleted, room.removed, room.members_added,
- *   room.members_removed, room.read, room.typing, presence.changed
+ *   room.members_removed, room.muted, room.read, room.typing, presence.changed
  *                   the server event's data, unchanged (room.removed also comes with
  *                   reason "unknown" when a reconnect or heartbeat shows a room is gone)
  */
@@ -69,6 +69,9 @@ const DEFAULTS = {
 /** Close codes the server uses (chat/protocol.py). */
 export const CLOSE_UNAUTHENTICATED = 4001;
 export const CLOSE_SESSION_REPLACED = 4008;
+// The credential the socket was opened with was revoked (password change, deactivation,
+// logout); reconnecting with it cannot help.
+export const CLOSE_REVOKED = 4010;
 // The code this client closes with when it gives up on a socket (no reply to a heartbeat).
 const CLOSE_STALE = 4000;
 
@@ -80,6 +83,7 @@ const FORWARDED_EVENTS = new Set([
   "room.removed",
   "room.members_added",
   "room.members_removed",
+  "room.muted",
   "room.read",
   "room.typing",
   "presence.changed",
@@ -303,9 +307,11 @@ export class ChatClient extends EventTarget {
     if (this._stopped) return;
     // 4001 with the session cookie means the user is logged out: reconnecting cannot help.
     // With a token function a fresh token may, so try again. 4008: the server closed this
-    // session because the user opened too many; reconnecting would close another one.
+    // session because the user opened too many; reconnecting would close another one. 4010:
+    // revoked; with a token function a fresh token is the only way back, so try again.
     const final =
-      (code === CLOSE_UNAUTHENTICATED && !this.options.token) || code === CLOSE_SESSION_REPLACED;
+      ((code === CLOSE_UNAUTHENTICATED || code === CLOSE_REVOKED) && !this.options.token) ||
+      code === CLOSE_SESSION_REPLACED;
     if (final) {
       this.close();
       this._emit("close", { code, reason, willReconnect: false, delay: null });

@@ -1,0 +1,69 @@
+"""The project's user model, in place from the first migration.
+
+Django recommends a custom user model for every new project: switching later means rewriting
+every table that points at users. Fields a team adds (a display name, an avatar, a time zone)
+are then an ordinary migration. Code refers to it only as settings.AUTH_USER_MODEL or
+get_user_model().
+"""
+
+import secrets
+
+from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.crypto import salted_hmac
+
+from .validators import validate_not_confusable
+
+
+def new_security_stamp():
+    return secrets.token_hex(16)
+
+
+class User(AbstractUser):
+    # AbstractUser's field, with the look-alike check added (accounts.validators).
+    username = models.CharField(
+        "username",
+        max_length=150,
+        unique=True,
+        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+        validators=[UnicodeUsernameValidator(), validate_not_confusable],
+        error_messages={"unique": "A user with that username already exists."},
+    )
+    # Part of the session-auth hash, as the password is: changing it ends every browser
+    # session, every WebSocket token and every open socket of the user ("log out everywhere")
+    # without touching the password.
+    security_stamp = models.CharField(max_length=32, default=new_security_stamp, editable=False)
+
+    class Meta(AbstractUser.Meta):
+        constraints = [
+            # "Alice" must not pass for "alice": names are unique whatever their case.
+            models.UniqueConstraint(
+                Lower("username"),
+                name="accounts_user_username_ci_unique",
+                violation_error_message="A user with that username already exists.",
+            )
+        ]
+
+    def rotate_security_stamp(self):
+        """End every login of this user once saved: sessions, tokens, open sockets."""
+        self.security_stamp = new_security_stamp()
+
+    def get_session_auth_hash(self):
+        return self._auth_hash(secret=None)
+
+    def get_session_auth_fallback_hash(self):
+        # Sessions signed before a SECRET_KEY rotation stay valid while the old key is listed.
+        from django.conf import settings
+
+        for secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._auth_hash(secret=secret)
+
+    def _auth_hash(self, secret):
+        return salted_hmac(
+            "accounts.User.get_session_auth_hash",
+            f"{self.password}:{self.security_stamp}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()

@@ -1,0 +1,42 @@
+"""Revocation: what ends a user's logins reaches their open sockets at once.
+
+A socket is authenticated once, when it opens. Changing the password, deactivating or
+deleting the account, rotating its security stamp ("log out everywhere") or logging out a
+browser session ends that credential; these receivers tell the user's sockets on every
+process, which check again (chat.auth.credential_valid) and close with 4010 if it is gone.
+The heartbeat makes the same check, so a lost event delays the close by one heartbeat at most.
+"""
+
+from django.conf import settings
+from django.contrib.auth.signals import user_logged_out
+from django.db.models.signals import post_delete, post_save, pre_delete
+from django.dispatch import receiver
+
+from . import broadcast, services
+
+# The user fields that a credential depends on (the session-auth hash and is_active).
+CREDENTIAL_FIELDS = {"password", "is_active", "security_stamp"}
+
+
+@receiver(post_save, sender=settings.AUTH_USER_MODEL)
+def user_saved(sender, instance, created, update_fields=None, **kwargs):
+    if created or (update_fields is not None and not CREDENTIAL_FIELDS & set(update_fields)):
+        return  # A new user has no sockets; last_login and profile edits change nothing.
+    broadcast.credentials_changed(instance.pk)
+
+
+@receiver(pre_delete, sender=settings.AUTH_USER_MODEL)
+def user_deleting(sender, instance, **kwargs):
+    # Before the memberships cascade away: their rooms keep an owner and an admin.
+    services.rooms_forget_user(user=instance)
+
+
+@receiver(post_delete, sender=settings.AUTH_USER_MODEL)
+def user_deleted(sender, instance, **kwargs):
+    broadcast.credentials_changed(instance.pk)
+
+
+@receiver(user_logged_out)
+def session_logged_out(sender, request, user, **kwargs):
+    if user is not None and request.session.session_key:
+        broadcast.credentials_changed(user.pk, session_key=request.session.session_key)
