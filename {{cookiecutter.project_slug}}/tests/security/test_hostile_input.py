@@ -13,6 +13,7 @@ import uuid
 import pytest
 
 from tests.clients import connect_websocket, fetch_token
+from tests.hostile_frames import BAD_FRAMES
 from tests.live import LiveServer, base_env, create_users, run_django
 
 pytestmark = [pytest.mark.timeout(180)]
@@ -115,7 +116,7 @@ async def test_a_bad_request_id_is_refused_not_echoed(server, alice, request_id)
     token, _, _ = alice
     client = await connect_websocket(server.ws_url, token=token)
     await client.send_text(json.dumps({"event_type": "room.list", "request_id": request_id}))
-    reply = await client.receive(timeout=10)
+    reply = await client.until(lambda envelope: envelope["event_type"] == "error", timeout=10)
     assert (reply["event_type"], reply["data"]["code"]) == ("error", 4002)
     assert "request_id" not in reply
     assert (await client.ok("session.heartbeat"))["rooms"]
@@ -175,3 +176,20 @@ def test_the_token_endpoint_answers_400_to_bad_bodies(server, body):
     assert (status, answer["error"]) == (400, "invalid_request")
     new_log = server.log()[log_before:]
     assert "Traceback" not in new_log and "Internal Server Error" not in new_log, new_log
+
+
+@pytest.mark.parametrize(("frame", "code", "echoes_id"), BAD_FRAMES)
+async def test_malformed_frames_get_their_code_over_a_real_socket(
+    server, alice, frame, code, echoes_id
+):
+    token, _, _ = alice
+    client = await connect_websocket(server.ws_url, token=token)
+    before = stored_state(server)
+    await client.send_text(frame)
+    # Pushed events (alice's own presence) may come first; the error is the answer.
+    error = await client.until(lambda envelope: envelope["event_type"] == "error", timeout=10)
+    assert (error["event_type"], error["data"]["code"]) == ("error", code), error
+    assert ("request_id" in error) is echoes_id
+    assert (await client.ok("room.list"))["rooms"]
+    await client.close()
+    assert stored_state(server) == before

@@ -1,0 +1,108 @@
+"""Malformed frames and the error code each must get: shared by the in-process consumer
+tests and the hostile-input suite that replays them against a running server."""
+
+import json
+
+BIG = "x" * (64 * 1024)
+
+# (frame sent as text, expected error code, whether request_id is echoed)
+BAD_FRAMES = [
+    ("{not json", 4000, False),
+    ("[" * 100_000, 4005, False),
+    ('"just a string"', 4002, False),
+    ("[1, 2]", 4002, False),
+    (json.dumps({"data": {}}), 4002, False),
+    (json.dumps({"event_type": 7}), 4002, False),
+    (json.dumps({"event_type": "room.list", "extra": 1}), 4002, False),
+    (json.dumps({"event_type": "room.list", "request_id": "x" * 65}), 4002, False),
+    (json.dumps({"event_type": "room.list", "data": [], "request_id": "q"}), 4002, True),
+    (json.dumps({"event_type": "nope", "request_id": "q"}), 4003, True),
+    (json.dumps({"event_type": "message.send", "data": {}, "request_id": "q"}), 4004, True),
+    (
+        json.dumps(
+            {
+                "event_type": "message.send",
+                "data": {"room_id": "1", "content": "x"},
+                "request_id": "q",
+            }
+        ),
+        4004,
+        True,
+    ),
+    (
+        json.dumps(
+            {
+                "event_type": "message.send",
+                "data": {"room_id": True, "content": "x"},
+                "request_id": "q",
+            }
+        ),
+        4004,
+        True,
+    ),
+    (
+        json.dumps(
+            {
+                "event_type": "message.send",
+                "data": {"room_id": 1, "content": "   "},
+                "request_id": "q",
+            }
+        ),
+        4004,
+        True,
+    ),
+    (
+        json.dumps(
+            {
+                "event_type": "message.send",
+                "data": {"room_id": 1, "content": "x" * 10_001},
+                "request_id": "q",
+            }
+        ),
+        4004,
+        True,
+    ),
+    (
+        json.dumps(
+            {
+                "event_type": "message.send",
+                "data": {"room_id": 1, "content": "x", "client_msg_id": "bad id!"},
+                "request_id": "q",
+            }
+        ),
+        4004,
+        True,
+    ),
+    (
+        json.dumps(
+            {
+                "event_type": "message.send",
+                "data": {"room_id": 1, "content": "x", "is_deleted": True},
+                "request_id": "q",
+            }
+        ),
+        4004,
+        True,
+    ),
+    (
+        json.dumps({"event_type": "message.send", "data": {"room_id": 1, "content": BIG}}),
+        4005,
+        False,
+    ),
+    (
+        json.dumps(
+            {
+                "event_type": "room.messages",
+                "data": {"room_id": 1, "after_seq": -1},
+                "request_id": "q",
+            }
+        ),
+        4004,
+        True,
+    ),
+    (
+        json.dumps({"event_type": "room.create", "data": {"kind": "castle"}, "request_id": "q"}),
+        4004,
+        True,
+    ),
+]
