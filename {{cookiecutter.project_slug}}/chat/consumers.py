@@ -375,7 +375,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if session_key is not None:
             revoked = session_key == self.credential.session_key
         else:
-            revoked = not (await sync.run(auth.credential_valid, credential=self.credential))[0]
+            revoked = not await self.run(auth.credential_valid, credential=self.credential)
         if revoked:
             await self.end(protocol.CLOSE_REVOKED)
 

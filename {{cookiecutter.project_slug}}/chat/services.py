@@ -127,11 +127,11 @@ def _hand_over(room, leaving_user_id):
     longest-standing member, who becomes an admin.
     """
     others = room.memberships.exclude(user_id=leaving_user_id).order_by("joined_at", "pk")
-    admins = others.filter(role=Membership.Role.ADMIN)
-    successor = admins.first() or others.first()
+    successor = others.filter(role=Membership.Role.ADMIN).first()
     if successor is None:
-        return
-    if not admins.exists():
+        successor = others.first()
+        if successor is None:
+            return
         successor.role = Membership.Role.ADMIN
         successor.save(update_fields=["role"])
     if room.created_by_id in (None, leaving_user_id):
