@@ -5,11 +5,11 @@ no UTF-8 encoding, so storing it fails on SQLite and sending it back kills the s
 PostgreSQL refuses NUL in text. Both are refused here, before anything runs.
 
 Bidirectional control characters are legitimate inside right-to-left text but let a name
-display as something else ("‮evil" shows reversed). Names and descriptions lose them;
-message content loses only the overrides (U+202D, U+202E), which reverse the characters that
-follow, and keeps the embeddings, isolates and marks that right-to-left writing uses. The
-page also shows every message and name in its own bidi isolate (chat.css), so nothing one
-user writes can reorder what surrounds it.
+display as something else (U+202E before "gnp.exe" shows "exe.png"). Names and descriptions
+lose them; message content loses only the overrides (U+202D, U+202E), which reverse the
+characters that follow, and keeps the embeddings, isolates and marks that right-to-left
+writing uses. The page also shows every message and name in its own bidi isolate (chat.css),
+so nothing one user writes can reorder what surrounds it.
 """
 
 import re
