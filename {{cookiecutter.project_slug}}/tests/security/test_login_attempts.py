@@ -120,18 +120,23 @@ def test_one_address_is_locked_whatever_usernames_it_tries(two_servers):
 
 def test_unknown_and_known_users_fail_alike(two_servers):
     one, _ = two_servers
-    answers = []
-    for username in ("user3", "no-such-user"):
-        started = time.monotonic()
-        status, _, body = post_token(
-            one, {"username": username, "password": "wrong"}, client_ip=f"192.0.2.{len(answers)}"
-        )
-        answers.append(((status, body), time.monotonic() - started))
-    (known, known_time), (unknown, unknown_time) = answers
-    assert known == unknown == (401, known[1])
+    answers, fastest = [], {}
+    # Three tries each (below the limit), from new addresses: the fastest of each is what the
+    # request costs when the machine is not busy with something else.
+    for attempt in range(3):
+        for username in ("user3", "no-such-user"):
+            started = time.monotonic()
+            status, _, body = post_token(
+                one, {"username": username, "password": "wrong"}, client_ip=f"192.0.2.1{attempt}"
+            )
+            elapsed = time.monotonic() - started
+            answers.append((status, body))
+            fastest[username] = min(fastest.get(username, elapsed), elapsed)
+    assert all(answer == answers[0] for answer in answers), answers
+    assert answers[0][0] == 401
     # Both hash a password (Django's ModelBackend); a shortcut for unknown users would be
     # orders of magnitude faster. A generous bound: the machine may be loaded.
-    assert unknown_time > known_time / 5
+    assert fastest["no-such-user"] > fastest["user3"] / 5
 
 
 class Browser:
