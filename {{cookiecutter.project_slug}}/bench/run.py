@@ -273,7 +273,8 @@ class Bench:
         results = {}
         with (
             RedisServer(self.workdir / "redis") as self.redis,
-            PostgresServer(self.workdir / "postgres") as self.postgres,
+            # PostgreSQL at its default durability: every stored message is on disk.
+            PostgresServer(self.workdir / "postgres", durable=True) as self.postgres,
         ):
             results["project"] = self.project()
             if self.args.baseline:

@@ -345,10 +345,20 @@ class PostgresServer(_Server):
     package = "postgresql"
     system_user = "postgres"
 
-    def __init__(self, workdir: Path, *, port: int | None = None, max_connections: int = 100):
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        port: int | None = None,
+        max_connections: int = 100,
+        durable: bool = False,
+    ):
         self.workdir = Path(workdir)
         self.port = port or free_port()
         self.max_connections = max_connections
+        # PostgreSQL's default durability (fsync on every commit) when True: what a
+        # deployment runs, so the benchmark measures it; tests skip it for speed.
+        self.durable = durable
         self.initdb = require_binary(self.package, "initdb")
         self.pg_ctl = require_binary(self.package, "pg_ctl")
         self.as_root = os.geteuid() == 0
@@ -397,12 +407,13 @@ class PostgresServer(_Server):
 
     def _launch(self) -> None:
         self._prepare()
-        # Durability is pointless for a throwaway cluster and slows every test down.
         options = (
             f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.datadir.parent} "
-            f"-c max_connections={self.max_connections} "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+            f"-c max_connections={self.max_connections}"
         )
+        if not self.durable:
+            # Durability is pointless for a throwaway test cluster and slows every test down.
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         result = self._run(
             self.pg_ctl, "start", "-D", str(self.datadir), "-l", str(self.log_path),
             "-w", "-t", str(START_TIMEOUT), "-o", options, check=False,
