@@ -15,7 +15,9 @@ import pytest
 
 from tests.conftest import DEFAULTS, TEMPLATE, bake, project_venv
 
-SCHEMA = TEMPLATE.parent / "shared" / "reference" / "heroku" / "app-json.schema.json"
+# The baked project's own copy (its tests/data/README.md says where it comes from): the
+# template's tests read nothing outside the repository.
+SCHEMA = TEMPLATE / "{{cookiecutter.project_slug}}" / "tests" / "data" / "app-json.schema.json"
 LICENSES = DEFAULTS["open_source_license"]
 PYTHONS = DEFAULTS["python_version"]
 MATRIX = [
