@@ -4,6 +4,8 @@ Selectors and services build every outgoing payload here, so one place decides w
 server. Member payloads carry ids and usernames only: never email addresses or names.
 """
 
+from . import permissions
+
 REPLY_PREVIEW_CHARS = 200
 
 
@@ -23,6 +25,7 @@ def room_payload(room, *, members=None, membership=None, peer=None):
         "is_public": room.is_public,
         "posting_locked": room.posting_locked,
         "max_members": room.max_members,
+        "post_roles": permissions.post_roles(room),
         "created_at": room.created_at.isoformat(),
         "last_seq": room.last_seq,
         "last_rev": room.last_rev,

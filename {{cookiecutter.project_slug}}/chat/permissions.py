@@ -1,0 +1,84 @@
+"""Who may do what in a room: each decision is made here, once.
+
+Services call the predicates and the ``require_*`` checks. The send statement, which checks
+posting rights inside the UPDATE that takes the seq, uses the SQL form of the same rule, kept
+beside it (a unit test proves both agree on every combination). Clients are told the answer
+in each room's payload (``post_roles``) and keep no copy of the rule.
+"""
+
+from . import exceptions
+from .models import Membership, Room
+
+# What each kind of room allows beyond posting. Direct rooms are a fixed pair with no
+# settings: every "direct rooms can't ..." answer comes from this table.
+DIRECT_REFUSALS = {
+    "update": "Direct rooms have no settings.",
+    "delete": "Direct rooms cannot be deleted; mute them instead.",
+    "leave": "Direct rooms cannot be left; mute them instead.",
+    "change_members": "Direct rooms have exactly two members.",
+}
+
+
+def may_post(*, role, kind, posting_locked):
+    """Admins post everywhere; members post except in channels and posting-locked groups."""
+    return role == Membership.Role.ADMIN or (kind != Room.Kind.CHANNEL and not posting_locked)
+
+
+def may_post_sql(room, member):
+    """Return the SQL condition of may_post() for a room table and a membership alias.
+
+    ``room`` and ``member`` are the quoted names used in the query; the condition takes its
+    values as named parameters (``post_params()``).
+    """
+    return (
+        f"({member}.role = %(admin_role)s "
+        f"OR ({room}.kind <> %(channel_kind)s AND NOT {room}.posting_locked))"
+    )
+
+
+def post_params():
+    return {"admin_role": Membership.Role.ADMIN, "channel_kind": Room.Kind.CHANNEL}
+
+
+def post_roles(room):
+    """Return the roles that may post in ``room``: clients compare them with their own role."""
+    return [
+        role
+        for role in Membership.Role.values
+        if may_post(role=role, kind=room.kind, posting_locked=room.posting_locked)
+    ]
+
+
+def why_not_post(membership):
+    """Return the reason ``membership`` may not post in its room, or None if it may."""
+    room = membership.room
+    if may_post(role=membership.role, kind=room.kind, posting_locked=room.posting_locked):
+        return None
+    if room.kind == Room.Kind.CHANNEL:
+        return "Only admins post in a broadcast channel."
+    return "Posting in this group is limited to admins."
+
+
+def is_admin(membership):
+    return membership.role == Membership.Role.ADMIN
+
+
+def require_admin(membership):
+    if not is_admin(membership):
+        raise exceptions.ForbiddenError("Only room admins can do this.")
+
+
+def require_owner(room, user, detail):
+    """Only the room's owner (its creator, or who took over) manages admins."""
+    if room.created_by_id != user.pk:
+        raise exceptions.ForbiddenError(detail)
+
+
+def require_not_direct(room, action):
+    if room.kind == Room.Kind.DIRECT:
+        raise exceptions.ForbiddenError(DIRECT_REFUSALS[action])
+
+
+def may_delete_message(message, membership):
+    """The sender deletes their own messages; room admins delete anyone's."""
+    return message.sender_id == membership.user_id or is_admin(membership)
