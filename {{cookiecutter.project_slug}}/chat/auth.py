@@ -74,6 +74,17 @@ def credential_valid(credential):
     return session.get(SESSION_KEY) == str(credential.user_id)
 
 
+def credential_revoked(credential, *, session_key=None):
+    """Whether a change to the user's credentials ends a socket opened with ``credential``.
+
+    ``session_key`` names the browser session that logged out, if that was the change: its
+    sockets close without a check, the user's others are unaffected.
+    """
+    if session_key is not None:
+        return session_key == credential.session_key
+    return not credential_valid(credential)
+
+
 def _user_holding(credential):
     """Return the active user whose current session-auth hash the credential carries."""
     user = get_user_model().objects.filter(pk=credential.user_id, is_active=True).first()

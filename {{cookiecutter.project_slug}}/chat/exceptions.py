@@ -2,7 +2,10 @@
 
 Services and the protocol parser raise these; the consumer turns them into one error envelope
 and keeps the connection open. Anything else is a bug, logged and answered with ServerError.
+Each error class registers itself in ERROR_CLASSES, which the protocol docs are checked against.
 """
+
+ERROR_CLASSES = []
 
 
 class ChatError(Exception):
@@ -13,6 +16,18 @@ class ChatError(Exception):
     def __init__(self, detail=None):
         self.detail = detail or self.default_detail
         super().__init__(self.detail)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        ERROR_CLASSES.append(cls)
+
+
+class CloseSocket(Exception):  # noqa: N818 (an instruction, not an error)
+    """Not a reply: the socket must close with ``code`` (a close code in chat.protocol)."""
+
+    def __init__(self, code):
+        self.code = code
+        super().__init__(code)
 
 
 class MalformedJSONError(ChatError):
@@ -92,20 +107,3 @@ class RoomFullError(ChatError):
 
 class ServerError(ChatError):
     pass
-
-
-ERROR_CLASSES = [
-    MalformedJSONError,
-    InvalidEnvelopeError,
-    UnknownEventError,
-    InvalidPayloadError,
-    FrameTooLargeError,
-    BinaryFrameError,
-    RateLimitedError,
-    ForbiddenError,
-    RoomNotFoundError,
-    MessageNotFoundError,
-    UserNotFoundError,
-    RoomFullError,
-    ServerError,
-]

@@ -1,28 +1,107 @@
-"""Offline announcements, PRESENCE_GRACE seconds after a user's last socket closes.
+"""Presence, all of it: who is online, the announcements, and the grace period.
 
-A page reload, a network change or a server restart closes a socket and opens another within
-seconds. Announcing offline at once would make every member list flicker and cost a broadcast
-per reconnect. services.session_close() marks the user away instead; this module runs
-services.presence_settle() after the grace period, which announces offline only if no socket
-came back meanwhile, on any process. One timer per user per process: each close restarts it.
+A user is online while one of their sessions was seen within PRESENCE_TTL (heartbeats keep
+sessions fresh). A page reload, a network change or a server restart closes a socket and
+opens another within seconds; announcing offline at once would make every member list
+flicker and cost a broadcast per reconnect. So the last close only marks the user away, in
+the shared cache (Redis in production, so a socket reopened on any process sees it), and
+settle() runs PRESENCE_GRACE seconds later on that process: it announces offline only if no
+socket came back meanwhile. A connect that finds the mark consumes it and announces nothing.
+
+Reads (online_user_ids, room_presence) and writes (announce, mark_away, came_back, settle)
+are synchronous domain code like the services; settle_later() is the event loop's timer.
 """
 
 import asyncio
 import logging
 import weakref
+from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
 
-from . import broadcast, services, sync
+from . import broadcast, payloads, protocol, selectors, sync
+from .models import ChatSession, Membership
 
 logger = logging.getLogger(__name__)
+
+
+def away_key(user_id):
+    """Cache key present while a user's last socket is closed but offline is not announced."""
+    return f"chat:presence:away:{user_id}"
+
+
+def online_since():
+    """Sessions seen since this moment are live."""
+    return timezone.now() - timedelta(seconds=settings.CHAT["PRESENCE_TTL"])
+
+
+def has_live_session(user):
+    return ChatSession.objects.filter(user=user, last_seen__gte=online_since()).exists()
+
+
+def online_user_ids(user_ids):
+    """Return which of ``user_ids`` are online, counting those still within the grace."""
+    live = set(
+        ChatSession.objects.filter(user_id__in=user_ids, last_seen__gte=online_since()).values_list(
+            "user_id", flat=True
+        )
+    )
+    keys = {away_key(user_id): user_id for user_id in user_ids if user_id not in live}
+    return live | {keys[key] for key in cache.get_many(keys)}
+
+
+def room_presence(*, user, room_id):
+    """Return the members of a room the user belongs to who are online now."""
+    selectors.membership_for(user, room_id)
+    members = list(
+        Membership.objects.filter(room_id=room_id).select_related("user").order_by("user_id")
+    )
+    online = online_user_ids([m.user_id for m in members])
+    return {
+        "room_id": room_id,
+        "online": [payloads.user_payload(m.user) for m in members if m.user_id in online],
+    }
+
+
+def announce(user, room_ids, *, online):
+    """Tell each room that ``user`` came online or went offline, after commit."""
+    for room_id in room_ids:
+        data = {"room_id": room_id, "user": payloads.user_payload(user), "online": online}
+        broadcast.room_event(room_id, protocol.event(protocol.PRESENCE_CHANGED, data))
+
+
+def mark_away(user_id):
+    # Outlives the grace period, so a late settle() still finds it.
+    grace = settings.CHAT["PRESENCE_GRACE"]
+    cache.set(away_key(user_id), True, timeout=grace * 2 + 60)
+
+
+def came_back(user_id):
+    """Consume the away mark; True if the user was within the grace (offline unannounced)."""
+    return bool(cache.delete(away_key(user_id)))
+
+
+@transaction.atomic
+def settle(*, user):
+    """Announce ``user`` offline unless a socket came back since the last one closed.
+
+    Safe to run from several processes: only the one that removes the away mark announces.
+    """
+    if came_back(user.pk) and not has_live_session(user):
+        announce(user, selectors.room_ids_for_user(user.pk), online=False)
+
+
+# --- The grace timer, on the event loop: one per user per process; each close restarts it ---
 
 _timers = weakref.WeakKeyDictionary()  # event loop -> {user id: TimerHandle}
 _running = set()  # settle tasks, referenced until they finish
 
 
 def settle_later(user):
-    """Run presence_settle for ``user`` after the grace period, once."""
+    """Run settle() for ``user`` after the grace period, once."""
     loop = asyncio.get_running_loop()
     timers = _timers.setdefault(loop, {})
     if (timer := timers.pop(user.pk, None)) is not None:
@@ -39,8 +118,7 @@ def _start(loop, user):
 
 async def _settle(user):
     try:
-        _, outbox = await sync.run(services.presence_settle, user=user)
-        await broadcast.flush(outbox)
+        await sync.call(settle, user=user)
     except Exception:
         # The user stays shown online until their next connect and disconnect.
         logger.exception("Could not settle the presence of user %s", user.pk)

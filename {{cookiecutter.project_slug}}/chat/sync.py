@@ -37,7 +37,18 @@ def _call(func, kwargs):
 async def run(func, **kwargs):
     """Run ``func(**kwargs)`` on a database thread; return its result and what it published.
 
-    The caller sends the returned outbox with broadcast.flush() once it has the result.
+    The events are not sent yet: call() sends them, or the caller with broadcast.flush().
     """
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(_executor(), _call, func, kwargs)
+
+
+async def call(func, **kwargs):
+    """Run ``func(**kwargs)`` on a database thread, send what it published, return its result.
+
+    The events go out from the event loop once the call returns, so no database thread ever
+    waits on the channel layer.
+    """
+    result, outbox = await run(func, **kwargs)
+    await broadcast.flush(outbox)
+    return result

@@ -1,0 +1,75 @@
+"""Which function answers each client event: the socket's one routing table.
+
+The consumer validates a frame against its event's schema (chat.protocol), then calls the
+route's handler with the event's data and the socket facts the route asks for, and replies
+with what it returns. Synchronous handlers (services and selectors, which touch the
+database) run on a database thread through chat.sync; coroutine handlers run on the event
+loop. A unit test proves every schema has a route and every handler takes exactly its
+schema's keys plus its socket facts.
+
+Adding an event: its name and schema in chat.protocol, the service or selector, a route here,
+its section in docs/protocol.md, and a test.
+"""
+
+import functools
+import inspect
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+
+from . import presence, protocol, selectors, services
+
+# Facts about the socket a handler may ask for, beside the event's data.
+SOCKET_FACTS = ("user", "channel_name", "credential", "room_ids")
+
+
+@dataclass(frozen=True)
+class Route:
+    handler: Any
+    # Which SOCKET_FACTS the handler takes as keyword arguments.
+    facts: tuple = ("user",)
+    # A heartbeat: the reply's rooms are the user's memberships now, and the socket's
+    # groups follow them (a backstop for a lost membership event).
+    syncs_groups: bool = False
+    # Coroutine handlers run on the event loop, the others on a database thread.
+    on_loop: bool = field(init=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "on_loop", inspect.iscoroutinefunction(self.handler))
+
+
+ROUTES = {
+    protocol.MESSAGE_SEND: Route(services.message_send),
+    protocol.MESSAGE_EDIT: Route(services.message_edit),
+    protocol.MESSAGE_DELETE: Route(services.message_delete),
+    protocol.MESSAGE_REACT: Route(services.message_react),
+    protocol.MESSAGE_READ: Route(services.message_read),
+    protocol.MESSAGE_TYPING: Route(
+        services.typing_send, facts=("user", "channel_name", "room_ids")
+    ),
+    protocol.ROOM_CREATE: Route(services.room_create),
+    protocol.ROOM_LIST: Route(selectors.room_list),
+    protocol.ROOM_DISCOVER: Route(selectors.public_channels),
+    protocol.ROOM_INFO: Route(selectors.room_info),
+    protocol.ROOM_MESSAGES: Route(selectors.room_messages),
+    protocol.ROOM_JOIN: Route(services.room_join),
+    protocol.ROOM_LEAVE: Route(services.room_leave),
+    protocol.ROOM_ADD_MEMBERS: Route(services.room_add_members),
+    protocol.ROOM_REMOVE_MEMBERS: Route(services.room_remove_members),
+    protocol.ROOM_UPDATE: Route(services.room_update),
+    protocol.ROOM_DELETE: Route(services.room_delete),
+    protocol.ROOM_MUTE: Route(services.room_mute),
+    protocol.PRESENCE: Route(presence.room_presence),
+    protocol.SESSION_HEARTBEAT: Route(
+        services.session_heartbeat,
+        facts=("user", "channel_name", "credential"),
+        syncs_groups=True,
+    ),
+}
+
+
+@functools.cache
+def schemas():
+    """The data schema of every client event under this project's CHAT limits."""
+    return protocol.schemas(settings.CHAT)

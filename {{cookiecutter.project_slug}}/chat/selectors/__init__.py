@@ -1,0 +1,43 @@
+"""Reads, always scoped by the acting user: a non-member never sees a private room's rows.
+
+Plain synchronous functions returning plain data, one module per domain. The socket calls
+them through chat.sync; other code imports them from here.
+"""
+
+from .messages import (
+    message_data,
+    message_for_member,
+    message_payloads,
+    room_messages,
+    with_reactions,
+)
+from .rooms import (
+    direct_peers,
+    membership_for,
+    public_channels,
+    room_detail,
+    room_ids_for_user,
+    room_info,
+    room_list,
+    room_positions_for_user,
+    visible_room,
+)
+from .sessions import session_hello
+
+__all__ = [
+    "direct_peers",
+    "membership_for",
+    "message_data",
+    "message_for_member",
+    "message_payloads",
+    "public_channels",
+    "room_detail",
+    "room_ids_for_user",
+    "room_info",
+    "room_list",
+    "room_messages",
+    "room_positions_for_user",
+    "session_hello",
+    "visible_room",
+    "with_reactions",
+]

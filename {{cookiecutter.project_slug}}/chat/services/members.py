@@ -1,0 +1,149 @@
+"""Who is in a room: adding, removing and announcing members, and keeping a room led.
+
+Membership rows are the only source of who is where. Every change here tells the users'
+sockets to join or leave the room's group (chat.broadcast.membership_changed), on whichever
+process holds them, and tells the room who arrived or left.
+"""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from .. import broadcast, exceptions, payloads, permissions, protocol, selectors
+from ..models import Membership, Room
+
+
+def users_by_username(usernames):
+    """Return active users for the given usernames, or raise naming the unknown ones."""
+    users = list(get_user_model().objects.filter(username__in=usernames, is_active=True))
+    missing = set(usernames) - {user.get_username() for user in users}
+    if missing:
+        raise exceptions.UserNotFoundError(f"No such users: {', '.join(sorted(missing))}.")
+    return users
+
+
+def member_cap(room):
+    """Return how many members the room may hold, or None for no cap."""
+    site_cap = settings.CHAT["GROUP_MAX_MEMBERS"]
+    if room.kind == Room.Kind.DIRECT:
+        return 2
+    if room.kind == Room.Kind.GROUP and room.max_members:
+        return min(room.max_members, site_cap)
+    # Broadcast channels have subscribers, not a conversation: no cap.
+    return None if room.kind == Room.Kind.CHANNEL else site_cap
+
+
+def add_memberships(room, users, *, role=Membership.Role.MEMBER):
+    """Add users who are not members yet; return the new memberships.
+
+    New members start with everything before their arrival marked read.
+    """
+    existing = set(room.memberships.values_list("user_id", flat=True))
+    new_users = [user for user in users if user.pk not in existing]
+    cap = member_cap(room)
+    if cap is not None and len(existing) + len(new_users) > cap:
+        raise exceptions.RoomFullError(f"This room is limited to {cap} members.")
+    memberships = Membership.objects.bulk_create(
+        [
+            Membership(room=room, user=user, role=role, last_read_seq=room.last_seq)
+            for user in new_users
+        ]
+    )
+    for membership in memberships:
+        membership.room = room
+    return memberships
+
+
+def announce_joined(room, memberships):
+    """Tell new members' sockets to join the room; tell the room who arrived."""
+    if not memberships:
+        return
+    detail = selectors.room_detail(room)
+    for membership in memberships:
+        broadcast.membership_changed(
+            membership.user_id,
+            room.pk,
+            joined=True,
+            envelope=protocol.event(protocol.ROOM_CREATED, {"room": detail}),
+        )
+    members = [payloads.member_payload(m) for m in memberships]
+    data = {"room_id": room.pk, "members": members}
+    broadcast.room_event(room.pk, protocol.event(protocol.ROOM_MEMBERS_ADDED, data))
+
+
+def announce_removed(room_id, user_ids, *, reason):
+    """Make removed users' sockets leave the room at once; tell the remaining members."""
+    for user_id in user_ids:
+        broadcast.membership_changed(
+            user_id,
+            room_id,
+            joined=False,
+            envelope=protocol.event(protocol.ROOM_REMOVED, {"room_id": room_id, "reason": reason}),
+        )
+    data = {"room_id": room_id, "user_ids": sorted(user_ids)}
+    broadcast.room_event(room_id, protocol.event(protocol.ROOM_MEMBERS_REMOVED, data))
+
+
+def hand_over(room, leaving_user_id):
+    """Keep a room led when a member leaves: an owner who is a member, and an admin.
+
+    The owner (created_by) alone manages admins and cannot be demoted or removed by them.
+    When the owner goes, ownership passes to the longest-standing admin, else to the
+    longest-standing member, who becomes an admin.
+    """
+    others = room.memberships.exclude(user_id=leaving_user_id).order_by("joined_at", "pk")
+    successor = others.filter(role=Membership.Role.ADMIN).first()
+    if successor is None:
+        successor = others.first()
+        if successor is None:
+            return
+        successor.role = Membership.Role.ADMIN
+        successor.save(update_fields=["role"])
+    if room.created_by_id in (None, leaving_user_id):
+        room.created_by_id = successor.user_id
+        room.save(update_fields=["created_by"])
+
+
+def set_admins(room, admins, *, by):
+    """Make exactly ``admins`` the room's admins (its owner only; the owner stays one)."""
+    permissions.require_owner(room, by, "Only the room's owner can change its admins.")
+    admin_ids = {u.pk for u in users_by_username(admins)}
+    if room.memberships.filter(user_id__in=admin_ids).count() != len(admin_ids):
+        raise exceptions.InvalidPayloadError("Admins must be members of the room.")
+    if by.pk not in admin_ids:
+        raise exceptions.InvalidPayloadError("The room's owner is always one of its admins.")
+    room.memberships.filter(user_id__in=admin_ids).update(role=Membership.Role.ADMIN)
+    room.memberships.exclude(user_id__in=admin_ids).update(role=Membership.Role.MEMBER)
+
+
+def _room_for_member_changes(user, room_id):
+    """Return the locked room whose members ``user`` (an admin) may change, else raise."""
+    membership = selectors.membership_for(user, room_id, lock_room=True)
+    permissions.require_admin(membership)
+    permissions.require_not_direct(membership.room, "change_members")
+    return membership.room
+
+
+@transaction.atomic
+def room_add_members(*, user, room_id, members):
+    """Add users to a group or channel (admins only)."""
+    room = _room_for_member_changes(user, room_id)
+    added = add_memberships(room, users_by_username(members))
+    announce_joined(room, added)
+    return {"room_id": room.pk, "added": [payloads.member_payload(m) for m in added]}
+
+
+@transaction.atomic
+def room_remove_members(*, user, room_id, members):
+    """Remove members (admins only; other admins only by the owner; never the owner)."""
+    room = _room_for_member_changes(user, room_id)
+    users = users_by_username(members)
+    targets = Membership.objects.filter(room=room, user__in=users).exclude(user=user)
+    if targets.filter(user_id=room.created_by_id).exists():
+        raise exceptions.ForbiddenError("The room's owner cannot be removed.")
+    if targets.filter(role=Membership.Role.ADMIN).exists():
+        permissions.require_owner(room, user, "Only the room's owner can remove admins.")
+    removed = list(targets.values_list("user_id", flat=True))
+    targets.delete()
+    announce_removed(room.pk, removed, reason="removed")
+    return {"room_id": room.pk, "removed": sorted(removed)}
