@@ -1,4 +1,4 @@
-"""WebSocket authentication: short-lived signed tokens, the session cookie, the Origin rule.
+"""WebSocket authentication: short-lived signed tokens, the session cookie, the origin rule.
 
 A token is a signed, timestamped {user id, session-auth hash}: no table and no cache, it is
 checked with SECRET_KEY alone, and changing the password (or the user's security stamp, "log
@@ -14,12 +14,14 @@ from importlib import import_module
 from urllib.parse import parse_qs
 
 from channels.auth import AuthMiddlewareStack
-from channels.security.websocket import OriginValidator
+from channels.security.websocket import WebsocketDenier
 from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.core import signing
+from django.http.request import split_domain_port, validate_host
 from django.utils.crypto import constant_time_compare
+from django.utils.http import is_same_domain
 
 from . import sync
 
@@ -118,18 +120,57 @@ class TokenAuthMiddleware:
         return await self.app(scope, receive, send)
 
 
-class BrowserOriginValidator(OriginValidator):
-    """Refuse sockets whose Origin is not one of ALLOWED_HOSTS; allow ones with no Origin.
+class SameOriginValidator:
+    """Refuse a browser's socket unless its page has the socket's own origin, or a trusted one.
 
-    Browsers always send Origin, so a page on another site cannot borrow the user's cookie.
-    Clients that send no Origin are not browsers and hold their own credentials (a token).
+    The rule Django's CSRF check applies to a browser's unsafe requests, applied to the
+    handshake: Origin must be the scheme, host and port the socket was opened on (the scheme
+    as the proxy saw it: Uvicorn applies X-Forwarded-Proto from a trusted proxy to the
+    scope), or one of CSRF_TRUSTED_ORIGINS. A page on another port or scheme of the same host
+    is another origin, and a socket it opened would carry the user's cookie. Clients that
+    send no Origin are not browsers and hold their own credentials (a token). The Host must
+    be one of ALLOWED_HOSTS, as for HTTP.
     """
 
     def __init__(self, application):
-        allowed_hosts = settings.ALLOWED_HOSTS
-        if settings.DEBUG and not allowed_hosts:
-            allowed_hosts = ["localhost", "127.0.0.1", "[::1]"]
-        super().__init__(application, allowed_hosts)
+        self.application = application
 
-    def valid_origin(self, parsed_origin):
-        return parsed_origin is None or super().valid_origin(parsed_origin)
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "websocket" and not origin_allowed(scope):
+            return await WebsocketDenier()(scope, receive, send)
+        return await self.application(scope, receive, send)
+
+
+def origin_allowed(scope):
+    """Whether a socket's handshake passes the origin rule (SameOriginValidator)."""
+    headers = {key.lower(): value.decode("latin-1") for key, value in scope.get("headers", ())}
+    host = headers.get(b"host")
+    if host is not None and not validate_host(split_domain_port(host)[0], _allowed_hosts()):
+        return False
+    origin = headers.get(b"origin")
+    if origin is None:
+        return True
+    scheme = "https" if scope.get("scheme") in ("wss", "https") else "http"
+    if host is not None and origin == f"{scheme}://{host}":
+        return True
+    return _trusted(origin)
+
+
+def _allowed_hosts():
+    # Django's own fallback for DEBUG with an empty ALLOWED_HOSTS (HttpRequest.get_host).
+    if settings.DEBUG and not settings.ALLOWED_HOSTS:
+        return [".localhost", "127.0.0.1", "[::1]"]
+    return settings.ALLOWED_HOSTS
+
+
+def _trusted(origin):
+    """Whether ``origin`` is one of CSRF_TRUSTED_ORIGINS ("https://*.example.com" included)."""
+    scheme, _, netloc = origin.partition("://")
+    for trusted in settings.CSRF_TRUSTED_ORIGINS:
+        if origin == trusted:
+            return True
+        trusted_scheme, _, pattern = trusted.partition("://")
+        wildcard = pattern.startswith("*.") and scheme == trusted_scheme
+        if wildcard and is_same_domain(netloc, pattern[1:]):
+            return True
+    return False

@@ -13,14 +13,14 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
-from chat.auth import BrowserOriginValidator, TokenAuthMiddleware  # noqa: E402
+from chat.auth import SameOriginValidator, TokenAuthMiddleware  # noqa: E402
 from chat.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        # A browser's Origin must be one of ALLOWED_HOSTS: a cookie-authenticated socket
-        # opened from another site would otherwise act as the signed-in user.
-        "websocket": BrowserOriginValidator(TokenAuthMiddleware(URLRouter(websocket_urlpatterns))),
+        # A browser's socket must come from the page's own origin: a cookie-authenticated
+        # socket opened by any other page would otherwise act as the signed-in user.
+        "websocket": SameOriginValidator(TokenAuthMiddleware(URLRouter(websocket_urlpatterns))),
     }
 )

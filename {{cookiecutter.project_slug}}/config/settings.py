@@ -33,13 +33,19 @@ DEBUG = env.bool("DEBUG", default=False)
 # Required: there is no default, so a deployment without one fails at start, not silently.
 SECRET_KEY = env("SECRET_KEY")
 
-# Host names this site answers to. WebSocket Origin checks use the same list, so it must name
-# every host a browser loads the chat page from. On Heroku add the app's herokuapp.com host.
+# Host names this site answers to (HTTP and WebSocket handshakes alike). On Heroku add the
+# app's herokuapp.com host.
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 # Set by Heroku when the app has dyno metadata enabled (heroku labs:enable runtime-dyno-metadata).
 if heroku_host := env("HEROKU_APP_DEFAULT_DOMAIN_NAME", default=""):
     ALLOWED_HOSTS.append(heroku_host)
-CSRF_TRUSTED_ORIGINS = [f"https://{host.lstrip('.')}" for host in ALLOWED_HOSTS if host != "*"]
+# A browser's form posts and WebSocket handshakes must come from the page's own origin
+# (scheme, host and port), or one of these: the HTTPS origin of each allowed host, and any
+# listed in CSRF_TRUSTED_ORIGINS ("https://app.example.com,https://*.example.com").
+CSRF_TRUSTED_ORIGINS = [
+    *(f"https://{host.lstrip('.')}" for host in ALLOWED_HOSTS if host != "*"),
+    *env.list("CSRF_TRUSTED_ORIGINS", default=[]),
+]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
