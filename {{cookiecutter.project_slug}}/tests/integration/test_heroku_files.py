@@ -90,7 +90,8 @@ def uvicorn_options():
 
 def test_web_line_fits_herokus_router():
     options = uvicorn_options()
-    assert options["--host"] == "0.0.0.0"
+    # Every address, IPv6 and IPv4 alike (test_procfile.py connects over both).
+    assert options["--host"] == "::"
     assert options["--port"] == "$PORT"
     # The router keeps idle connections to the dyno for 90 s: the app must keep them longer.
     assert int(options["--timeout-keep-alive"]) > 90
