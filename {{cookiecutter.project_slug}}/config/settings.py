@@ -33,12 +33,8 @@ DEBUG = env.bool("DEBUG", default=False)
 # Required: there is no default, so a deployment without one fails at start, not silently.
 SECRET_KEY = env("SECRET_KEY")
 
-# Host names this site answers to (HTTP and WebSocket handshakes alike). On Heroku add the
-# app's herokuapp.com host.
+# Host names this site answers to (HTTP and WebSocket handshakes alike): your own domains.
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
-# Set by Heroku when the app has dyno metadata enabled (heroku labs:enable runtime-dyno-metadata).
-if heroku_host := env("HEROKU_APP_DEFAULT_DOMAIN_NAME", default=""):
-    ALLOWED_HOSTS.append(heroku_host)
 # A browser's form posts and WebSocket handshakes must come from the page's own origin
 # (scheme, host and port), or one of these: the HTTPS origin of each allowed host, and any
 # listed in CSRF_TRUSTED_ORIGINS ("https://app.example.com,https://*.example.com").
@@ -46,6 +42,12 @@ CSRF_TRUSTED_ORIGINS = [
     *(f"https://{host.lstrip('.')}" for host in ALLOWED_HOSTS if host != "*"),
     *env.list("CSRF_TRUSTED_ORIGINS", default=[]),
 ]
+# On a dyno (Heroku sets DYNO), also the app's own herokuapp.com host, whatever its random
+# suffix: Heroku's router delivers a herokuapp.com request only to the app that owns the host,
+# so no other one reaches this process. Added after CSRF_TRUSTED_ORIGINS on purpose: other
+# apps' pages on herokuapp.com are other origins.
+if env("DYNO", default=""):
+    ALLOWED_HOSTS.append(".herokuapp.com")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
