@@ -10,11 +10,14 @@ Delivery over the layer is best effort. Clients detect a lost message from its r
 fetch it with room.messages, so the layer never has to be reliable.
 """
 
+import asyncio
 import contextlib
 import threading
+import weakref
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import transaction
 
 from . import fanout, protocol
@@ -26,6 +29,7 @@ EVICT = "chat.evict"
 RECHECK = "chat.recheck"
 
 _outboxes = threading.local()
+_slots_by_loop = weakref.WeakKeyDictionary()
 
 
 def room_group(room_id):
@@ -123,7 +127,7 @@ def collected():
 
 async def send_now(group, message):
     """Send an ephemeral event that nothing stores (typing), from async code."""
-    await get_channel_layer().group_send(group, message)
+    await _send(get_channel_layer(), group, message, None)
 
 
 async def flush(outbox):
@@ -134,7 +138,17 @@ async def flush(outbox):
 
 
 async def _send(channel_layer, group, message, channel_name):
-    if channel_name is not None:
-        await channel_layer.send(channel_name, message)
-    else:
-        await channel_layer.group_send(group, message)
+    # Each publish in flight holds one of the layer's Redis connections: bounded per process
+    # (chat/redis_clients.py). A publish is one round trip, so one at a time keeps up.
+    async with _publish_slots():
+        if channel_name is not None:
+            await channel_layer.send(channel_name, message)
+        else:
+            await channel_layer.group_send(group, message)
+
+
+def _publish_slots():
+    loop = asyncio.get_running_loop()
+    if (slots := _slots_by_loop.get(loop)) is None:
+        slots = _slots_by_loop[loop] = asyncio.Semaphore(settings.CHAT["REDIS_PUBLISH_CLIENTS"])
+    return slots

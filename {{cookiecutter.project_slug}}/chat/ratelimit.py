@@ -7,9 +7,9 @@ local setup is one process).
 
 Each limit is a token bucket kept as one number, the GCRA's "theoretical arrival time": a
 steady rate with room for bursts, one key per user and limit, checked and updated in one
-Redis round trip by a script (atomic, on Redis's own clock). Every event costs a token of
-the overall limit; expensive events (history pages, room creation, membership changes) also
-cost one of their own.
+Redis round trip by a script (atomic, on Redis's own clock) that hands a process a few
+tokens at a time. Every event costs a token of the overall limit; expensive events (history
+pages, room creation, membership changes) also cost one of their own.
 """
 
 import asyncio
@@ -19,7 +19,7 @@ import weakref
 
 from django.conf import settings
 
-from . import protocol
+from . import protocol, redis_clients, sync
 
 logger = logging.getLogger(__name__)
 
@@ -35,27 +35,30 @@ EVENT_LIMITS = {
     protocol.ROOM_UPDATE: "members",
 }
 
-# KEYS: one per limit. ARGV: for each limit, its emission interval and its burst window
-# (burst x interval), in seconds. Allows (1) only if every limit allows, and then takes a
-# token from each; refuses (0) changing nothing.
+# KEYS: one per limit. ARGV: how many tokens are wanted, then for each limit its emission
+# interval and its burst window (burst x interval), in seconds. Takes as many tokens as every
+# limit allows, at most the wanted number, from each; returns how many (0 changes nothing).
 GCRA_SCRIPT = """
 local time = redis.call('TIME')
 local now = tonumber(time[1]) + tonumber(time[2]) / 1000000
-local next_tats = {}
+local granted = tonumber(ARGV[1])
+local tats = {}
 for i, key in ipairs(KEYS) do
-  local interval = tonumber(ARGV[2 * i - 1])
-  local window = tonumber(ARGV[2 * i])
+  local interval = tonumber(ARGV[2 * i])
+  local window = tonumber(ARGV[2 * i + 1])
   local tat = math.max(tonumber(redis.call('GET', key) or now), now)
-  if tat + interval - now > window then
-    return 0
-  end
-  next_tats[i] = tat + interval
+  granted = math.min(granted, math.floor((window - (tat - now)) / interval + 1e-9))
+  tats[i] = tat
+end
+if granted < 1 then
+  return 0
 end
 for i, key in ipairs(KEYS) do
-  local ttl = math.ceil((next_tats[i] - now) * 1000) + 1
-  redis.call('SET', key, string.format('%.6f', next_tats[i]), 'PX', ttl)
+  local next_tat = tats[i] + granted * tonumber(ARGV[2 * i])
+  local ttl = math.ceil((next_tat - now) * 1000) + 1
+  redis.call('SET', key, string.format('%.6f', next_tat), 'PX', ttl)
 end
-return 1
+return granted
 """
 
 
@@ -92,24 +95,47 @@ class LocalLimiter:
 
 
 class RedisLimiter:
-    """The limits in Redis, shared by every process: one script call per event."""
+    """The limits in Redis, shared by every process, taken a few tokens at a time.
 
-    def __init__(self, client):
-        self.client = client
+    A process takes up to RATE_LIMIT_LEASE of a user's tokens in one script call and spends
+    them on that user's next events here, so most events cost no Redis round trip. Tokens
+    not spent within RATE_LIMIT_LEASE_SECONDS are dropped: a user spread over several
+    processes may lose a few, never gain any. The call runs on a database thread through the
+    cache's connection (chat.redis_clients), so the limits add no Redis client.
+    """
+
+    def __init__(self, client, clock=time.monotonic):
         self.script = client.register_script(GCRA_SCRIPT)
         self.prefix = f"{settings.REDIS_PREFIX}:ratelimit"
+        self.clock = clock
+        self.leases = {}  # (user id, limit names) -> (tokens left, taken at)
 
     async def allow(self, user_id, event_type):
-        keys, args = [], []
-        for name, per_second, burst in limits_for(event_type):
+        limits = limits_for(event_type)
+        key = (user_id, tuple(name for name, _, _ in limits))
+        tokens, taken_at = self.leases.get(key, (0, 0.0))
+        if tokens and self.clock() - taken_at < settings.CHAT["RATE_LIMIT_LEASE_SECONDS"]:
+            self.leases[key] = (tokens - 1, taken_at)
+            return True
+        # Expensive events are rare: one token at a time.
+        wanted = settings.CHAT["RATE_LIMIT_LEASE"] if len(limits) == 1 else 1
+        granted = await sync.offload(self.take, user_id, limits, wanted)
+        if len(self.leases) > 100_000:
+            self.leases.clear()
+        self.leases[key] = (granted - 1, self.clock()) if granted else (0, 0.0)
+        return granted > 0
+
+    def take(self, user_id, limits, wanted):
+        keys, args = [], [wanted]
+        for name, per_second, burst in limits:
             keys.append(f"{self.prefix}:{name}:{user_id}")
             args += [1 / per_second, burst / per_second]
         try:
-            return bool(await self.script(keys=keys, args=args))
+            return int(self.script(keys=keys, args=args))
         except Exception:
             # Redis is restarting: the chat keeps working unlimited rather than not at all.
             logger.warning("Rate limits unavailable; allowing the event", exc_info=True)
-            return True
+            return 1
 
 
 _by_loop = weakref.WeakKeyDictionary()
@@ -125,13 +151,6 @@ def for_this_process():
 
 
 def _new_limiter():
-    redis_settings = settings.CHAT["RATE_LIMIT_REDIS"]
-    if redis_settings is None:
+    if "RedisCache" not in settings.CACHES["default"]["BACKEND"]:
         return LocalLimiter()
-    from redis.asyncio import BlockingConnectionPool, Redis
-
-    options = dict(redis_settings)
-    pool = BlockingConnectionPool.from_url(
-        options.pop("address"), max_connections=settings.CHAT["RATE_LIMIT_REDIS_CLIENTS"], **options
-    )
-    return RedisLimiter(Redis(connection_pool=pool))
+    return RedisLimiter(redis_clients.cache_client(settings))

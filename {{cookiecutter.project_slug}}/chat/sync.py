@@ -52,3 +52,8 @@ async def call(func, **kwargs):
     result, outbox = await run(func, **kwargs)
     await broadcast.flush(outbox)
     return result
+
+
+async def offload(func, *args):
+    """Run blocking I/O that is not the database's (a Redis call) on the same threads."""
+    return await asyncio.get_running_loop().run_in_executor(_executor(), func, *args)

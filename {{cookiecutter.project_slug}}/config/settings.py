@@ -148,11 +148,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env("REDIS_URL_STUNNEL", default="") or env("REDIS_URL", default="")
 
 
-def redis_connection_options(url, *, asyncio=False):
+def redis_connection_options(url, *, asyncio=False, name=None):
     """Return redis-py connection options that survive production Redis.
 
     ``asyncio`` selects the retry class of redis.asyncio (the channel layer) rather than the
-    blocking client's (the cache): each awaits, or not, the call it retries.
+    blocking client's (the cache): each awaits, or not, the call it retries. ``name`` is what
+    the connections call themselves in CLIENT LIST.
 
     - socket_timeout: redis-py 8 made it 5 s, which kills idle channel-layer reads; 10 s still
       detects a dead server (channels_redis#422).
@@ -173,6 +174,8 @@ def redis_connection_options(url, *, asyncio=False):
     }
     if url.startswith("rediss://"):
         options["ssl_cert_reqs"] = None
+    if name is not None:
+        options["client_name"] = name
     return options
 
 
@@ -190,7 +193,12 @@ if REDIS_URL:
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
                 "hosts": [
-                    {"address": REDIS_URL, **redis_connection_options(REDIS_URL, asyncio=True)}
+                    {
+                        "address": REDIS_URL,
+                        **redis_connection_options(
+                            REDIS_URL, asyncio=True, name=f"{REDIS_PREFIX}.layer"
+                        ),
+                    }
                 ],
                 "prefix": REDIS_PREFIX,
             },
@@ -200,7 +208,14 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": redis_connection_options(REDIS_URL),
+            "OPTIONS": {
+                **redis_connection_options(REDIS_URL, name=f"{REDIS_PREFIX}.cache"),
+                # One connection per process, shared by its threads and the rate limits
+                # (chat/redis_clients.py: the Redis budget).
+                "pool_class": "chat.redis_clients.SharedBlockingPool",
+                "max_connections": 1,
+                "timeout": 5,
+            },
             "KEY_PREFIX": REDIS_PREFIX,
         }
     }
@@ -344,14 +359,13 @@ CHAT = {
         "rooms": (0.2, 10),  # room.create, room.delete
         "members": (1.0, 20),  # room.join, leave, add_members, remove_members, update
     },
-    # Where the limits are kept: Redis when there is one, so they hold across processes and
-    # dynos. Its clients per process count in the Redis budget (README).
-    "RATE_LIMIT_REDIS": (
-        {"address": REDIS_URL, **redis_connection_options(REDIS_URL, asyncio=True)}
-        if REDIS_URL
-        else None
-    ),
-    "RATE_LIMIT_REDIS_CLIENTS": 2,
+    # With Redis the limits are kept there, so they hold across processes and dynos; a
+    # process takes up to this many of a user's tokens per Redis call and spends them
+    # locally within RATE_LIMIT_LEASE_SECONDS (chat/ratelimit.py).
+    "RATE_LIMIT_LEASE": 4,
+    "RATE_LIMIT_LEASE_SECONDS": 1.0,
+    # Concurrent channel-layer publishes per process: each is a Redis connection.
+    "REDIS_PUBLISH_CLIENTS": 1,
     "HARD_DELETE": env.bool("CHAT_HARD_DELETE", default=False),
     # Seconds a send may wait on a client that stopped reading before the socket is dropped.
     "SLOW_CLIENT_TIMEOUT": env.float("CHAT_SLOW_CLIENT_TIMEOUT", default=10.0),

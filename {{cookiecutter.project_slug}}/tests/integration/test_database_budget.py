@@ -1,9 +1,12 @@
-"""One process never holds more PostgreSQL connections than ASGI_THREADS, under load.
+"""One process never holds more PostgreSQL connections than ASGI_THREADS, nor more than
+three Redis clients, under load.
 
-The budget in config/settings.py (dynos x WEB_CONCURRENCY x ASGI_THREADS connections) is
-only true if a process's connections are bounded by ASGI_THREADS however many sockets it
-serves. This test opens 200 real WebSockets to one Uvicorn process with ASGI_THREADS=3, has
-every socket send at once, and counts the database's connections from outside every 50 ms.
+The budgets in the README (dynos x WEB_CONCURRENCY x ASGI_THREADS database connections, and
+dynos x WEB_CONCURRENCY x 3 Redis clients) are only true if a process's connections are
+bounded however many sockets it serves. This test opens 200 real WebSockets to one Uvicorn
+process with ASGI_THREADS=3, has every socket send at once (rate limits, presence and the
+cache all on Redis), and counts the database's connections and the process's Redis clients
+from outside every 50 ms.
 """
 
 import asyncio
@@ -15,6 +18,7 @@ from collections import Counter
 
 import psycopg
 import pytest
+import redis
 
 from tests.clients import connect_websocket
 from tests.live import LiveServer, base_env, run_django
@@ -25,6 +29,8 @@ SOCKETS_PER_USER = 10  # 200 sockets
 ROOMS = 5  # USERS / ROOMS users per room, each with all their sockets
 MESSAGES_PER_SOCKET = 2
 SAMPLE_EVERY = 0.05
+# The channel layer's subscriber and publisher, and the cache (chat/redis_clients.py).
+REDIS_CLIENTS_PER_PROCESS = 3
 
 
 class ConnectionSampler:
@@ -57,6 +63,25 @@ class ConnectionSampler:
     def __exit__(self, *exc_info):
         self._stop.set()
         self._thread.join(10)
+
+
+class RedisClientSampler(ConnectionSampler):
+    """Count the Redis clients named for one project prefix (CLIENT SETNAME), by role."""
+
+    def __init__(self, redis_url, prefix):
+        super().__init__(None, None)
+        self.redis_url = redis_url
+        self.prefix = prefix
+        self.roles = Counter()
+
+    def _run(self):
+        client = redis.Redis.from_url(self.redis_url)
+        while not self._stop.is_set():
+            names = [c["name"] for c in client.client_list() if c["name"].startswith(self.prefix)]
+            self.samples.append(len(names))
+            self.roles |= Counter(name.removeprefix(f"{self.prefix}.") for name in names)
+            self._stop.wait(SAMPLE_EVERY)
+        client.close()
 
 
 def setup_users_and_rooms(env):
@@ -95,7 +120,7 @@ def setup_users_and_rooms(env):
 
 
 @pytest.mark.timeout(90)
-async def test_connections_stay_within_asgi_threads_under_load(
+async def test_connections_stay_within_their_budgets_under_load(
     tmp_path, redis_server, postgres_server, capsys
 ):
     database = f"budget_{uuid.uuid4().hex[:8]}"
@@ -116,7 +141,8 @@ async def test_connections_stay_within_asgi_threads_under_load(
     per_room = USERS // ROOMS
     room_of = {f"u{i:02d}": room_ids[i // per_room] for i in range(USERS)}
 
-    with server, ConnectionSampler(postgres_server.url, database) as sampler:
+    redis_sampler = RedisClientSampler(redis_server.url, database)
+    with server, ConnectionSampler(postgres_server.url, database) as sampler, redis_sampler:
         started = time.monotonic()
         owners = [name for name in tokens for _ in range(SOCKETS_PER_USER)]
         clients = await asyncio.gather(
@@ -178,7 +204,13 @@ async def test_connections_stay_within_asgi_threads_under_load(
             f"(histogram {dict(sorted(Counter(samples).items()))}); "
             f"connect {connected - started:.1f}s, send and deliver {delivered - connected:.1f}s"
         )
+        print(
+            f"[redis budget] {len(redis_sampler.samples)} samples: max {max(redis_sampler.samples)}"
+            f" clients (most at once by role {dict(redis_sampler.roles)})"
+        )
     assert len(samples) >= 20, "the sampler barely ran"
+    assert max(redis_sampler.samples) <= REDIS_CLIENTS_PER_PROCESS
+    assert redis_sampler.roles.keys() == {"layer", "cache"}, redis_sampler.roles
     # Django's pool (max_size=ASGI_THREADS) is the only source of connections in the process.
     assert max(samples) <= ASGI_THREADS
     assert max(samples) >= 1, "the server never used the database?"
