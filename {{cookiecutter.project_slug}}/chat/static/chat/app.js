@@ -8,7 +8,7 @@
  *   app/details.js     the room details dialog: settings, members, mute, leave, delete
  *   app/dialogs.js     new room, direct message, public channels; what every dialog shares
  *   app/navigation.js  which room is open (#room/ID), the room list's clicks, Back
- *   app/rooms.js       the room records, updated from every room payload
+ *   app/rooms.js       the room records, updated from every room payload (post_roles too)
  *   app/room-view.js   the open room: opening, closing, its header, history pages, scrolling
  *   app/messages.js    rendering messages, reactions and replies; the actions on a message
  *   app/composer.js    writing, sending (pending until acknowledged), replying, editing

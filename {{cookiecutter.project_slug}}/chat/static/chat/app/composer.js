@@ -5,8 +5,8 @@
  * and sent through ChatClient, which re-sends it across reconnects; the pending copy goes
  * when the message comes back from the server. Enter sends, Shift+Enter adds a line, Escape
  * cancels a reply or an edit, Up arrow edits the user's last message. Whether the user may
- * post is canPost() (state.js); renderRoomHead (room-view.js) disables the composer where
- * the user may not.
+ * post is canPost() (state.js), from the room's post_roles; renderRoomHead (room-view.js)
+ * disables the composer where the user may not.
  */
 
 import { newClientMsgId } from "../client.js";

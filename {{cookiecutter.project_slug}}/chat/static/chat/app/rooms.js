@@ -2,8 +2,8 @@
  * The room records: adding or updating a room from any server payload, removing one, and
  * loading the whole list (room.list).
  *
- * Every room payload passes through upsertRoom, so this is where each room's settings
- * and this user's role are kept up to date.
+ * Every room payload passes through upsertRoom, so this is where each room's settings,
+ * post_roles and this user's role are kept up to date.
  */
 
 import { el, notify } from "./dom.js";
@@ -34,6 +34,8 @@ export function upsertRoom(payload, { bump = false, mine = true } = {}) {
   room.description = payload.description || "";
   room.isPublic = Boolean(payload.is_public);
   room.postingLocked = Boolean(payload.posting_locked);
+  // The roles that may post, as the server decides them (chat/permissions.py).
+  room.postRoles = payload.post_roles ?? room.postRoles ?? [];
   room.lastSeq = Math.max(room.lastSeq, payload.last_seq || 0);
   if (payload.members) {
     room.members = payload.members;

@@ -4,12 +4,14 @@
  *
  * `me` and `view` are live bindings: other modules read them as they change, and change them
  * only through setMe() and setView(). The predicates on a room (who may post, who is admin,
- * how many are unread) live here, beside the room records they read.
+ * how many are unread) live here, beside the room records they read. Whether the user may
+ * post is the server's answer, not a copy of its rule: every room payload carries
+ * `post_roles`, the roles that may post (chat/permissions.py), kept in `room.postRoles`.
  */
 
 import { ChatClient } from "../client.js";
 
-/** id -> room: {id, kind, name, description, isPublic, postingLocked, role, lastSeq,
+/** id -> room: {id, kind, name, description, isPublic, postingLocked, postRoles, role, lastSeq,
  *  lastReadSeq, muted, peer, members, order} */
 export const rooms = new Map();
 export let me = null; // {id, username}
@@ -60,10 +62,10 @@ export function unreadOf(room) {
   return Math.max(0, room.lastSeq - room.lastReadSeq);
 }
 
+/** Whether this user may post in the room: the server's answer, from the room's post_roles. */
 export function canPost(room) {
   if (!room) return false;
-  if (room.role === "admin") return true;
-  return !(room.kind === "channel" || room.postingLocked);
+  return room.postRoles.includes(room.role);
 }
 
 export function isAdmin(room) {
