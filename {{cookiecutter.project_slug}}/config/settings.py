@@ -279,7 +279,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         # Hashed names and compressed copies; a missing file fails collectstatic at build time.
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage",
+        # The JavaScript modules' imports are rewritten to the hashed names (config/storage.py).
+        "BACKEND": "config.storage.CompressedManifestModulesStorage",
     },
 }
 

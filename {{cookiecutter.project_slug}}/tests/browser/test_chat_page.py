@@ -43,7 +43,9 @@ def seed(server, code):
     return run_django(server.env, SEED_PRELUDE + textwrap.dedent(code))
 
 
-def make_room(server, creator, name, members, kind="group", is_public=False, messages=()):
+def make_room(
+    server, creator, name, members, kind="group", is_public=False, posting_locked=False, messages=()
+):
     """Create a room and post messages [(username, content)] in it, as another process would.
 
     The services publish their events on the server's Redis, so open pages see them live.
@@ -54,7 +56,7 @@ def make_room(server, creator, name, members, kind="group", is_public=False, mes
         f"""
         room = services.room_create(
             user=users[{creator!r}], kind={kind!r}, name={name!r}, members={list(members)!r},
-            is_public={is_public!r},
+            is_public={is_public!r}, posting_locked={posting_locked!r},
         )["room"]
         for username, content in {list(messages)!r}:
             services.message_send(user=users[username], room_id=room["id"], content=content)
@@ -72,6 +74,15 @@ def post_messages(server, room_id, messages):
         for username, content in {list(messages)!r}:
             services.message_send(user=users[username], room_id={room_id}, content=content)
         """,
+    )
+
+
+def update_room(page, room_id, **changes):
+    """Change a room's settings from ``page``, over its socket (room.update; admins only)."""
+    page.evaluate(
+        """([roomId, changes]) =>
+            window.chatClient.request("room.update", { room_id: roomId, ...changes })""",
+        [room_id, changes],
     )
 
 
@@ -545,3 +556,72 @@ def test_muting_a_room_hides_its_unread_badge_on_every_device(pages, chat_server
     # Unmuting on one device brings the badge back on the other.
     dialog.get_by_role("button", name="Unmute").click()
     expect(badge).to_have_text("1")
+
+
+def test_a_member_of_a_posting_locked_group_may_post_once_an_admin_unlocks_it(pages, chat_server):
+    room_id = make_room(
+        chat_server,
+        "alice",
+        "Release Crew",
+        ["bob"],
+        posting_locked=True,
+        messages=[("alice", "Code freeze until the release is out")],
+    )
+    alice = pages.login("alice")
+    bob = pages.login("bob")
+    open_room(alice, "Release Crew")
+    open_room(bob, "Release Crew")
+    composer = bob.locator("#composer-input")
+    expect(body(bob, "Code freeze until the release is out")).to_be_visible()
+    expect(composer).to_be_disabled()
+    expect(bob.locator("#send-button")).to_be_disabled()
+    expect(composer).to_have_attribute("placeholder", "Only admins can post in this group")
+    expect(alice.locator("#composer-input")).to_be_enabled()
+
+    # Alice, the group's admin, unlocks it; Bob's page learns it from room.updated, no reload.
+    update_room(alice, room_id, posting_locked=False)
+    expect(composer).to_be_enabled()
+    expect(bob.locator("#send-button")).to_be_enabled()
+    expect(composer).to_have_attribute("placeholder", "Message Release Crew")
+    send(bob, "Release notes are ready")
+    expect(body(alice, "Release notes are ready")).to_be_visible()
+
+    # Locked again, the composer closes again.
+    update_room(alice, room_id, posting_locked=True)
+    expect(composer).to_be_disabled()
+    expect(alice.locator("#composer-input")).to_be_enabled()
+
+
+def test_the_page_takes_who_may_post_from_post_roles(pages, chat_server):
+    """The server's answer (post_roles) decides, not a copy of its rule on the page: with
+    every room payload rewritten to let members post, a locked group's composer is open."""
+    room_id = make_room(chat_server, "alice", "Locked Notes", ["bob"], posting_locked=True)
+    rewritten = []
+
+    def let_members_post(value):
+        if isinstance(value, dict):
+            if value.get("id") == room_id and "post_roles" in value:
+                assert value["posting_locked"] is True
+                value["post_roles"] = ["admin", "member"]
+                rewritten.append(value)
+            for item in value.values():
+                let_members_post(item)
+        elif isinstance(value, list):
+            for item in value:
+                let_members_post(item)
+
+    def rewrite_rooms(route):
+        server = route.connect_to_server()
+        route.on_message(server.send)
+
+        def to_page(frame):
+            envelope = json.loads(frame)
+            let_members_post(envelope)
+            route.send(json.dumps(envelope))
+
+        server.on_message(to_page)
+
+    bob = pages.login("bob", socket_route=rewrite_rooms)
+    open_room(bob, "Locked Notes")
+    expect(bob.locator("#composer-input")).to_be_enabled()
+    assert rewritten, "no room payload passed through the route"

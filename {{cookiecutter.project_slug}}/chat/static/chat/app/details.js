@@ -1,0 +1,135 @@
+/**
+ * The room details dialog: the room's kind and settings, its members (with Remove for
+ * admins), adding members, muting, leaving and deleting the room.
+ */
+
+import { $, button, el, make } from "./dom.js";
+import { roomName, usernames } from "./format.js";
+import { showDialog, showFormError } from "./dialogs.js";
+import { renderRooms } from "./room-list.js";
+import { upsertRoom } from "./rooms.js";
+import { client, isAdmin, me, rooms, view } from "./state.js";
+
+el.detailsButton.addEventListener("click", async () => {
+  if (!view) return;
+  el.membersList.replaceChildren(make("li", "muted", "Loading…"));
+  showDialog(el.detailsDialog);
+  await refreshDetails(view.roomId, true);
+});
+
+export async function refreshDetails(roomId, force = false) {
+  if (!view || view.roomId !== roomId || (!force && !el.detailsDialog.open)) return;
+  try {
+    const { room } = await client.request("room.info", { room_id: roomId });
+    if (view && view.roomId === roomId) {
+      upsertRoom(room);
+      renderDetails(room);
+    }
+  } catch (error) {
+    showFormError(el.detailsDialog, error);
+  }
+}
+
+export function renderDetails(payload) {
+  const room = rooms.get(payload.id);
+  if (!room) return;
+  $("details-title").textContent = roomName(room);
+  const kinds = { direct: "Direct conversation", group: "Group", channel: "Channel" };
+  const parts = [kinds[room.kind]];
+  if (room.kind === "channel") parts.push(room.isPublic ? "public" : "private");
+  if (room.postingLocked) parts.push("only admins post");
+  el.detailsDescription.textContent = [parts.join(", "), room.description]
+    .filter(Boolean)
+    .join(". ");
+  const admin = isAdmin(room) && room.kind !== "direct";
+  el.membersList.replaceChildren();
+  for (const member of payload.members || []) {
+    const li = make("li", "member");
+    const name = make("span", "member-name", member.username);
+    li.append(name);
+    if (member.id === me?.id) li.append(make("span", "tag", "you"));
+    if (member.role === "admin") li.append(make("span", "tag", "admin"));
+    if (view?.online.has(member.id)) li.append(make("span", "tag online", "online"));
+    if (admin && member.id !== me?.id) {
+      const remove = button("Remove", "small danger", "remove-member", `Remove ${member.username}`);
+      remove.dataset.username = member.username;
+      li.append(remove);
+    }
+    el.membersList.append(li);
+  }
+  el.addMemberForm.hidden = !admin;
+  el.leaveButton.hidden = room.kind === "direct";
+  el.muteButton.textContent = room.muted ? "Unmute" : "Mute";
+  el.muteButton.setAttribute("aria-pressed", String(Boolean(room.muted)));
+  el.deleteButton.hidden = !admin;
+}
+
+el.membersList.addEventListener("click", async (event) => {
+  const target = event.target.closest('[data-action="remove-member"]');
+  if (!target || !view) return;
+  try {
+    await client.request("room.remove_members", {
+      room_id: view.roomId,
+      members: [target.dataset.username],
+    });
+    await refreshDetails(view.roomId, true);
+  } catch (error) {
+    showFormError(el.detailsDialog, error);
+  }
+});
+
+el.addMemberForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  if (!view) return;
+  const input = $("add-member-input");
+  try {
+    await client.request("room.add_members", {
+      room_id: view.roomId,
+      members: usernames(input.value),
+    });
+    input.value = "";
+    await refreshDetails(view.roomId, true);
+  } catch (error) {
+    showFormError(el.detailsDialog, error);
+  }
+});
+
+el.leaveButton.addEventListener("click", async () => {
+  if (!view || !confirm("Leave this room?")) return;
+  try {
+    await client.request("room.leave", { room_id: view.roomId });
+  } catch (error) {
+    showFormError(el.detailsDialog, error);
+  }
+});
+
+el.muteButton.addEventListener("click", async () => {
+  const room = view && rooms.get(view.roomId);
+  if (!room) return;
+  try {
+    await client.request("room.mute", { room_id: room.id, muted: !room.muted });
+    setMuted(room.id, !room.muted);
+  } catch (error) {
+    showFormError(el.detailsDialog, error);
+  }
+});
+
+export function setMuted(roomId, muted) {
+  const room = rooms.get(roomId);
+  if (!room) return;
+  room.muted = muted;
+  renderRooms();
+  if (view?.roomId === roomId) {
+    el.muteButton.textContent = muted ? "Unmute" : "Mute";
+    el.muteButton.setAttribute("aria-pressed", String(muted));
+  }
+}
+
+el.deleteButton.addEventListener("click", async () => {
+  if (!view || !confirm("Delete this room and all its messages for everyone?")) return;
+  try {
+    await client.request("room.delete", { room_id: view.roomId });
+  } catch (error) {
+    showFormError(el.detailsDialog, error);
+  }
+});

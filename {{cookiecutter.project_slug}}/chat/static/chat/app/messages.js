@@ -1,0 +1,241 @@
+/**
+ * The messages of the open room: rendering each message (sender, time, quoted reply, body,
+ * reactions, actions), keeping them in seq order without repeats, applying edits, deletions
+ * and reactions, and the actions on a message (reply, react, edit, delete).
+ *
+ * Opening a room and paging its history is room-view.js's; the composer (composer.js) takes
+ * over for replies and edits.
+ */
+
+import { button, el, make, notify } from "./dom.js";
+import { dateTimeFormat, describeError, shortTime } from "./format.js";
+import { handlePendingAction, setComposerContext } from "./composer.js";
+import { canPost, client, isAdmin, me, rooms, view } from "./state.js";
+
+const REACTIONS = ["👍", "❤️", "😂", "🎉", "😮", "😢"];
+const GROUP_WINDOW = 5 * 60_000; // consecutive messages of one sender within this are grouped
+
+/** Insert messages of the open room by seq; a seq already shown is updated, not repeated. */
+export function insertMessages(messages) {
+  for (const message of messages) {
+    if (!view || message.room_id !== view.roomId) continue;
+    const existing = view.items.get(message.seq);
+    if (existing) {
+      updateMessage(message);
+      continue;
+    }
+    const li = renderMessage(message);
+    view.items.set(message.seq, { message, li });
+    // Find the first shown message with a higher seq; usually there is none (live append).
+    let next = null;
+    if (view.newestSeq > message.seq) {
+      for (const child of el.messages.children) {
+        if (child.dataset.seq && Number(child.dataset.seq) > message.seq) {
+          next = child;
+          break;
+        }
+      }
+    } else {
+      // Pending (not yet acknowledged) bubbles stay at the very bottom.
+      next = el.messages.querySelector(".msg.pending");
+    }
+    el.messages.insertBefore(li, next);
+    view.newestSeq = Math.max(view.newestSeq, message.seq);
+    view.oldestSeq = view.oldestSeq == null ? message.seq : Math.min(view.oldestSeq, message.seq);
+    regroup(li);
+    regroup(li.nextElementSibling);
+  }
+}
+
+/** Hide the sender line of a message that continues the previous one's sender. */
+function regroup(li) {
+  if (!li || !li.dataset.seq) return;
+  const prev = li.previousElementSibling;
+  const item = view.items.get(Number(li.dataset.seq));
+  const prevItem = prev && prev.dataset.seq ? view.items.get(Number(prev.dataset.seq)) : null;
+  const grouped =
+    prevItem &&
+    item &&
+    !item.message.reply_to &&
+    prevItem.message.sender?.id === item.message.sender?.id &&
+    new Date(item.message.created_at) - new Date(prevItem.message.created_at) < GROUP_WINDOW;
+  li.classList.toggle("continued", Boolean(grouped));
+}
+
+export function updateMessage(message) {
+  if (!view || message.room_id !== view.roomId) return;
+  const item = view.items.get(message.seq);
+  if (!item) return;
+  // Changes can arrive twice (live and from a catch-up) or out of order: newest rev wins.
+  if (message.rev < item.message.rev) return;
+  const li = renderMessage(message);
+  li.classList.toggle("continued", item.li.classList.contains("continued"));
+  const hadFocus = item.li.contains(document.activeElement);
+  const focusedAction = hadFocus ? document.activeElement.dataset.action : null;
+  item.li.replaceWith(li);
+  item.message = message;
+  item.li = li;
+  if (view.editing && view.editing.id === message.id && message.deleted) setComposerContext(null);
+  if (hadFocus) (li.querySelector(`[data-action="${focusedAction}"]`) || li).focus();
+  // Replies quoting this message show its new text.
+  for (const other of view.items.values()) {
+    if (other.message.reply_to && other.message.reply_to.id === message.id) {
+      other.message.reply_to = {
+        ...other.message.reply_to,
+        content: message.content,
+        deleted: message.deleted,
+      };
+      const quote = other.li.querySelector(".msg-quote-text");
+      if (quote) quote.textContent = message.deleted ? "Deleted message" : message.content;
+    }
+  }
+}
+
+function renderMessage(message) {
+  const mine = me && message.sender && message.sender.id === me.id;
+  const li = make("li", "msg");
+  li.dataset.seq = message.seq;
+  li.dataset.id = message.id;
+  li.tabIndex = -1;
+  li.classList.toggle("mine", Boolean(mine));
+  li.classList.toggle("deleted", message.deleted);
+
+  const bubble = make("div", "msg-bubble");
+  const meta = make("div", "msg-meta");
+  meta.append(make("span", "msg-sender", message.sender ? message.sender.username : "Deleted user"));
+  const time = make("time", "msg-time", shortTime(message.created_at));
+  time.dateTime = message.created_at;
+  time.title = dateTimeFormat.format(new Date(message.created_at));
+  meta.append(time);
+  if (message.edited_at && !message.deleted) meta.append(make("span", "msg-edited", "edited"));
+  bubble.append(meta);
+
+  if (message.reply_to) {
+    const quote = make("button", "msg-quote");
+    quote.type = "button";
+    quote.dataset.action = "show-quoted";
+    quote.dataset.seq = message.reply_to.seq;
+    quote.setAttribute(
+      "aria-label",
+      `Reply to ${message.reply_to.sender ? message.reply_to.sender.username : "a message"}`,
+    );
+    quote.append(
+      make("span", "msg-quote-sender", message.reply_to.sender?.username ?? "Deleted user"),
+      make(
+        "span",
+        "msg-quote-text",
+        message.reply_to.deleted ? "Deleted message" : message.reply_to.content,
+      ),
+    );
+    bubble.append(quote);
+  }
+
+  bubble.append(make("p", "msg-body", message.deleted ? "This message was deleted." : message.content));
+
+  if (message.reactions && message.reactions.length) {
+    const reactions = make("div", "msg-reactions");
+    for (const reaction of message.reactions) {
+      const mineReaction = me && reaction.user_ids.includes(me.id);
+      const chip = button(null, `reaction${mineReaction ? " mine" : ""}`, "toggle-reaction");
+      chip.dataset.emoji = reaction.emoji;
+      chip.setAttribute("aria-pressed", mineReaction ? "true" : "false");
+      chip.setAttribute(
+        "aria-label",
+        `${reaction.emoji} ${reaction.count}${mineReaction ? ", including you" : ""}`,
+      );
+      chip.append(make("span", "reaction-emoji", reaction.emoji), make("span", "reaction-count", reaction.count));
+      reactions.append(chip);
+    }
+    bubble.append(reactions);
+  }
+  li.append(bubble);
+
+  if (!message.deleted) {
+    const room = rooms.get(message.room_id);
+    const actions = make("div", "msg-actions");
+    actions.setAttribute("role", "group");
+    actions.setAttribute("aria-label", "Message actions");
+    if (canPost(room)) actions.append(button("Reply", "small", "reply"));
+    const reactButton = button("React", "small", "pick-reaction");
+    reactButton.setAttribute("aria-expanded", "false");
+    actions.append(reactButton);
+    if (mine) actions.append(button("Edit", "small", "edit"));
+    if (mine || isAdmin(room)) actions.append(button("Delete", "small danger", "delete"));
+    bubble.append(actions); // a toolbar over the bubble's edge, shown on hover or focus
+
+    const picker = make("div", "emoji-picker");
+    picker.hidden = true;
+    picker.setAttribute("role", "group");
+    picker.setAttribute("aria-label", "Pick a reaction");
+    for (const emoji of REACTIONS) {
+      const choice = button(emoji, "emoji-choice", "react", `React with ${emoji}`);
+      choice.dataset.emoji = emoji;
+      picker.append(choice);
+    }
+    li.append(picker);
+  }
+  return li;
+}
+
+function messageOf(node) {
+  const li = node.closest(".msg");
+  if (!li || !view || !li.dataset.seq) return null;
+  return view.items.get(Number(li.dataset.seq))?.message ?? null;
+}
+
+el.messages.addEventListener("click", async (event) => {
+  const target = event.target.closest("[data-action]");
+  if (!target) return;
+  const action = target.dataset.action;
+  if (action === "retry-send" || action === "discard-send") {
+    handlePendingAction(target, action);
+    return;
+  }
+  const message = messageOf(target);
+  if (!message) return;
+  const li = target.closest(".msg");
+  try {
+    if (action === "reply") {
+      setComposerContext({ kind: "reply", message });
+      el.input.focus();
+    } else if (action === "edit") {
+      setComposerContext({ kind: "edit", message });
+      el.input.value = message.content;
+      el.input.focus();
+    } else if (action === "delete") {
+      if (confirm("Delete this message for everyone?")) await client.deleteMessage(message.id);
+    } else if (action === "pick-reaction") {
+      const picker = li.querySelector(".emoji-picker");
+      picker.hidden = !picker.hidden;
+      target.setAttribute("aria-expanded", String(!picker.hidden));
+      if (!picker.hidden) picker.querySelector("button").focus();
+    } else if (action === "react") {
+      li.querySelector(".emoji-picker").hidden = true;
+      const mineNow = message.reactions.find((r) => me && r.user_ids.includes(me.id));
+      await client.react(message.id, mineNow?.emoji === target.dataset.emoji ? "" : target.dataset.emoji);
+    } else if (action === "toggle-reaction") {
+      const reaction = message.reactions.find((r) => r.emoji === target.dataset.emoji);
+      const mineNow = reaction && me && reaction.user_ids.includes(me.id);
+      await client.react(message.id, mineNow ? "" : target.dataset.emoji);
+    } else if (action === "show-quoted") {
+      const quoted = view.items.get(Number(target.dataset.seq));
+      if (quoted) {
+        quoted.li.scrollIntoView({ block: "center" });
+        quoted.li.focus();
+      }
+    }
+  } catch (error) {
+    notify(describeError(error));
+  }
+});
+
+el.messages.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  const picker = event.target.closest(".emoji-picker");
+  if (picker) {
+    picker.hidden = true;
+    const opener = picker.closest(".msg").querySelector('[data-action="pick-reaction"]');
+    opener.setAttribute("aria-expanded", "false");
+    opener.focus();
+  }
+});

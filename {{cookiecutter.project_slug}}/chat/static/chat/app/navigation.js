@@ -1,0 +1,57 @@
+/**
+ * Which room is open, through the URL: #room/ID opens a room, so that Back returns to the
+ * room list on phones. Also the room list's clicks and the Back button.
+ */
+
+import { el, root } from "./dom.js";
+import { closeRoom, openRoom } from "./room-view.js";
+import { rooms, view } from "./state.js";
+
+// Whether the open room's history entry was pushed by this page (so Back can pop it).
+let pushedRoom = false;
+
+/** Open or close a room to match the URL (#room/ID, or no hash for the room list). */
+export function openRoomFromHash() {
+  const match = /^#room\/(\d+)$/.exec(location.hash);
+  if (!match) {
+    pushedRoom = false;
+    if (view) closeRoom();
+    return;
+  }
+  const roomId = Number(match[1]);
+  if (!rooms.has(roomId)) return;
+  if (!view || view.roomId !== roomId) openRoom(roomId);
+  root.dataset.view = "room";
+}
+
+/** Open a room through the URL (#room/ID), so that Back returns to the room list on phones. */
+export function goToRoom(roomId) {
+  const hash = `#room/${roomId}`;
+  if (location.hash === hash) {
+    openRoomFromHash();
+  } else if (view) {
+    // From room to room: replace the entry, so the history stays [list, room].
+    history.replaceState(null, "", hash);
+    openRoomFromHash();
+  } else {
+    pushedRoom = true;
+    location.hash = hash; // hashchange opens it
+  }
+}
+
+el.roomList.addEventListener("click", (event) => {
+  const target = event.target.closest('[data-action="open-room"]');
+  if (target) goToRoom(Number(target.dataset.roomId));
+});
+
+window.addEventListener("hashchange", openRoomFromHash);
+
+el.backButton.addEventListener("click", () => {
+  if (pushedRoom) {
+    pushedRoom = false;
+    history.back(); // hashchange closes the room
+  } else {
+    history.replaceState(null, "", location.pathname + location.search);
+    closeRoom();
+  }
+});

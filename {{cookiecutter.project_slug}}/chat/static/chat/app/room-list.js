@@ -1,0 +1,64 @@
+/**
+ * The room list pane: one row per room, most recently active first, with unread badges, and
+ * the unread total in the page title.
+ *
+ * Renders what state.js holds; rooms are added and removed by rooms.js, opened through
+ * navigation.js.
+ */
+
+import { button, el, make } from "./dom.js";
+import { roomIcon, roomName } from "./format.js";
+import { rooms, unreadOf, view } from "./state.js";
+
+/** Keyed update of the room list: existing rows are reused so focus is not lost. */
+const roomRows = new Map();
+export function renderRooms() {
+  const ordered = [...rooms.values()].sort((a, b) => b.order - a.order || a.id - b.id);
+  for (const [id, li] of roomRows) {
+    if (!rooms.has(id)) {
+      li.remove();
+      roomRows.delete(id);
+    }
+  }
+  const focused = document.activeElement;
+  let moved = false;
+  ordered.forEach((room, index) => {
+    let li = roomRows.get(room.id);
+    if (!li) {
+      li = make("li", "room-row");
+      const btn = button(null, "room-item", "open-room");
+      btn.dataset.roomId = room.id;
+      btn.append(
+        make("span", "room-icon"),
+        make("span", "room-name"),
+        make("span", "badge"),
+      );
+      btn.querySelector(".room-icon").setAttribute("aria-hidden", "true");
+      li.append(btn);
+      roomRows.set(room.id, li);
+    }
+    const btn = li.firstChild;
+    btn.querySelector(".room-icon").textContent = roomIcon(room);
+    btn.querySelector(".room-name").textContent = roomName(room);
+    const unread = unreadOf(room);
+    const badge = btn.querySelector(".badge");
+    badge.textContent = unread > 99 ? "99+" : String(unread);
+    badge.hidden = unread === 0;
+    btn.classList.toggle("has-unread", unread > 0);
+    btn.setAttribute(
+      "aria-label",
+      `${roomName(room)}${room.kind === "channel" ? " (channel)" : ""}${unread ? `, ${unread} unread` : ""}`,
+    );
+    if (view && view.roomId === room.id) btn.setAttribute("aria-current", "true");
+    else btn.removeAttribute("aria-current");
+    if (el.roomList.children[index] !== li) {
+      if (li.contains(focused)) moved = true;
+      el.roomList.insertBefore(li, el.roomList.children[index] || null);
+    }
+  });
+  if (moved && focused) focused.focus();
+  el.roomsEmpty.hidden = rooms.size > 0;
+  const total = [...rooms.values()].reduce((sum, room) => sum + unreadOf(room), 0);
+  const base = document.title.replace(/^\(\d+\+?\) /, "");
+  document.title = total ? `(${total > 99 ? "99+" : total}) ${base}` : base;
+}

@@ -1,0 +1,135 @@
+/**
+ * The open room: opening and closing it, its header (title, who may post), and its history,
+ * loaded a page at a time as the user scrolls up.
+ *
+ * Messages themselves are rendered by messages.js; rooms are opened through navigation.js.
+ */
+
+import { el, nearBottom, notify, root, scrollToBottom } from "./dom.js";
+import { describeError, roomIcon, roomName } from "./format.js";
+import { setComposerContext } from "./composer.js";
+import { insertMessages } from "./messages.js";
+import { loadPresence, renderPresence, sendTyping } from "./presence.js";
+import { markRead } from "./read.js";
+import { renderRooms } from "./room-list.js";
+import { canPost, client, newView, pendingSends, rooms, setView, view } from "./state.js";
+
+const PAGE_SIZE = 50;
+
+export async function openRoom(roomId) {
+  sendTyping(false);
+  setView(newView(roomId));
+  const current = view;
+  el.messages.replaceChildren();
+  el.noRoom.hidden = true;
+  el.roomPane.hidden = false;
+  el.loadOlder.hidden = true;
+  el.historyStart.hidden = true;
+  el.jumpLatest.hidden = true;
+  el.presence.textContent = "";
+  el.typing.textContent = "";
+  setComposerContext(null);
+  renderRoomHead();
+  renderRooms();
+  root.dataset.view = "room";
+  try {
+    const page = await client.history(roomId, { limit: PAGE_SIZE });
+    if (view !== current) return;
+    insertMessages(page.messages);
+    // Live messages that arrived while the page was on its way (duplicates are skipped).
+    insertMessages(view.early);
+    view.early = [];
+    for (const pending of pendingSends.values()) {
+      if (pending.roomId === roomId) el.messages.append(pending.li);
+    }
+    view.hasMore = page.has_more;
+    view.loaded = true;
+    renderHistoryEdge();
+    scrollToBottom();
+    fillViewport();
+    markRead();
+  } catch (error) {
+    if (view === current) notify(`Could not load the messages: ${describeError(error)}`);
+  }
+  loadPresence(roomId);
+  if (matchMedia("(min-width: 48rem)").matches) el.input.focus();
+}
+
+export function closeRoom() {
+  sendTyping(false);
+  setView(null);
+  el.roomPane.hidden = true;
+  el.noRoom.hidden = false;
+  root.dataset.view = "rooms";
+  renderRooms();
+}
+
+export function renderRoomHead() {
+  const room = view && rooms.get(view.roomId);
+  if (!room) return;
+  el.roomTitle.textContent = `${roomIcon(room)} ${roomName(room)}`.trim();
+  const allowed = canPost(room);
+  el.input.disabled = !allowed;
+  el.sendButton.disabled = !allowed;
+  el.input.placeholder = allowed
+    ? `Message ${roomName(room)}`
+    : room.kind === "channel"
+      ? "Only admins post in this channel"
+      : "Only admins can post in this group";
+  if (client.limits.max_content_chars) el.input.maxLength = client.limits.max_content_chars;
+  renderPresence();
+}
+
+async function loadOlder() {
+  if (!view || !view.hasMore || view.loadingOlder || view.oldestSeq == null) return;
+  const current = view;
+  view.loadingOlder = true;
+  el.loadOlder.disabled = true;
+  el.loadOlder.textContent = "Loading…";
+  try {
+    const page = await client.history(view.roomId, {
+      beforeSeq: view.oldestSeq,
+      limit: PAGE_SIZE,
+    });
+    if (view !== current) return;
+    // Keep what the user is looking at in place while older messages go in above it.
+    const before = el.scroll.scrollHeight - el.scroll.scrollTop;
+    insertMessages(page.messages);
+    view.hasMore = page.has_more;
+    el.scroll.scrollTop = el.scroll.scrollHeight - before;
+  } catch (error) {
+    notify(`Could not load older messages: ${describeError(error)}`);
+  } finally {
+    current.loadingOlder = false;
+    el.loadOlder.disabled = false;
+    el.loadOlder.textContent = "Load older messages";
+    if (view === current) renderHistoryEdge();
+  }
+  fillViewport();
+}
+
+/** Load older pages until the history fills the pane, so it can scroll at all. */
+function fillViewport() {
+  if (view && view.hasMore && el.scroll.scrollHeight <= el.scroll.clientHeight + 40) loadOlder();
+}
+
+function renderHistoryEdge() {
+  el.loadOlder.hidden = !view.hasMore;
+  el.historyStart.hidden = view.hasMore || !view.loaded;
+}
+
+// --- Scrolling ----------------------------------------------------------------------------------
+
+el.scroll.addEventListener("scroll", () => {
+  if (!view) return;
+  if (el.scroll.scrollTop < 200) loadOlder();
+  if (nearBottom()) {
+    el.jumpLatest.hidden = true;
+    markRead();
+  }
+});
+el.loadOlder.addEventListener("click", loadOlder);
+el.jumpLatest.addEventListener("click", () => {
+  scrollToBottom();
+  markRead();
+});
