@@ -29,7 +29,9 @@ EVICT = "chat.evict"
 RECHECK = "chat.recheck"
 
 _outboxes = threading.local()
-_slots_by_loop = weakref.WeakKeyDictionary()
+_slots_by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def room_group(room_id):

@@ -5,7 +5,7 @@ and keeps the connection open. Anything else is a bug, logged and answered with 
 Each error class registers itself in ERROR_CLASSES, which the protocol docs are checked against.
 """
 
-ERROR_CLASSES = []
+ERROR_CLASSES: list[type["ChatError"]] = []
 
 
 class ChatError(Exception):

@@ -24,7 +24,9 @@ from channels.layers import get_channel_layer
 
 logger = logging.getLogger(__name__)
 
-_by_loop = weakref.WeakKeyDictionary()
+_by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, "Fanout"] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def process_channel(socket_name):

@@ -96,8 +96,11 @@ def settle(*, user):
 
 # --- The grace timer, on the event loop: one per user per process; each close restarts it ---
 
-_timers = weakref.WeakKeyDictionary()  # event loop -> {user id: TimerHandle}
-_running = set()  # settle tasks, referenced until they finish
+# event loop -> {user id: TimerHandle}
+_timers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, asyncio.TimerHandle]] = (
+    weakref.WeakKeyDictionary()
+)
+_running: set[asyncio.Task] = set()  # settle tasks, referenced until they finish
 
 
 def settle_later(user):

@@ -138,7 +138,9 @@ class RedisLimiter:
             return 1
 
 
-_by_loop = weakref.WeakKeyDictionary()
+_by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, "LocalLimiter | RedisLimiter"] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def for_this_process():

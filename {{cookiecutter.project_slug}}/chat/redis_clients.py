@@ -15,7 +15,7 @@ import threading
 
 import redis
 
-_pools = {}
+_pools: dict[str, redis.BlockingConnectionPool] = {}
 _pools_lock = threading.Lock()
 
 
