@@ -73,6 +73,8 @@ def announce_joined(room, memberships):
 
 def announce_removed(room_id, user_ids, *, reason):
     """Make removed users' sockets leave the room at once; tell the remaining members."""
+    if not user_ids:
+        return
     for user_id in user_ids:
         broadcast.membership_changed(
             user_id,

@@ -1,0 +1,47 @@
+"""chat/selectors/sessions.py: what a client learns when its socket connects."""
+
+from datetime import datetime
+
+import pytest
+
+from chat import selectors
+from tests.domain import group, send
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_session_hello_names_the_user_the_limits_and_every_rooms_position(
+    alice, bob, settings, django_assert_num_queries
+):
+    limits = {
+        "HEARTBEAT_INTERVAL": 21,
+        "MAX_FRAME_BYTES": 1001,
+        "MAX_CONTENT_CHARS": 1002,
+        "PAGE_MAX": 33,
+        "RATE_LIMIT_PER_SECOND": 4.5,
+        "RATE_LIMIT_BURST": 12,
+    }
+    settings.CHAT = {**settings.CHAT, **limits}
+    team = group(alice, bob)
+    send(alice, team)
+    with django_assert_num_queries(1):
+        hello = selectors.session_hello(user=bob, session_id=42)
+    assert hello == {
+        "session_id": 42,
+        "user": {"id": bob.pk, "username": "bob"},
+        "server_time": hello["server_time"],
+        "heartbeat_interval": 21,
+        "limits": {
+            "max_frame_bytes": 1001,
+            "max_content_chars": 1002,
+            "page_max": 33,
+            "rate_per_second": 4.5,
+            "rate_burst": 12,
+        },
+        "rooms": [{"id": team.pk, "last_seq": 1, "last_rev": 0, "last_read_seq": 0, "unread": 1}],
+    }
+    assert datetime.fromisoformat(hello["server_time"]).tzinfo is not None
+
+
+def test_session_hello_of_a_user_in_no_room(alice):
+    assert selectors.session_hello(user=alice, session_id=1)["rooms"] == []

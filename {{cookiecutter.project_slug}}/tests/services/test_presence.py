@@ -1,0 +1,164 @@
+"""chat/presence.py: who is online, the announcements, and the grace period after a close."""
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from channels.layers import get_channel_layer
+from django.utils import timezone
+
+from chat import broadcast, exceptions, presence, protocol
+from chat.models import ChatSession
+from tests.domain import group, socket_name
+from tests.published import decode, heads, published, refused, room_event
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def presence_changed(room):
+    return room_event(room.pk, protocol.PRESENCE_CHANGED, "room_id", "user", "online")
+
+
+def live(user, socket_id="s1", *, seconds_ago=0):
+    last_seen = timezone.now() - timedelta(seconds=seconds_ago)
+    return ChatSession.objects.create(
+        user=user, channel_name=socket_name(f"{user.pk}-{socket_id}"), last_seen=last_seen
+    )
+
+
+# --- settle ---------------------------------------------------------------------------------
+
+
+def test_settle_announces_offline_in_every_room_once_the_grace_is_over(alice, bob):
+    team, solo = group(alice, bob), group(alice)
+    presence.mark_away(alice.pk)
+    result, events = published(presence.settle, user=alice)
+    assert result is None
+    assert sorted(heads(events)) == sorted([presence_changed(team), presence_changed(solo)])
+    for event in events:
+        assert event.data["user"] == {"id": alice.pk, "username": "alice"}
+        assert event.data["online"] is False
+    assert not presence.came_back(alice.pk)  # consumed: a second settle announces nothing
+    assert published(presence.settle, user=alice) == (None, [])
+
+
+def test_settle_announces_nothing_when_a_socket_came_back(alice, bob):
+    group(alice, bob)
+    presence.mark_away(alice.pk)
+    live(alice)
+    assert published(presence.settle, user=alice) == (None, [])
+    assert not presence.came_back(alice.pk)
+
+
+def test_settle_announces_nothing_without_the_away_mark(alice, bob):
+    # The user came back (the connect consumed the mark) or another process settled already.
+    group(alice, bob)
+    assert published(presence.settle, user=alice) == (None, [])
+
+
+def test_settle_counts_a_stale_session_as_gone(alice, bob):
+    team = group(alice, bob)
+    presence.mark_away(alice.pk)
+    live(alice, seconds_ago=3600)
+    _, events = published(presence.settle, user=alice)
+    assert heads(events) == [presence_changed(team)]
+
+
+# --- the away mark, announce, has_live_session ----------------------------------------------
+
+
+def test_came_back_consumes_the_away_mark(alice):
+    assert presence.came_back(alice.pk) is False
+    presence.mark_away(alice.pk)
+    assert presence.came_back(alice.pk) is True
+    assert presence.came_back(alice.pk) is False
+
+
+def test_announce_tells_each_room_given(alice):
+    _, events = published(presence.announce, user=alice, room_ids=[3, 5], online=True)
+    assert [event.data for event in events] == [
+        {"room_id": room_id, "user": {"id": alice.pk, "username": "alice"}, "online": True}
+        for room_id in (3, 5)
+    ]
+    assert [event.to for event in events] == [broadcast.room_group(3), broadcast.room_group(5)]
+
+
+def test_has_live_session(alice, settings):
+    assert not presence.has_live_session(alice)
+    session = live(alice, seconds_ago=settings.CHAT["PRESENCE_TTL"] + 5)
+    assert not presence.has_live_session(alice)
+    ChatSession.objects.filter(pk=session.pk).update(last_seen=timezone.now())
+    assert presence.has_live_session(alice)
+
+
+# --- online_user_ids and room_presence ------------------------------------------------------
+
+
+def test_online_user_ids_counts_live_sessions_and_users_within_the_grace(
+    alice, bob, carol, make_user
+):
+    dave = make_user("dave")
+    live(alice)
+    presence.mark_away(bob.pk)  # closed their last socket moments ago
+    live(carol, seconds_ago=3600)  # a session whose process died
+    assert presence.online_user_ids([alice.pk, bob.pk, carol.pk, dave.pk]) == {alice.pk, bob.pk}
+    assert presence.online_user_ids([]) == set()
+
+
+def test_room_presence_lists_the_online_members_by_id(alice, bob, carol, make_user):
+    dave = make_user("dave")
+    room = group(alice, bob, carol, dave)
+    for user in (dave, alice):
+        live(user)
+    presence.mark_away(bob.pk)
+    result = presence.room_presence(user=carol, room_id=room.pk)
+    assert result == {
+        "room_id": room.pk,
+        "online": [
+            {"id": alice.pk, "username": "alice"},
+            {"id": bob.pk, "username": "bob"},
+            {"id": dave.pk, "username": "dave"},
+        ],
+    }
+
+
+def test_room_presence_refuses_outsiders(alice, bob, carol):
+    room = group(alice, bob)
+    refused(exceptions.RoomNotFoundError, presence.room_presence, user=carol, room_id=room.pk)
+
+
+# --- settle_later: the grace timer on the event loop ----------------------------------------
+
+
+@pytest.fixture
+def room(alice, bob):
+    # A synchronous fixture: the test's own thread writes it, not one that keeps a connection.
+    return group(alice, bob)
+
+
+async def test_settle_later_settles_after_the_grace_and_sends_on_the_layer(alice, room, settings):
+    settings.CHAT = {**settings.CHAT, "PRESENCE_GRACE": 0}
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    await layer.group_add(broadcast.room_group(room.pk), channel)
+    presence.mark_away(alice.pk)
+    presence.settle_later(alice)
+    event = decode(broadcast.room_group(room.pk), await layer.receive(channel), None)
+    assert event.head == presence_changed(room)
+    assert event.data["online"] is False
+    await layer.flush()
+
+
+async def test_settle_later_again_restarts_the_users_one_timer(alice, bob, settings):
+    settings.CHAT = {**settings.CHAT, "PRESENCE_GRACE": 3600}
+    presence.settle_later(alice)
+    timers = presence._timers[asyncio.get_running_loop()]
+    first = timers[alice.pk]
+    presence.settle_later(bob)
+    presence.settle_later(alice)
+    assert first.cancelled()
+    assert set(timers) == {alice.pk, bob.pk}
+    assert not timers[alice.pk].cancelled()
+    for timer in timers.values():
+        timer.cancel()
+    timers.clear()

@@ -1,0 +1,228 @@
+"""chat/services/sessions.py: a socket's session row, the per-user cap, presence on connect."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from chat import auth, exceptions, presence, protocol, selectors, services
+from chat.models import ChatSession
+from tests.domain import group, socket_name
+from tests.published import evict, heads, published, room_event
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def presence_changed(room):
+    return room_event(room.pk, protocol.PRESENCE_CHANGED, "room_id", "user", "online")
+
+
+def open_session(user, socket_id, **kwargs):
+    return published(
+        services.session_open, user=user, channel_name=socket_name(socket_id), **kwargs
+    )
+
+
+def age(channel_name, seconds):
+    """Make a session look last seen ``seconds`` ago."""
+    last_seen = timezone.now() - timedelta(seconds=seconds)
+    ChatSession.objects.filter(channel_name=channel_name).update(last_seen=last_seen)
+
+
+def sockets(user):
+    return list(
+        ChatSession.objects.filter(user=user).order_by("pk").values_list("channel_name", flat=True)
+    )
+
+
+# --- session_open ---------------------------------------------------------------------------
+
+
+def test_session_open_records_the_socket_and_announces_a_first_connect(alice, bob):
+    team, pair = group(alice, bob), group(alice)
+    result, events = open_session(alice, "s1", user_agent="x" * 300)
+    session = ChatSession.objects.get()
+    assert result == {"session_id": session.pk, "room_ids": {team.pk, pair.pk}}
+    assert (session.user, session.channel_name) == (alice, socket_name("s1"))
+    assert session.user_agent == "x" * 256
+    assert session.last_seen >= presence.online_since()
+    assert sorted(heads(events)) == sorted([presence_changed(team), presence_changed(pair)])
+    for event in events:
+        assert event.data["user"] == {"id": alice.pk, "username": "alice"}
+        assert event.data["online"] is True
+
+
+def test_session_open_beside_a_live_socket_announces_nothing(alice, bob):
+    group(alice, bob)
+    open_session(alice, "s1")
+    result, events = open_session(alice, "s2")
+    assert events == []
+    assert sockets(alice) == [socket_name("s1"), socket_name("s2")]
+    assert result["session_id"] == ChatSession.objects.get(channel_name=socket_name("s2")).pk
+
+
+def test_session_open_beside_only_stale_sockets_announces_online(alice, bob):
+    team = group(alice, bob)
+    open_session(alice, "s1")
+    age(socket_name("s1"), 3600)
+    _, events = open_session(alice, "s2")
+    assert heads(events) == [presence_changed(team)]
+
+
+def test_session_open_within_the_grace_announces_nothing_and_consumes_the_away_mark(alice, bob):
+    group(alice, bob)
+    open_session(alice, "s1")
+    assert services.session_close(user=alice, channel_name=socket_name("s1")) == {"last": True}
+    _, events = open_session(alice, "s2")
+    assert events == []
+    assert not presence.came_back(alice.pk)  # the mark is gone: settle() announces nothing
+
+
+def test_session_open_beyond_the_cap_evicts_the_oldest_sockets(alice, bob, settings):
+    settings.CHAT = {**settings.CHAT, "MAX_SESSIONS_PER_USER": 2}
+    group(alice, bob)
+    for socket_id in ("s1", "s2"):
+        open_session(alice, socket_id)
+    open_session(bob, "b1")
+    result, events = open_session(alice, "s3")
+    assert sockets(alice) == [socket_name("s2"), socket_name("s3")]
+    assert sockets(bob) == [socket_name("b1")]
+    assert heads(events) == [evict(socket_name("s1"))]
+    assert events[0].layer == {"socket": socket_name("s1")}
+    assert result["session_id"] == ChatSession.objects.get(channel_name=socket_name("s3")).pk
+
+
+def test_session_open_under_a_lowered_cap_evicts_every_excess_socket(alice, settings):
+    for socket_id in ("s1", "s2", "s3"):
+        open_session(alice, socket_id)
+    settings.CHAT = {**settings.CHAT, "MAX_SESSIONS_PER_USER": 1}
+    _, events = open_session(alice, "s4")
+    assert sockets(alice) == [socket_name("s4")]
+    assert heads(events) == [
+        evict(socket_name("s3")),
+        evict(socket_name("s2")),
+        evict(socket_name("s1")),
+    ]
+
+
+# --- session_close --------------------------------------------------------------------------
+
+
+def test_session_close_of_the_last_socket_marks_away_and_announces_nothing(alice, bob):
+    group(alice, bob)
+    open_session(alice, "s1")
+    result, events = published(services.session_close, user=alice, channel_name=socket_name("s1"))
+    assert (result, events) == ({"last": True}, [])
+    assert not ChatSession.objects.exists()
+    assert presence.online_user_ids([alice.pk]) == {alice.pk}  # within the grace
+    assert presence.came_back(alice.pk)
+
+
+def test_session_close_of_another_socket_is_not_the_last(alice, bob):
+    group(alice, bob)
+    open_session(alice, "s1")
+    open_session(alice, "s2")
+    result, events = published(services.session_close, user=alice, channel_name=socket_name("s1"))
+    assert (result, events) == ({"last": False}, [])
+    assert sockets(alice) == [socket_name("s2")]
+    assert not presence.came_back(alice.pk)
+
+
+def test_session_close_beside_only_stale_sockets_is_the_last(alice):
+    open_session(alice, "s1")
+    open_session(alice, "s2")
+    age(socket_name("s2"), 3600)
+    assert services.session_close(user=alice, channel_name=socket_name("s1")) == {"last": True}
+
+
+# --- session_heartbeat and session_touch ----------------------------------------------------
+
+
+@pytest.fixture
+def token_credential(alice):
+    token, _ = auth.token_issue(alice)
+    _, credential = auth.token_user(token=token)
+    return credential
+
+
+def test_session_heartbeat_keeps_the_session_fresh_and_returns_the_positions(
+    alice, bob, token_credential
+):
+    group(alice, bob)
+    open_session(alice, "s1")
+    age(socket_name("s1"), 3600)
+    result, events = published(
+        services.session_heartbeat,
+        user=alice,
+        channel_name=socket_name("s1"),
+        credential=token_credential,
+    )
+    assert events == []
+    assert set(result) == {"server_time", "rooms"}
+    assert result["rooms"] == selectors.room_positions_for_user(alice.pk)
+    assert ChatSession.objects.get().last_seen >= presence.online_since()
+
+
+def test_session_heartbeat_with_a_revoked_token_closes_the_socket(alice, token_credential):
+    open_session(alice, "s1")
+    age(socket_name("s1"), 3600)
+    alice.set_password("changed")
+    alice.save()
+    with pytest.raises(exceptions.CloseSocket) as raised:
+        services.session_heartbeat(
+            user=alice, channel_name=socket_name("s1"), credential=token_credential
+        )
+    assert raised.value.code == protocol.CLOSE_REVOKED
+    assert ChatSession.objects.get().last_seen < presence.online_since()
+
+
+def test_session_heartbeat_after_the_browser_session_logged_out_closes_the_socket(alice):
+    browser = Client()
+    browser.force_login(alice)
+    credential = auth.credential_of({"user": alice, "session": browser.session})
+    open_session(alice, "s1")
+    beat = {"user": alice, "channel_name": socket_name("s1"), "credential": credential}
+    assert set(services.session_heartbeat(**beat)) == {"server_time", "rooms"}
+    browser.logout()
+    with pytest.raises(exceptions.CloseSocket) as raised:
+        services.session_heartbeat(**beat)
+    assert raised.value.code == protocol.CLOSE_REVOKED
+
+
+def test_session_heartbeat_without_its_row_closes_the_socket_as_replaced(alice, token_credential):
+    with pytest.raises(exceptions.CloseSocket) as raised:
+        services.session_heartbeat(
+            user=alice, channel_name=socket_name("gone"), credential=token_credential
+        )
+    assert raised.value.code == protocol.CLOSE_SESSION_REPLACED
+    assert not ChatSession.objects.exists()  # not recreated: that would break the cap
+
+
+def test_session_touch(alice):
+    open_session(alice, "s1")
+    age(socket_name("s1"), 3600)
+    assert services.session_touch(channel_name=socket_name("s1")) is True
+    assert ChatSession.objects.get().last_seen >= presence.online_since()
+    assert services.session_touch(channel_name=socket_name("gone")) is False
+
+
+# --- sessions_cleanup -----------------------------------------------------------------------
+
+
+def test_sessions_cleanup_deletes_the_sessions_not_seen_for_long(alice, bob):
+    for user, socket_id in ((alice, "a1"), (alice, "a2"), (bob, "b1")):
+        open_session(user, socket_id)
+    age(socket_name("a1"), 600)
+    age(socket_name("b1"), 600)
+    result, events = published(services.sessions_cleanup, older_than=timedelta(seconds=300))
+    assert events == []
+    assert result["deleted"] == 2
+    assert sorted(result["sessions"]) == sorted(
+        [(alice.pk, socket_name("a1")), (bob.pk, socket_name("b1"))]
+    )
+    assert list(ChatSession.objects.values_list("channel_name", flat=True)) == [socket_name("a2")]
+    assert services.sessions_cleanup(older_than=timedelta(seconds=300)) == {
+        "deleted": 0,
+        "sessions": [],
+    }
