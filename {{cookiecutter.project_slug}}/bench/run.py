@@ -1,7 +1,7 @@
 """Benchmark the project against the Channels tutorial consumer, side by side, on this machine.
 
 Everything runs on free loopback ports and is stopped at the end: a Redis and a PostgreSQL
-(tests/servers.py), the project under Uvicorn exactly as the Procfile's web line starts it
+(testservers/), the project under Uvicorn exactly as the Procfile's web line starts it
 (production settings: DEBUG off, DATABASE_URL to the PostgreSQL, REDIS_URL to the Redis, every
 message stored), and the baseline with LAYER=pubsub and LAYER=redis under the same Uvicorn
 command and worker count. Each gets the same bench.load ladder (the same rooms, members, rates
@@ -36,8 +36,9 @@ from pathlib import Path
 import redis
 
 from bench import load
-from tests.live import PROJECT, LiveServer, base_env, manage
-from tests.servers import PostgresServer, RedisServer
+from testservers.live import PROJECT, LiveServer, base_env, manage
+from testservers.postgres import PostgresServer
+from testservers.redis_server import RedisServer
 
 RATE_LIMIT = 100_000  # per socket per second, and burst: effectively off
 PACKAGES = (

@@ -9,7 +9,9 @@ from channels.layers import get_channel_layer
 from django.contrib.auth import get_user_model
 
 from tests.clients import connect_communicator
-from tests.servers import MissingService, PostgresServer, RedisServer
+from testservers.postgres import PostgresServer
+from testservers.processes import MissingService
+from testservers.redis_server import RedisServer
 
 
 def start_service(server):
@@ -118,6 +120,6 @@ def call(func, **kwargs):
 @pytest.fixture
 def live_env(tmp_path):
     """Production-like settings for a server subprocess (SQLite in tmp_path, no Redis)."""
-    from tests.live import base_env
+    from testservers.live import base_env
 
     return base_env(tmp_path)

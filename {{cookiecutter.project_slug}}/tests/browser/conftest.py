@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import start_service
-from tests.live import LiveServer, base_env, create_users
-from tests.servers import MissingService
+from testservers.live import LiveServer, base_env, create_users
+from testservers.processes import MissingService
 
 CHROMIUM = Path(os.environ.get("CHAT_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [

@@ -19,7 +19,7 @@ from websockets.sync.client import connect as ws_connect
 
 from tests.browser.conftest import CSP_VIOLATION, DESKTOP, PASSWORD, PHONE
 from tests.clients import fetch_token
-from tests.live import PROJECT, run_django
+from testservers.live import PROJECT, run_django
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 

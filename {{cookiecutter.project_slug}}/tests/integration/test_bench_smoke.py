@@ -13,7 +13,7 @@ import uuid
 import pytest
 
 from bench import load
-from tests.live import PROJECT, LiveServer, base_env
+from testservers.live import PROJECT, LiveServer, base_env
 
 pytestmark = pytest.mark.timeout(90)
 

@@ -10,7 +10,7 @@ import json
 import pytest
 
 from tests.integration.test_bench_smoke import bench_load, load_env
-from tests.live import LiveServer
+from testservers.live import LiveServer
 
 pytestmark = pytest.mark.timeout(120)
 

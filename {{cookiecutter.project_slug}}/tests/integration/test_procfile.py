@@ -19,10 +19,11 @@ from pathlib import Path
 import pytest
 import websockets
 
-from tests import servers
 from tests.clients import connect_websocket, fetch_token
 from tests.conftest import start_service
-from tests.live import PROJECT, LiveServer, base_env, run_django
+from testservers.live import PROJECT, LiveServer, base_env, run_django
+from testservers.processes import free_port, require_binary
+from testservers.tls_redis import TLSRedisServer
 
 PASSWORD = "pw-for-tests"
 STUNNEL = (PROJECT / "bin" / "start-stunnel").exists()
@@ -86,15 +87,15 @@ def release(env):
 
 def web_server(workdir, env):
     """A LiveServer running the Procfile's web line, with its own stunnel port."""
-    env = {**env, "STUNNEL_BASE_PORT": str(servers.free_port())}
+    env = {**env, "STUNNEL_BASE_PORT": str(free_port())}
     return LiveServer(workdir, env, command=procfile_commands()["web"], migrate=False)
 
 
 @pytest.fixture
 def tls_redis(tmp_path):
     if STUNNEL:
-        start_service(lambda: servers.require_binary("stunnel4", "stunnel4", "stunnel"))
-    server = start_service(lambda: servers.TLSRedisServer(tmp_path / "redis"))
+        start_service(lambda: require_binary("stunnel4", "stunnel4", "stunnel"))
+    server = start_service(lambda: TLSRedisServer(tmp_path / "redis"))
     with server:
         yield server
 
