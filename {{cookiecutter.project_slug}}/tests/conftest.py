@@ -1,31 +1,15 @@
 """Fixtures shared by the whole suite: users, real service processes, chat clients."""
 
-import os
 import uuid
 
 import pytest
-from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.contrib.auth import get_user_model
 
 from tests.clients import connect_communicator
+from tests.helpers import start_service
 from testservers.postgres import PostgresServer
-from testservers.processes import MissingService
 from testservers.redis_server import RedisServer
-
-
-def start_service(server):
-    """Start a server, or skip the test when its binary is missing.
-
-    With CHAT_REQUIRE_SERVICES=1 (set by `make test` and CI) a missing service fails the test
-    instead, so a green run always means the real services were exercised.
-    """
-    try:
-        return server()
-    except MissingService as exc:
-        if os.environ.get("CHAT_REQUIRE_SERVICES") == "1":
-            pytest.fail(str(exc))
-        pytest.skip(str(exc))
 
 
 @pytest.fixture(autouse=True)
@@ -110,11 +94,6 @@ async def connect(redis_layer):
     yield open_socket
     for client in opened:
         await client.close()
-
-
-def call(func, **kwargs):
-    """Run a service or selector from an async test (they are synchronous)."""
-    return sync_to_async(func)(**kwargs)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from tests.integration.test_bench_smoke import bench_load, load_env
+from tests.integration.bench_tool import bench_load, load_env
 from testservers.live import LiveServer
 
 pytestmark = pytest.mark.timeout(120)

@@ -12,7 +12,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from tests.integration.test_procfile import STUNNEL, procfile_commands
+from tests.integration.procfile import STUNNEL, procfile_commands
 from testservers.live import PROJECT
 
 SCHEMA = Path(__file__).resolve().parent.parent / "data" / "app-json.schema.json"

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from tests.clients import connect_websocket, fetch_token
-from tests.conftest import start_service
+from tests.helpers import start_service
 from testservers.live import LiveServer, base_env, run_django
 from testservers.redis_server import RedisServer
 

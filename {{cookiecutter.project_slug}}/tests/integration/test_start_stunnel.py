@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import pytest
 import redis
 
-from tests.conftest import start_service
+from tests.helpers import start_service
 from testservers.processes import find_binary, free_port, require_binary, wait_for_port
 from testservers.tls_redis import TLSRedisServer
 
