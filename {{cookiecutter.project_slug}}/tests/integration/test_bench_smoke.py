@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from bench import load
+from bench.report import LADDER_KEYS, LATENCY_KEYS, MEMORY_KEYS, REPORT_KEYS
 from tests.integration.bench_tool import bench_load, load_env
 from testservers.live import LiveServer
 
@@ -39,10 +39,10 @@ def test_load_tool_reports_every_delivery(chat_server, tmp_path):
     assert "sustained" in output
 
     report = json.loads(report_path.read_text())
-    assert set(load.LADDER_KEYS) <= set(report)
+    assert set(LADDER_KEYS) <= set(report)
     [step] = report["steps"]
-    assert set(load.REPORT_KEYS) <= set(step)
-    assert set(load.LATENCY_KEYS) <= set(step["latency_ms"])
+    assert set(REPORT_KEYS) <= set(step)
+    assert set(LATENCY_KEYS) <= set(step["latency_ms"])
     assert step["sockets"] == 6
     assert step["churn_cycles"] > 0
     assert step["deliveries"] > 0
@@ -62,6 +62,6 @@ def test_memory_mode_reads_the_server_rss(chat_server, tmp_path):
         "--settle", 0.5, "--json", report_path,
     )  # fmt: skip
     report = json.loads(report_path.read_text())
-    assert set(load.MEMORY_KEYS) <= set(report)
+    assert set(MEMORY_KEYS) <= set(report)
     assert report["open_sockets"] == 20
     assert report["rss_after_kib"] > 0
