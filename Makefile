@@ -16,11 +16,11 @@ demo: $(VENV)/.installed tidy-template
 	$(BIN)/cookiecutter . --no-input --overwrite-if-exists --output-dir $(DEMO_DIR)
 	$(MAKE) -C $(DEMO_DIR)/$(DEMO_SLUG) VENV=$(abspath $(BUILD)/venvs/demo) demo-users run
 
-# The baked project's benchmark against the tutorial consumer in ../shared/peers/tutorial.
+# The baked project's benchmark against the Channels tutorial consumer copied in bench/tutorial.
 bench: $(VENV)/.installed system-packages tidy-template
 	$(BIN)/cookiecutter . --no-input --overwrite-if-exists --output-dir $(BUILD)/bench
 	$(MAKE) -C $(BUILD)/bench/$(DEMO_SLUG) VENV=$(abspath $(BUILD)/venvs/bench) \
-		BASELINE=$(abspath ../shared/peers/tutorial) bench
+		BASELINE=$(abspath bench/tutorial) bench
 
 test: $(VENV)/.installed system-packages
 	CHAT_REQUIRE_SERVICES=1 $(BIN)/pytest tests $(PYTEST_ARGS)

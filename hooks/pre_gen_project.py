@@ -33,6 +33,7 @@ RESERVED_SLUGS = frozenset(
         "site",
         "test",
         "tests",
+        "testservers",
         "uvicorn",
         "websockets",
         "whitenoise",

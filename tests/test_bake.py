@@ -1,7 +1,7 @@
 """Bake every option combination and check what comes out."""
 
 import contextlib
-import importlib.util
+import importlib
 import itertools
 import json
 import os
@@ -174,12 +174,15 @@ FULL_SUITE = {
 }
 
 
-def baked_servers(project):
-    """Import the baked project's tests/servers.py (real Redis and PostgreSQL helpers)."""
-    spec = importlib.util.spec_from_file_location("baked_servers", project / "tests" / "servers.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def baked_postgres(project):
+    """The baked project's PostgresServer (testservers/postgres.py), imported from the bake."""
+    sys.path.insert(0, str(project))
+    try:
+        return importlib.import_module("testservers.postgres").PostgresServer
+    finally:
+        sys.path.remove(str(project))
+        for name in [name for name in sys.modules if name.split(".")[0] == "testservers"]:
+            del sys.modules[name]
 
 
 @pytest.mark.timeout(1200)
@@ -191,7 +194,7 @@ def test_baked_project_passes_its_own_test_command(tmp_path, answers, database):
     env.pop("VIRTUAL_ENV", None)
     with contextlib.ExitStack() as stack:
         if database == "postgresql":
-            postgres = stack.enter_context(baked_servers(project).PostgresServer(tmp_path / "pg"))
+            postgres = stack.enter_context(baked_postgres(project)(tmp_path / "pg"))
             env["TEST_DATABASE_URL"] = postgres.create_database("chat")
         result = subprocess.run(
             ["make", "test", f"VENV={venv}", "PYTEST_ARGS=-q -p no:cacheprovider"],

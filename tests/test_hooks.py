@@ -39,6 +39,7 @@ def test_good_slugs_pass(slug):
         ("config", "shadow"),
         ("chat", "shadow"),
         ("test", "shadow"),
+        ("testservers", "shadow"),
         ("json", "shadow"),
     ],
 )

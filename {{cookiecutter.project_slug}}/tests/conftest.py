@@ -1,29 +1,15 @@
 """Fixtures shared by the whole suite: users, real service processes, chat clients."""
 
-import os
 import uuid
 
 import pytest
-from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.contrib.auth import get_user_model
 
 from tests.clients import connect_communicator
-from tests.servers import MissingService, PostgresServer, RedisServer
-
-
-def start_service(server):
-    """Start a server, or skip the test when its binary is missing.
-
-    With CHAT_REQUIRE_SERVICES=1 (set by `make test` and CI) a missing service fails the test
-    instead, so a green run always means the real services were exercised.
-    """
-    try:
-        return server()
-    except MissingService as exc:
-        if os.environ.get("CHAT_REQUIRE_SERVICES") == "1":
-            pytest.fail(str(exc))
-        pytest.skip(str(exc))
+from tests.helpers import start_service
+from testservers.postgres import PostgresServer
+from testservers.redis_server import RedisServer
 
 
 @pytest.fixture(autouse=True)
@@ -110,14 +96,9 @@ async def connect(redis_layer):
         await client.close()
 
 
-def call(func, **kwargs):
-    """Run a service or selector from an async test (they are synchronous)."""
-    return sync_to_async(func)(**kwargs)
-
-
 @pytest.fixture
 def live_env(tmp_path):
     """Production-like settings for a server subprocess (SQLite in tmp_path, no Redis)."""
-    from tests.live import base_env
+    from testservers.live import base_env
 
     return base_env(tmp_path)

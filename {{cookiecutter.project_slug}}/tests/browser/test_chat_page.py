@@ -2,7 +2,7 @@
 
 Users log in through the login form (later logins in the module reuse that session cookie),
 and every page's console is watched: a Content-Security-Policy violation or an uncaught error
-fails the test (see conftest.py). Screenshots go to test-artifacts/.
+fails the test (see pages.py and conftest.py). Screenshots go to test-artifacts/.
 """
 
 import contextlib
@@ -17,9 +17,9 @@ import pytest
 from playwright.sync_api import expect
 from websockets.sync.client import connect as ws_connect
 
-from tests.browser.conftest import CSP_VIOLATION, DESKTOP, PASSWORD, PHONE
+from tests.browser.pages import CSP_VIOLATION, DESKTOP, PASSWORD, PHONE
 from tests.clients import fetch_token
-from tests.live import PROJECT, run_django
+from testservers.live import PROJECT, run_django
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from chat.models import Membership, Message, Room
-from tests.conftest import call
+from tests.helpers import call
 from tests.hostile_frames import BAD_FRAMES
 
 pytestmark = [pytest.mark.django_db(transaction=True)]

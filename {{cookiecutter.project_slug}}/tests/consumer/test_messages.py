@@ -5,7 +5,7 @@ import asyncio
 import pytest
 
 from chat.models import Message, Reaction
-from tests.conftest import call
+from tests.helpers import call
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 

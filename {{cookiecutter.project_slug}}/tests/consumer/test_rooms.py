@@ -3,7 +3,7 @@
 import pytest
 
 from chat.models import Membership, Room
-from tests.conftest import call
+from tests.helpers import call
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 

@@ -6,42 +6,14 @@ message delivered to every member exactly once, no gaps, and the documented keys
 """
 
 import json
-import subprocess
-import sys
-import uuid
 
 import pytest
 
-from bench import load
-from tests.live import PROJECT, LiveServer, base_env
+from bench.report import LADDER_KEYS, LATENCY_KEYS, MEMORY_KEYS, REPORT_KEYS
+from tests.integration.bench_tool import bench_load, load_env
+from testservers.live import LiveServer
 
 pytestmark = pytest.mark.timeout(90)
-
-
-def bench_load(env, *args, timeout=60):
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.load", *map(str, args)],
-        cwd=PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
-
-
-def load_env(workdir, redis_server, prefix):
-    """A server environment for bench.load: the real Redis layer, a rate limit bench
-    sockets do not hit (they send faster than people type)."""
-    return base_env(
-        workdir,
-        REDIS_URL=redis_server.url,
-        CHANNEL_LAYER_PREFIX=f"{prefix}{uuid.uuid4().hex[:6]}",
-        CHAT_RATE_LIMIT_PER_SECOND=1000,
-        CHAT_RATE_LIMIT_BURST=1000,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -67,10 +39,10 @@ def test_load_tool_reports_every_delivery(chat_server, tmp_path):
     assert "sustained" in output
 
     report = json.loads(report_path.read_text())
-    assert set(load.LADDER_KEYS) <= set(report)
+    assert set(LADDER_KEYS) <= set(report)
     [step] = report["steps"]
-    assert set(load.REPORT_KEYS) <= set(step)
-    assert set(load.LATENCY_KEYS) <= set(step["latency_ms"])
+    assert set(REPORT_KEYS) <= set(step)
+    assert set(LATENCY_KEYS) <= set(step["latency_ms"])
     assert step["sockets"] == 6
     assert step["churn_cycles"] > 0
     assert step["deliveries"] > 0
@@ -90,6 +62,6 @@ def test_memory_mode_reads_the_server_rss(chat_server, tmp_path):
         "--settle", 0.5, "--json", report_path,
     )  # fmt: skip
     report = json.loads(report_path.read_text())
-    assert set(load.MEMORY_KEYS) <= set(report)
+    assert set(MEMORY_KEYS) <= set(report)
     assert report["open_sockets"] == 20
     assert report["rss_after_kib"] > 0

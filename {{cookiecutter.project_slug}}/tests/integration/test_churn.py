@@ -9,8 +9,8 @@ import json
 
 import pytest
 
-from tests.integration.test_bench_smoke import bench_load, load_env
-from tests.live import LiveServer
+from tests.integration.bench_tool import bench_load, load_env
+from testservers.live import LiveServer
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -21,7 +21,7 @@ import pytest
 import redis
 
 from tests.clients import connect_websocket
-from tests.live import LiveServer, base_env, run_django
+from testservers.live import LiveServer, base_env, run_django
 
 ASGI_THREADS = 3
 USERS = 20

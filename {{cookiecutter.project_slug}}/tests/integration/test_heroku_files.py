@@ -12,8 +12,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from tests.integration.test_procfile import STUNNEL, procfile_commands
-from tests.live import PROJECT
+from tests.integration.procfile import STUNNEL, procfile_commands
+from testservers.live import PROJECT
 
 SCHEMA = Path(__file__).resolve().parent.parent / "data" / "app-json.schema.json"
 # One manager per entry: the Heroku Python buildpack refuses a build with files of several.

@@ -15,7 +15,7 @@ import pytest
 import websockets
 
 from tests.clients import connect_websocket
-from tests.live import LiveServer, base_env
+from testservers.live import LiveServer, base_env
 
 pytestmark = [pytest.mark.timeout(90)]
 

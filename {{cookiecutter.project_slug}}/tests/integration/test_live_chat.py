@@ -10,7 +10,7 @@ import pytest
 import websockets
 
 from tests.clients import connect_websocket, fetch_token
-from tests.live import LiveServer, base_env, create_users, manage, run_django
+from testservers.live import LiveServer, base_env, create_users, manage, run_django
 
 pytestmark = [pytest.mark.timeout(90)]
 

@@ -5,7 +5,7 @@ import asyncio
 import pytest
 
 from tests.clients import connect_websocket, fetch_token
-from tests.live import LiveServer, base_env, create_users
+from testservers.live import LiveServer, base_env, create_users
 
 pytestmark = [pytest.mark.timeout(120)]
 

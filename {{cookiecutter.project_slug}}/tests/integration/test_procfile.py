@@ -9,7 +9,6 @@ line tunnels it through stunnel; without it the app connects to its rediss:// UR
 import asyncio
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -22,39 +21,18 @@ from pathlib import Path
 import pytest
 import websockets
 
-from tests import servers
 from tests.clients import connect_websocket, fetch_token
-from tests.conftest import start_service
-from tests.live import PROJECT, LiveServer, base_env, run_django
+from tests.helpers import start_service
+from tests.integration.procfile import STUNNEL, procfile_commands
+from testservers.live import PROJECT, LiveServer, base_env, run_django
+from testservers.processes import free_port, require_binary
+from testservers.tls_redis import TLSRedisServer
 
 PASSWORD = "pw-for-tests"
-STUNNEL = (PROJECT / "bin" / "start-stunnel").exists()
 # Heroku's router terminates TLS and says so; production settings redirect plain HTTP.
 HTTPS = {"X-Forwarded-Proto": "https"}
 
 pytestmark = pytest.mark.timeout(90)
-
-
-def procfile_commands():
-    """Return {process type: command} from the Procfile, its one template conditional rendered.
-
-    In the template folder the Procfile still holds the stunnel option's if/endif tags; they
-    are rendered the way baking would, judged by whether bin/start-stunnel exists.
-    """
-    text = (PROJECT / "Procfile").read_text()
-    text = re.sub(
-        r"\{%-?\s*if \w+\.use_stunnel\s*-?%\}(.*?)\{%-?\s*endif\s*-?%\}",
-        lambda match: match.group(1) if STUNNEL else "",
-        text,
-        flags=re.DOTALL,
-    )
-    assert "{%" not in text and "{{" not in text, f"unexpected template code:\n{text}"
-    commands = {}
-    for line in text.splitlines():
-        if line.strip() and not line.lstrip().startswith("#"):
-            process_type, _, command = line.partition(":")
-            commands[process_type.strip()] = command.strip()
-    return commands
 
 
 def heroku_env(tmp_path, database_url, redis_url):
@@ -89,15 +67,15 @@ def release(env):
 
 def web_server(workdir, env):
     """A LiveServer running the Procfile's web line, with its own stunnel port."""
-    env = {**env, "STUNNEL_BASE_PORT": str(servers.free_port())}
+    env = {**env, "STUNNEL_BASE_PORT": str(free_port())}
     return LiveServer(workdir, env, command=procfile_commands()["web"], migrate=False)
 
 
 @pytest.fixture
 def tls_redis(tmp_path):
     if STUNNEL:
-        start_service(lambda: servers.require_binary("stunnel4", "stunnel4", "stunnel"))
-    server = start_service(lambda: servers.TLSRedisServer(tmp_path / "redis"))
+        start_service(lambda: require_binary("stunnel4", "stunnel4", "stunnel"))
+    server = start_service(lambda: TLSRedisServer(tmp_path / "redis"))
     with server:
         yield server
 

@@ -9,10 +9,10 @@ import time
 
 import pytest
 
-from tests import servers
 from tests.clients import connect_websocket, fetch_token
-from tests.conftest import start_service
-from tests.live import LiveServer, base_env, run_django
+from tests.helpers import start_service
+from testservers.live import LiveServer, base_env, run_django
+from testservers.redis_server import RedisServer
 
 PASSWORD = "pw-for-tests"
 
@@ -20,7 +20,7 @@ PASSWORD = "pw-for-tests"
 @pytest.fixture(scope="module")
 def redis(tmp_path_factory):
     """A Redis that closes connections idle for 2 s (its `timeout`), as some hosts do."""
-    server = start_service(lambda: servers.RedisServer(tmp_path_factory.mktemp("redis"), timeout=2))
+    server = start_service(lambda: RedisServer(tmp_path_factory.mktemp("redis"), timeout=2))
     with server:
         yield server
 

@@ -21,8 +21,9 @@ from urllib.parse import urlsplit
 import pytest
 import redis
 
-from tests import servers
-from tests.conftest import start_service
+from tests.helpers import start_service
+from testservers.processes import find_binary, free_port, require_binary, wait_for_port
+from testservers.tls_redis import TLSRedisServer
 
 SCRIPT = Path(__file__).resolve().parents[2] / "bin" / "start-stunnel"
 FALLBACK = "; running the command without a tunnel"
@@ -102,7 +103,7 @@ def app(code: str, *args: str) -> list[str]:
 def free_port_pair() -> int:
     """Return a port p such that p and p + 1 are both free on 127.0.0.1."""
     for _ in range(50):
-        port = servers.free_port()
+        port = free_port()
         try:
             with socket.socket() as sock:
                 sock.bind(("127.0.0.1", port + 1))
@@ -121,7 +122,7 @@ def wrapper_env(tmp_path: Path, **overrides: str | None) -> dict[str, str]:
     prefixes = ("REDIS_", "STUNNEL_", "LISTEN_", "HEROKU_REDIS")
     env = {key: value for key, value in os.environ.items() if not key.startswith(prefixes)}
     env["TMPDIR"] = str(tmp_path)
-    env["STUNNEL_BASE_PORT"] = str(servers.free_port())
+    env["STUNNEL_BASE_PORT"] = str(free_port())
     for key, value in overrides.items():
         if value is None:
             env.pop(key, None)
@@ -203,17 +204,17 @@ def pid_exists(pid: int) -> bool:
 
 @pytest.fixture
 def stunnel_binary() -> str:
-    return start_service(lambda: servers.require_binary("stunnel4", "stunnel4", "stunnel"))
+    return start_service(lambda: require_binary("stunnel4", "stunnel4", "stunnel"))
 
 
 @pytest.fixture
 def tls_redis(tmp_path, stunnel_binary):
-    server = start_service(lambda: servers.TLSRedisServer(tmp_path / "redis"))
+    server = start_service(lambda: TLSRedisServer(tmp_path / "redis"))
     with server:
         yield server
 
 
-def read_directly(server: servers.TLSRedisServer, db: int, key: str) -> bytes | None:
+def read_directly(server: TLSRedisServer, db: int, key: str) -> bytes | None:
     """Read key from the TLS server itself, bypassing the tunnel."""
     client = redis.Redis.from_url(f"{server.url}/{db}", ssl_cert_reqs=None, socket_timeout=5)
     try:
@@ -256,7 +257,7 @@ def test_legacy_redis_url_is_tunnelled_to_the_next_port(tmp_path, tls_redis):
 
 
 def test_every_url_named_in_redis_stunnel_urls_gets_a_tunnel(tmp_path, tls_redis):
-    with servers.TLSRedisServer(tmp_path / "other-redis") as other:
+    with TLSRedisServer(tmp_path / "other-redis") as other:
         base_port = free_port_pair()
         env = wrapper_env(
             tmp_path,
@@ -304,7 +305,7 @@ def test_stunnel_itself_crashes_on_an_empty_listen_pid(tmp_path, tls_redis, stun
     )
     if "SYSTEMD" not in version.stdout + version.stderr:
         pytest.skip("this stunnel is built without systemd support, so LISTEN_PID is harmless")
-    port = servers.free_port()
+    port = free_port()
     conf = tmp_path / "direct.conf"
     conf.write_text(
         f"foreground = yes\nsyslog = no\n[redis]\nclient = yes\n"
@@ -326,7 +327,7 @@ def test_stunnel_itself_crashes_on_an_empty_listen_pid(tmp_path, tls_redis, stun
     # The same config starts fine once the variable is gone.
     control = subprocess.Popen([stunnel_binary, str(conf)], env=env, stderr=subprocess.DEVNULL)
     try:
-        servers.wait_for_port("127.0.0.1", port, 10)
+        wait_for_port("127.0.0.1", port, 10)
     finally:
         control.kill()
         control.wait()
@@ -444,7 +445,7 @@ def path_without_stunnel(tmp_path: Path) -> str:
     bin_dir = tmp_path / "bin-without-stunnel"
     bin_dir.mkdir()
     for name in ("bash", "env"):
-        (bin_dir / name).symlink_to(servers.find_binary(name))
+        (bin_dir / name).symlink_to(find_binary(name))
     return str(bin_dir)
 
 

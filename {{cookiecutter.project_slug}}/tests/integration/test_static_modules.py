@@ -15,7 +15,7 @@ import re
 import pytest
 
 from config.storage import CompressedManifestModulesStorage
-from tests.live import PROJECT, base_env, manage
+from testservers.live import PROJECT, base_env, manage
 
 pytestmark = pytest.mark.timeout(120)
 

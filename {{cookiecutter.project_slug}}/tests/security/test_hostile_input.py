@@ -14,7 +14,7 @@ import pytest
 
 from tests.clients import connect_websocket, fetch_token
 from tests.hostile_frames import BAD_FRAMES
-from tests.live import LiveServer, base_env, create_users, run_django
+from testservers.live import LiveServer, base_env, create_users, run_django
 
 pytestmark = [pytest.mark.timeout(180)]
 

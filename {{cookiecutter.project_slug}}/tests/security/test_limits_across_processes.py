@@ -7,7 +7,7 @@ import pytest
 import websockets
 
 from tests.clients import connect_websocket, fetch_token
-from tests.live import LiveServer, base_env, create_users, run_django
+from testservers.live import LiveServer, base_env, create_users, run_django
 
 pytestmark = [pytest.mark.timeout(120)]
 

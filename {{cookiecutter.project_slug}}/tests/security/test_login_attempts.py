@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from tests.live import PROJECT, LiveServer, base_env, create_users
+from testservers.live import PROJECT, LiveServer, base_env, create_users
 
 pytestmark = [pytest.mark.timeout(120)]
 

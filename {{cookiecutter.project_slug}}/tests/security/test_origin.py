@@ -12,7 +12,7 @@ import pytest
 import websockets
 
 from tests.clients import connect_websocket, fetch_token
-from tests.live import LiveServer, base_env, create_users
+from testservers.live import LiveServer, base_env, create_users
 
 pytestmark = [pytest.mark.timeout(90)]
 

@@ -1,7 +1,8 @@
 """Run the project for real: Uvicorn in a subprocess, configured only by its environment.
 
-Integration, browser and benchmark code use this to talk to the server exactly as clients in
-production do: over TCP on a loopback port.
+Integration and browser tests and the benchmark use this to talk to the server exactly as
+clients in production do: over TCP on a loopback port. ``LiveServer(command=...)`` runs
+another command line instead (the Procfile's web line, the benchmark's baseline).
 """
 
 import os
@@ -11,7 +12,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from tests.servers import free_port, wait_for_port
+from testservers.processes import free_port, wait_for_port
 
 PROJECT = Path(__file__).resolve().parent.parent
 

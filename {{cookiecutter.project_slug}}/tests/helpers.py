@@ -1,0 +1,27 @@
+"""Helpers the test modules share that are not fixtures."""
+
+import os
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from testservers.processes import MissingService
+
+
+def start_service(server):
+    """Start a server, or skip the test when its binary is missing.
+
+    With CHAT_REQUIRE_SERVICES=1 (set by `make test` and CI) a missing service fails the test
+    instead, so a green run always means the real services were exercised.
+    """
+    try:
+        return server()
+    except MissingService as exc:
+        if os.environ.get("CHAT_REQUIRE_SERVICES") == "1":
+            pytest.fail(str(exc))
+        pytest.skip(str(exc))
+
+
+def call(func, **kwargs):
+    """Run a service or selector from an async test (they are synchronous)."""
+    return sync_to_async(func)(**kwargs)
