@@ -1,6 +1,9 @@
 """Helpers the test modules share that are not fixtures."""
 
+import json
 import os
+import urllib.error
+import urllib.request
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -25,3 +28,21 @@ def start_service(server):
 def call(func, **kwargs):
     """Run a service or selector from an async test (they are synchronous)."""
     return sync_to_async(func)(**kwargs)
+
+
+def token_status(base_url, host, username="alice"):
+    """POST the token endpoint a wrong password with ``host`` as the Host header.
+
+    401 means the app itself answered; 400, that Django refused the host.
+    """
+    request = urllib.request.Request(
+        f"{base_url}/api/token/",
+        data=json.dumps({"username": username, "password": "wrong"}).encode(),
+        headers={"Host": host, "Content-Type": "application/json", "X-Forwarded-Proto": "https"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code

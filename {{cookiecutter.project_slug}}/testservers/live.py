@@ -43,6 +43,14 @@ def base_env(workdir, **overrides):
     return env
 
 
+def services_env(workdir, redis_url, database_url=None, **overrides):
+    """base_env() on a shared Redis (and PostgreSQL), its keys apart from other tests'."""
+    if database_url is not None:
+        overrides["DATABASE_URL"] = database_url
+    prefix = Path(workdir).name[:20]
+    return base_env(workdir, REDIS_URL=redis_url, CHANNEL_LAYER_PREFIX=prefix, **overrides)
+
+
 def manage(env, *args, check=True):
     """Run a manage.py command with the given environment."""
     return subprocess.run(

@@ -7,14 +7,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from testservers.processes import (
-    START_TIMEOUT,
-    STOP_TIMEOUT,
-    Server,
-    free_port,
-    log_tail,
-    require_binary,
-)
+from testservers import processes
+from testservers.processes import Server
 
 
 class RedisServer(Server):
@@ -25,8 +19,8 @@ class RedisServer(Server):
     def __init__(self, workdir: Path, *, timeout: int = 0, port: int | None = None):
         self.workdir = Path(workdir)
         self.timeout = timeout
-        self.port = port or free_port()
-        self.binary = require_binary(self.package, "redis-server")
+        self.port = port or processes.free_port()
+        self.binary = processes.require_binary(self.package, "redis-server")
         self.log_path = self.workdir / f"redis-{self.port}.log"
         self.password: str | None = None
         self.process: subprocess.Popen | None = None
@@ -61,12 +55,12 @@ class RedisServer(Server):
             )
 
     def _wait_until_ready(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT
+        deadline = time.monotonic() + processes.START_TIMEOUT
         while True:
             if not self.running:
                 raise RuntimeError(
                     f"redis-server exited with status {self.process.returncode}:\n"
-                    + log_tail(self.log_path)
+                    + processes.log_tail(self.log_path)
                 )
             try:
                 if self._ping():
@@ -96,7 +90,7 @@ class RedisServer(Server):
         if self.process.poll() is None:
             self.process.terminate()
             try:
-                self.process.wait(STOP_TIMEOUT)
+                self.process.wait(processes.STOP_TIMEOUT)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()

@@ -8,14 +8,9 @@ from testservers.live import PROJECT, base_env
 
 
 def bench_load(env, *args, timeout=60):
+    command = [sys.executable, "-m", "bench.load", *map(str, args)]
     result = subprocess.run(
-        [sys.executable, "-m", "bench.load", *map(str, args)],
-        cwd=PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
+        command, cwd=PROJECT, env=env, capture_output=True, text=True, timeout=timeout
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout

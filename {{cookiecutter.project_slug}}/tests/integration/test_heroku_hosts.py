@@ -6,36 +6,18 @@ request only to the app that owns the host, so on a dyno (DYNO set) the app allo
 herokuapp.com hosts; off a dyno, and for every other host, ALLOWED_HOSTS still decides.
 """
 
-import json
 import secrets
-import urllib.error
-import urllib.request
 
 import pytest
 import websockets
 
 from tests.clients import connect_websocket
+from tests.helpers import token_status
 from testservers.live import LiveServer, base_env
 
 pytestmark = [pytest.mark.timeout(90)]
 
 HEROKU_HOST = f"chat-{secrets.token_hex(6)}.herokuapp.com"
-
-
-def token_status(server, host):
-    """POST the token endpoint a wrong password under ``host``: 401 is the app answering,
-    400 is Django refusing the host."""
-    request = urllib.request.Request(
-        f"{server.url}/api/token/",
-        data=json.dumps({"username": "nobody", "password": "wrong"}).encode(),
-        headers={"Host": host, "Content-Type": "application/json", "X-Forwarded-Proto": "https"},
-        method="POST",
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
 
 
 async def handshake_status(server, host, origin):
@@ -64,13 +46,13 @@ def dyno(tmp_path_factory):
 
 
 def test_a_dyno_answers_its_herokuapp_host_and_the_listed_domains(dyno):
-    assert token_status(dyno, HEROKU_HOST) == 401
-    assert token_status(dyno, "chat.example.com") == 401
+    assert token_status(dyno.url, HEROKU_HOST) == 401
+    assert token_status(dyno.url, "chat.example.com") == 401
 
 
 def test_a_dyno_still_refuses_other_hosts(dyno):
-    assert token_status(dyno, "evil.example") == 400
-    assert token_status(dyno, "herokuapp.com.evil.example") == 400
+    assert token_status(dyno.url, "evil.example") == 400
+    assert token_status(dyno.url, "herokuapp.com.evil.example") == 400
 
 
 async def test_a_dyno_takes_sockets_from_its_own_herokuapp_page_only(dyno):
@@ -83,5 +65,5 @@ async def test_a_dyno_takes_sockets_from_its_own_herokuapp_page_only(dyno):
 def test_off_a_dyno_the_herokuapp_host_must_be_listed(tmp_path):
     env = base_env(tmp_path, ALLOWED_HOSTS="chat.example.com")
     with LiveServer(tmp_path, env) as live:
-        assert token_status(live, HEROKU_HOST) == 400
-        assert token_status(live, "chat.example.com") == 401
+        assert token_status(live.url, HEROKU_HOST) == 400
+        assert token_status(live.url, "chat.example.com") == 401

@@ -10,7 +10,7 @@ import pytest
 import websockets
 
 from tests.clients import connect_websocket, fetch_token
-from testservers.live import LiveServer, base_env, create_users, manage, run_django
+from testservers.live import LiveServer, base_env, create_users, manage, run_django, services_env
 
 pytestmark = [pytest.mark.timeout(90)]
 
@@ -146,13 +146,7 @@ async def test_tokens_never_reach_the_logs(server):
 def two_processes(tmp_path, redis_server, postgres_server):
     """Two Uvicorn processes on one PostgreSQL database and one Redis."""
     database_url = postgres_server.create_database(f"two_processes_{uuid.uuid4().hex[:8]}")
-    env = base_env(
-        tmp_path,
-        DATABASE_URL=database_url,
-        REDIS_URL=redis_server.url,
-        CHANNEL_LAYER_PREFIX=tmp_path.name[:20],
-        CHAT_PRESENCE_GRACE=1,
-    )
+    env = services_env(tmp_path, redis_server.url, database_url, CHAT_PRESENCE_GRACE=1)
     first = LiveServer(tmp_path / "one", env)
     create_users(env, "alice", "bob", "carol", password=PASSWORD)
     second = LiveServer(tmp_path / "two", env, migrate=False)

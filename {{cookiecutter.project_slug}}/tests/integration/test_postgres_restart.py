@@ -5,7 +5,7 @@ import asyncio
 import pytest
 
 from tests.clients import connect_websocket, fetch_token
-from testservers.live import LiveServer, base_env, create_users
+from testservers.live import LiveServer, create_users, services_env
 
 pytestmark = [pytest.mark.timeout(120)]
 
@@ -14,13 +14,7 @@ PASSWORD = "pw-for-tests"
 
 async def test_database_restart_mid_chat(tmp_path, redis_server, postgres_server):
     database_url = postgres_server.create_database("restart_mid_chat")
-    env = base_env(
-        tmp_path,
-        DATABASE_URL=database_url,
-        REDIS_URL=redis_server.url,
-        CHANNEL_LAYER_PREFIX=tmp_path.name[:20],
-        DATABASE_POOL_TIMEOUT=2,
-    )
+    env = services_env(tmp_path, redis_server.url, database_url, DATABASE_POOL_TIMEOUT=2)
     live = LiveServer(tmp_path, env)
     create_users(env, "alice", "bob", password=PASSWORD)
     with live:

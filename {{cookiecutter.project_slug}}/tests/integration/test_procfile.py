@@ -7,14 +7,11 @@ line tunnels it through stunnel; without it the app connects to its rediss:// UR
 """
 
 import asyncio
-import json
 import os
 import signal
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 import uuid
 from pathlib import Path
 
@@ -22,7 +19,7 @@ import pytest
 import websockets
 
 from tests.clients import connect_websocket, fetch_token
-from tests.helpers import start_service
+from tests.helpers import start_service, token_status
 from tests.integration.procfile import STUNNEL, procfile_commands
 from testservers.live import PROJECT, LiveServer, base_env, run_django
 from testservers.processes import free_port, require_binary
@@ -152,27 +149,13 @@ def assert_redis_path(server, tls_redis):
     assert not any(b"stunnel" in command for command in owners.values()), owners
 
 
-def token_status(base_url):
-    """POST the token endpoint a wrong password: 401 proves the app itself answered."""
-    request = urllib.request.Request(
-        f"{base_url}/api/token/",
-        data=json.dumps({"username": "alice", "password": "wrong"}).encode(),
-        headers={**HTTPS, "Host": "127.0.0.1", "Content-Type": "application/json"},
-        method="POST",
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-
-
 async def test_web_line_answers_over_ipv4_and_ipv6(heroku, tmp_path, tls_redis):
     """Heroku's Fir routers reach dynos over IPv6, Cedar's over IPv4: the bind takes both."""
     server = web_server(tmp_path / "web", heroku)
     with server:
         for host in ("127.0.0.1", "[::1]"):
-            assert await asyncio.to_thread(token_status, f"http://{host}:{server.port}") == 401
+            base_url = f"http://{host}:{server.port}"
+            assert await asyncio.to_thread(token_status, base_url, "127.0.0.1") == 401
 
 
 async def test_web_line_serves_the_chat_and_stops_cleanly_on_sigterm(heroku, tmp_path, tls_redis):

@@ -9,7 +9,7 @@ import pytest
 import websockets
 
 from tests.clients import connect_websocket, fetch_token
-from testservers.live import LiveServer, base_env, create_users, run_django
+from testservers.live import LiveServer, create_users, run_django, services_env
 
 pytestmark = [pytest.mark.timeout(120)]
 
@@ -27,10 +27,9 @@ def rss_kib(pid):
 
 
 async def test_client_that_stops_reading_is_dropped(tmp_path, redis_server):
-    env = base_env(
+    env = services_env(
         tmp_path,
-        REDIS_URL=redis_server.url,
-        CHANNEL_LAYER_PREFIX=tmp_path.name[:20],
+        redis_server.url,
         CHAT_SLOW_CLIENT_TIMEOUT=2,
         CHAT_RATE_LIMIT_PER_SECOND=10_000,
         CHAT_RATE_LIMIT_BURST=10_000,

@@ -94,14 +94,24 @@ el.addMemberForm.addEventListener("submit", async (event) => {
   }
 });
 
-el.leaveButton.addEventListener("click", async () => {
-  if (!view || !confirm("Leave this room?")) return;
-  try {
-    await client.request("room.leave", { room_id: view.roomId });
-  } catch (error) {
-    showFormError(el.detailsDialog, error);
-  }
-});
+/** Ask the server to do ``eventType`` to the open room once the user confirms ``question``. */
+function confirmedRoomAction(button, eventType, question) {
+  button.addEventListener("click", async () => {
+    if (!view || !confirm(question)) return;
+    try {
+      await client.request(eventType, { room_id: view.roomId });
+    } catch (error) {
+      showFormError(el.detailsDialog, error);
+    }
+  });
+}
+
+confirmedRoomAction(el.leaveButton, "room.leave", "Leave this room?");
+confirmedRoomAction(
+  el.deleteButton,
+  "room.delete",
+  "Delete this room and all its messages for everyone?",
+);
 
 el.muteButton.addEventListener("click", async () => {
   const room = view && rooms.get(view.roomId);
@@ -125,11 +135,3 @@ export function setMuted(roomId, muted) {
   }
 }
 
-el.deleteButton.addEventListener("click", async () => {
-  if (!view || !confirm("Delete this room and all its messages for everyone?")) return;
-  try {
-    await client.request("room.delete", { room_id: view.roomId });
-  } catch (error) {
-    showFormError(el.detailsDialog, error);
-  }
-});
