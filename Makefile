@@ -10,25 +10,37 @@ DEMO_DIR := $(BUILD)/demo
 DEMO_SLUG := team_chat
 SYSTEM_PACKAGES := redis-server postgresql stunnel4 chromium
 
-.PHONY: demo test bench system-packages clean tidy-template
+.PHONY: demo test bench lock system-packages clean tidy-template
 
 demo: $(VENV)/.installed tidy-template
 	$(BIN)/cookiecutter . --no-input --overwrite-if-exists --output-dir $(DEMO_DIR)
-	$(MAKE) -C $(DEMO_DIR)/$(DEMO_SLUG) VENV=$(abspath $(BUILD)/venvs/demo) demo-users run
+	$(MAKE) -C $(DEMO_DIR)/$(DEMO_SLUG) VENV=$(abspath $(BUILD)/venvs/demo) UV=$(abspath $(BIN))/uv \
+		demo-users run
 
 # The baked project's benchmark against the Channels tutorial consumer copied in bench/tutorial.
 bench: $(VENV)/.installed system-packages tidy-template
 	$(BIN)/cookiecutter . --no-input --overwrite-if-exists --output-dir $(BUILD)/bench
-	$(MAKE) -C $(BUILD)/bench/$(DEMO_SLUG) VENV=$(abspath $(BUILD)/venvs/bench) \
+	$(MAKE) -C $(BUILD)/bench/$(DEMO_SLUG) VENV=$(abspath $(BUILD)/venvs/bench) UV=$(abspath $(BIN))/uv \
 		BASELINE=$(abspath bench/tutorial) bench
 
 test: $(VENV)/.installed system-packages
 	CHAT_REQUIRE_SERVICES=1 $(BIN)/pytest tests $(PYTEST_ARGS)
 
+# After changing the baked project's pyproject.toml: lock a default bake and bring its uv.lock
+# back, with the project's name a template variable again.
+lock: $(VENV)/.installed tidy-template
+	rm -rf $(BUILD)/lock
+	$(BIN)/cookiecutter . --no-input --output-dir $(BUILD)/lock
+	cd $(BUILD)/lock/$(DEMO_SLUG) && $(abspath $(BIN))/uv lock
+	$(BIN)/python -c 'import sys; lock = open(sys.argv[1]).read(); \
+		print(lock.replace("\nname = \"team-chat\"\n", \
+		"\nname = \"{{ cookiecutter.project_slug | replace(\x27_\x27, \x27-\x27) }}\"\n"), end="")' \
+		$(BUILD)/lock/$(DEMO_SLUG)/uv.lock > "{{cookiecutter.project_slug}}/uv.lock"
+
 # What running the project in place leaves in the template folder: cookiecutter would try to
 # render it, and compiled or compressed files are not text (the tests remove the same).
 tidy-template:
-	cd "{{cookiecutter.project_slug}}" && rm -rf .pytest_cache .ruff_cache test-artifacts db.sqlite3*
+	cd "{{cookiecutter.project_slug}}" && rm -rf .pytest_cache .ruff_cache .mypy_cache .coverage test-artifacts db.sqlite3*
 	find "{{cookiecutter.project_slug}}" -name __pycache__ -prune -exec rm -rf {} +
 
 $(VENV)/.installed: requirements-dev.txt

@@ -40,16 +40,21 @@ def find_python(version):
     return None
 
 
-def project_venv(version):
-    """Return a virtual environment with the baked project's pins for Python ``version``.
+def uv():
+    """The uv of the template's own environment (requirements-dev.txt), else one on PATH."""
+    local = TEMPLATE / ".venv" / "bin" / "uv"
+    return str(local) if local.exists() else shutil.which("uv")
 
-    Kept in build/venvs and reused while requirements-test.txt is unchanged, so repeated runs
-    skip the install.
+
+def project_venv(version):
+    """Return a virtual environment with the baked project's locked packages for ``version``.
+
+    Synced from a bake (the template folder's pyproject names the project with a template
+    variable) and kept in build/venvs while pyproject.toml and uv.lock are unchanged, so
+    repeated runs skip the install.
     """
     project = TEMPLATE / "{{cookiecutter.project_slug}}"
-    pins = b"".join(
-        (project / name).read_bytes() for name in ("requirements.txt", "requirements-test.txt")
-    )
+    pins = b"".join((project / name).read_bytes() for name in ("pyproject.toml", "uv.lock"))
     venv = BUILD / "venvs" / f"py{version}-{hashlib.sha256(pins).hexdigest()[:12]}"
     if (venv / ".installed").exists():
         return venv
@@ -57,10 +62,12 @@ def project_venv(version):
     if python is None:
         pytest.fail(f"Python {version} is needed to test projects baked for it.")
     shutil.rmtree(venv, ignore_errors=True)
-    subprocess.run([python, "-m", "venv", str(venv)], check=True)
-    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet"]
-    subprocess.run([*pip, "--upgrade", "pip"], check=True)
-    subprocess.run([*pip, "-r", str(project / "requirements-test.txt")], check=True, cwd=project)
+    shutil.rmtree(BUILD / "venv-sources" / version, ignore_errors=True)
+    source = bake(BUILD / "venv-sources" / version, python_version=version)
+    env = {**os.environ, "UV_PROJECT_ENVIRONMENT": str(venv)}
+    env.pop("VIRTUAL_ENV", None)
+    sync = [uv(), "sync", "--locked", "--quiet", "--python", python]
+    subprocess.run(sync, check=True, cwd=source, env=env)
     (venv / ".installed").touch()
     return venv
 
@@ -76,6 +83,8 @@ def clean_template_tree():
         "**/__pycache__",
         "**/.pytest_cache",
         "**/.ruff_cache",
+        "**/.mypy_cache",
+        ".coverage",
         "db.sqlite3*",
         "test-artifacts",
     )

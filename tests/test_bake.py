@@ -13,7 +13,7 @@ import time
 import jsonschema
 import pytest
 
-from tests.conftest import DEFAULTS, TEMPLATE, bake, project_venv
+from tests.conftest import DEFAULTS, TEMPLATE, bake, project_venv, uv
 
 # The baked project's own copy (its tests/data/README.md says where it comes from): the
 # template's tests read nothing outside the repository.
@@ -67,7 +67,12 @@ def test_bake_renders_every_option_cleanly(tmp_path, answers):
     assert ("heroku-community/apt" in buildpacks) == answers["use_stunnel"]
     # Exactly one package-manager file, as the Heroku Python buildpack requires.
     managers = {"requirements.txt", "Pipfile.lock", "poetry.lock", "uv.lock", "Pipfile"}
-    assert {p.name for p in project.iterdir()} & managers == {"requirements.txt"}
+    assert {p.name for p in project.iterdir()} & managers == {"uv.lock"}
+    assert not list(project.glob("requirements*.txt"))
+    # The lock names the baked project, so `uv sync --locked` accepts it as it is.
+    assert f'name = "{answers.get("project_slug", "team_chat").replace("_", "-")}"' in (
+        project / "uv.lock"
+    ).read_text()
     assert not (project / "runtime.txt").exists()
     env = (project / ".env").read_text()
     assert re.search(r"^SECRET_KEY=[A-Za-z0-9]{64}$", env, re.M)
@@ -197,7 +202,7 @@ def test_baked_project_passes_its_own_test_command(tmp_path, answers, database):
             postgres = stack.enter_context(baked_postgres(project)(tmp_path / "pg"))
             env["TEST_DATABASE_URL"] = postgres.create_database("chat")
         result = subprocess.run(
-            ["make", "test", f"VENV={venv}", "PYTEST_ARGS=-q -p no:cacheprovider"],
+            ["make", "test", f"VENV={venv}", f"UV={uv()}", "PYTEST_ARGS=-q -p no:cacheprovider"],
             cwd=project,
             env=env,
             capture_output=True,

@@ -110,7 +110,10 @@ def test_exactly_one_package_manager_file():
         for manager, files in PACKAGE_MANAGERS.items()
         if any((PROJECT / name).exists() for name in files)
     }
-    assert present == {"pip"}, present
+    assert present == {"uv"}, present
+    # uv on Heroku needs .python-version, and installs the lock as it is (--locked).
+    assert (PROJECT / ".python-version").exists()
+    assert not list(PROJECT.glob("requirements*.txt"))
 
 
 def test_python_version_is_major_minor():
