@@ -38,9 +38,10 @@ class Target:
         self.ws_base = http_to_ws(self.url)
         self.compression = "deflate" if compression else None
 
-    async def _connect(self, path):
+    async def _connect(self, path, headers=None):
         return await websockets.connect(
             self.ws_base + path,
+            additional_headers=headers,
             open_timeout=OPEN_TIMEOUT,
             close_timeout=2,
             ping_interval=None,
@@ -91,14 +92,14 @@ class TutorialTarget(Target):
 
 
 class ProjectTarget(Target):
-    """This project: ?token= auth, session.hello first, group rooms, message.send/new."""
+    """This project: a bearer token, session.hello first, group rooms, message.send/new."""
 
     kind = "project"
     has_seq = True
 
     async def open(self, identity, room):
         _, token = identity
-        ws = await self._connect(f"/ws/chat/?token={token}")
+        ws = await self._connect("/ws/chat/", headers={"Authorization": f"Bearer {token}"})
         try:
             async with asyncio.timeout(OPEN_TIMEOUT):
                 hello = json.loads(await ws.recv())

@@ -1,14 +1,20 @@
-"""WebSocket authentication: short-lived signed tokens, the session cookie, the origin rule.
+"""WebSocket authentication: signed tokens, single-use tickets, the session cookie, the origin.
 
 A token is a signed, timestamped {user id, session-auth hash}: no table and no cache, it is
 checked with SECRET_KEY alone, and changing the password (or the user's security stamp, "log
-out everywhere") invalidates it. Browsers on the chat page use their session cookie instead.
+out everywhere") invalidates it. A token never travels in a URL, where routers and proxies
+log it: programs send it in the handshake's Authorization header, and browsers, which cannot
+set one on a WebSocket, trade it for a ticket (POST /api/ticket/): random, single-use and
+valid for CHAT["TICKET_TTL"] seconds, so the ``?ticket=`` a log keeps opens nothing. The
+chat page uses its session cookie.
 
 What a socket was opened with is kept as its Credential, so an open socket can be checked
 again later exactly as its connect was (credential_valid): on every heartbeat, and at once
 when the user's password, status or sessions change (chat.signals).
 """
 
+import re
+import secrets
 from dataclasses import dataclass
 from importlib import import_module
 from urllib.parse import parse_qs
@@ -19,6 +25,7 @@ from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.core import signing
+from django.core.cache import cache
 from django.http.request import split_domain_port, validate_host
 from django.utils.crypto import constant_time_compare
 from django.utils.http import is_same_domain
@@ -55,6 +62,49 @@ def token_user(*, token):
     credential = Credential(claims.get("u"), claims["h"])
     user = _user_holding(credential)
     return None if user is None else (user, credential)
+
+
+TICKET_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+
+
+def ticket_issue(credential):
+    """Return a single-use ticket standing for ``credential``, and its lifetime in seconds."""
+    ticket, ttl = secrets.token_urlsafe(32), settings.CHAT["TICKET_TTL"]
+    cache.set(_ticket_key(ticket), (credential.user_id, credential.auth_hash), ttl)
+    return ticket, ttl
+
+
+def ticket_user(*, ticket):
+    """Return (user, credential) for an unused, unexpired ticket, using it up; else None.
+
+    Of two connects racing with one ticket only the one whose delete removed it proceeds.
+    """
+    if not TICKET_RE.match(ticket):
+        return None
+    key = _ticket_key(ticket)
+    held = cache.get(key)
+    if held is None or not cache.delete(key):
+        return None
+    credential = Credential(*held)
+    user = _user_holding(credential)
+    return None if user is None else (user, credential)
+
+
+def _ticket_key(ticket):
+    return f"chat:ticket:{ticket}"
+
+
+def bearer_token(authorization):
+    """Return the token of an Authorization header's value ``Bearer <token>``, or None."""
+    scheme, _, token = (authorization or "").partition(" ")
+    return (token.strip() or None) if scheme.lower() == "bearer" else None
+
+
+def _header(scope, name):
+    for key, value in scope.get("headers", ()):
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return None
 
 
 def credential_of(scope):
@@ -99,11 +149,11 @@ def _user_holding(credential):
 
 
 class TokenAuthMiddleware:
-    """Set scope["user"] from a ?token= query parameter, or else from the session cookie.
+    """Set scope["user"] from a bearer token or a ticket, or else from the session cookie.
 
-    Token connections skip the cookie, session and auth middlewares entirely: they would only
-    find no session, at the cost of a thread hop per connect. A bad token yields an anonymous
-    user, and the consumer closes the socket with code 4001.
+    Token and ticket connections skip the cookie, session and auth middlewares entirely: they
+    would only find no session, at the cost of a thread hop per connect. A bad token or
+    ticket yields an anonymous user, and the consumer closes the socket with code 4001.
     """
 
     def __init__(self, app):
@@ -111,10 +161,14 @@ class TokenAuthMiddleware:
         self.cookie_auth = AuthMiddlewareStack(app)
 
     async def __call__(self, scope, receive, send):
-        tokens = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("token")
-        if not tokens:
+        token = bearer_token(_header(scope, b"authorization"))
+        tickets = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("ticket")
+        if token is not None:
+            found, _ = await sync.run(token_user, token=token)
+        elif tickets:
+            found, _ = await sync.run(ticket_user, ticket=tickets[0])
+        else:
             return await self.cookie_auth(scope, receive, send)
-        found, _ = await sync.run(token_user, token=tokens[0])
         user, credential = found or (AnonymousUser(), None)
         scope = {**scope, "user": user, "credential": credential, "auth_method": "token"}
         return await self.app(scope, receive, send)
@@ -143,11 +197,10 @@ class SameOriginValidator:
 
 def origin_allowed(scope):
     """Whether a socket's handshake passes the origin rule (SameOriginValidator)."""
-    headers = {key.lower(): value.decode("latin-1") for key, value in scope.get("headers", ())}
-    host = headers.get(b"host")
+    host = _header(scope, b"host")
     if host is not None and not validate_host(split_domain_port(host)[0], _allowed_hosts()):
         return False
-    origin = headers.get(b"origin")
+    origin = _header(scope, b"origin")
     if origin is None:
         return True
     scheme = "https" if scope.get("scheme") in ("wss", "https") else "http"

@@ -1,4 +1,4 @@
-"""HTTP views: the token endpoint for API clients and the chat page."""
+"""HTTP views: the token and ticket endpoints for API clients, and the chat page."""
 
 import json
 
@@ -10,7 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from . import text
-from .auth import token_issue
+from .auth import bearer_token, ticket_issue, token_issue, token_user
 
 # Longer passwords are refused unread: hashing megabytes of password is a denial of service.
 PASSWORD_MAX_LENGTH = 4096
@@ -39,6 +39,25 @@ def token(request):
         )
     value, expires_in = token_issue(user)
     return JsonResponse({"token": value, "expires_in": expires_in})
+
+
+@csrf_exempt  # The token travels in the Authorization header; no cookie is trusted here.
+@require_POST
+def ticket(request):
+    """Exchange a token (``Authorization: Bearer <token>``) for a single-use socket ticket.
+
+    For clients that cannot set headers on a WebSocket (browsers): the ticket goes in the
+    socket's URL (``?ticket=``), where logs keep it, and is worthless once used or after
+    CHAT_TICKET_TTL seconds.
+    """
+    token = bearer_token(request.headers.get("Authorization"))
+    found = token_user(token=token) if token is not None else None
+    if found is None:
+        return JsonResponse(
+            {"error": "invalid_token", "detail": "Send Authorization: Bearer <token>."}, status=401
+        )
+    value, expires_in = ticket_issue(found[1])
+    return JsonResponse({"ticket": value, "expires_in": expires_in})
 
 
 def _credentials(body):

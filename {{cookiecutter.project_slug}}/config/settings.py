@@ -338,6 +338,8 @@ LOGGING = {
 # overridden here or from the environment.
 CHAT = {
     "TOKEN_TTL": env.int("CHAT_TOKEN_TTL", default=15 * 60),
+    # Seconds a ticket (POST /api/ticket/, for browsers' ?ticket=) may wait for its connect.
+    "TICKET_TTL": env.int("CHAT_TICKET_TTL", default=30),
     "MAX_CONTENT_CHARS": env.int("CHAT_MAX_CONTENT_CHARS", default=10_000),
     "MAX_FRAME_BYTES": env.int("CHAT_MAX_FRAME_BYTES", default=64 * 1024),
     "PAGE_MAX": 100,

@@ -89,7 +89,9 @@ async def connect_communicator(user=None, *, token=None, headers=None, expect_he
 
     if token is None and user is not None:
         token, _ = await sync_to_async(token_issue)(user)
-    path = f"/ws/chat/?token={token}" if token is not None else "/ws/chat/"
+    path = "/ws/chat/"
+    if token is not None:
+        headers = [*(headers or []), (b"authorization", f"Bearer {token}".encode())]
     communicator = WebsocketCommunicator(application, path, headers=headers or [])
     connected, _ = await communicator.connect(timeout=5)
     assert connected
@@ -117,8 +119,12 @@ class ConnectionClosedError(Exception):
 
 async def connect_websocket(ws_url, *, token=None, expect_hello=True, origin=None, **kwargs):
     """Connect to a running server over a real WebSocket."""
-    url = f"{ws_url}?token={token}" if token else ws_url
-    connection = await websockets.connect(url, origin=origin, max_size=2**21, **kwargs)
+    if token:
+        kwargs["additional_headers"] = {
+            **kwargs.get("additional_headers", {}),
+            "Authorization": f"Bearer {token}",
+        }
+    connection = await websockets.connect(ws_url, origin=origin, max_size=2**21, **kwargs)
     client = ChatClient(connection.send, connection.recv, connection.close)
     client.connection = connection
     if expect_hello:
@@ -142,3 +148,12 @@ def fetch_token(base_url, username, password, headers=None):
     )
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read())["token"]
+
+
+def post_ticket(base_url, token):
+    """POST /api/ticket/ with a bearer token and return the JSON answer (blocking)."""
+    request = urllib.request.Request(
+        f"{base_url}/api/ticket/", headers={"Authorization": f"Bearer {token}"}, method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())

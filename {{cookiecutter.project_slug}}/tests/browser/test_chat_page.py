@@ -128,7 +128,8 @@ def poster(server):
 def send_over_socket(server, username, room_id, content):
     """Send a message the way an API client does: a token, then its own WebSocket."""
     token = fetch_token(server.url, username, PASSWORD)
-    with ws_connect(f"{server.ws_url}?token={token}", open_timeout=10) as socket:
+    bearer = {"Authorization": f"Bearer {token}"}
+    with ws_connect(server.ws_url, additional_headers=bearer, open_timeout=10) as socket:
         hello = json.loads(socket.recv(timeout=10))
         assert hello["event_type"] == "session.hello"
         frame = {
@@ -625,3 +626,38 @@ def test_the_page_takes_who_may_post_from_post_roles(pages, chat_server):
     open_room(bob, "Locked Notes")
     expect(bob.locator("#composer-input")).to_be_enabled()
     assert rewritten, "no room payload passed through the route"
+
+
+def test_the_client_trades_an_api_token_for_a_single_use_ticket(pages, chat_server):
+    """client.js with a token function, in a real browser: its socket URL carries a ticket,
+    never the token, and the ticket it used opens nothing afterwards."""
+    page = pages.login("alice")
+    result = page.evaluate(
+        """async ([password]) => {
+          const { ChatClient } = await import("/static/chat/client.js");
+          const answer = await fetch("/api/token/", {
+            method: "POST",
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify({ username: "bob", password }),
+          });
+          const { token } = await answer.json();
+          const urls = [];
+          class Recording extends WebSocket {
+            constructor(url, ...rest) { super(url, ...rest); urls.push(url); }
+          }
+          const url = `ws://${location.host}/ws/chat/`;
+          const client = new ChatClient({ url, token: () => token, WebSocket: Recording });
+          const hello = await new Promise((resolve) =>
+            client.addEventListener("open", ({ detail }) => resolve(detail.hello), { once: true }),
+          );
+          client.close();
+          const replay = new WebSocket(urls[0]);
+          const code = await new Promise((resolve) => { replay.onclose = (e) => resolve(e.code); });
+          return { username: hello.user.username, urls, token, code };
+        }""",
+        [PASSWORD],
+    )
+    assert result["username"] == "bob"
+    (url,) = result["urls"]
+    assert "?ticket=" in url and result["token"] not in url
+    assert result["code"] == 4001

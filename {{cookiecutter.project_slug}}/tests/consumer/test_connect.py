@@ -65,7 +65,8 @@ async def test_a_failed_connect_leaves_nothing_subscribed(redis_layer, alice, mo
     # A fault the test cannot cause for real without stopping the database for every test.
     monkeypatch.setattr(services, "session_open", database_down)
     token, _ = await sync_to_async(token_issue)(alice)
-    communicator = WebsocketCommunicator(application, f"/ws/chat/?token={token}")
+    bearer = [(b"authorization", f"Bearer {token}".encode())]
+    communicator = WebsocketCommunicator(application, "/ws/chat/", headers=bearer)
     connected, _ = await communicator.connect(timeout=5)
     assert connected  # accepted first, so a refusal can carry a close code
     with pytest.raises(RuntimeError, match="the database is down"):

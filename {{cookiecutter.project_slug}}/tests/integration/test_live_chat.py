@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import re
 import urllib.error
 import urllib.request
 import uuid
@@ -9,7 +10,7 @@ import uuid
 import pytest
 import websockets
 
-from tests.clients import connect_websocket, fetch_token
+from tests.clients import connect_websocket, fetch_token, post_ticket
 from testservers.live import LiveServer, base_env, create_users, manage, run_django, services_env
 
 pytestmark = [pytest.mark.timeout(90)]
@@ -41,6 +42,14 @@ async def token_for(server, username):
 
 async def connect(server, username, **kwargs):
     return await connect_websocket(server.ws_url, token=await token_for(server, username), **kwargs)
+
+
+async def wait_for_log(server, text, timeout=10):
+    """Return the server's log once it holds ``text`` (access log lines are written late)."""
+    async with asyncio.timeout(timeout):
+        while text not in (log := server.log()):
+            await asyncio.sleep(0.05)
+    return log
 
 
 def post_json(url, body):
@@ -132,14 +141,26 @@ async def test_multi_device_and_session_cap(server):
 
 
 async def test_tokens_never_reach_the_logs(server):
+    """A token travels in a header, which access logs do not keep; a browser's ticket is in
+    the logged URL, and that URL opens nothing once used."""
     token = await token_for(server, "carol")
     client = await connect_websocket(server.ws_url, token=token)
     await client.ok("session.heartbeat")
     await client.close()
-    await asyncio.sleep(0.2)
-    log = server.log()
-    assert "/ws/chat/?token=[redacted]" in log
-    assert token not in log
+    ticket = (await asyncio.to_thread(post_ticket, server.url, token))["ticket"]
+    with_ticket = await connect_websocket(f"{server.ws_url}?ticket={ticket}")
+    assert with_ticket.hello["user"]["username"] == "carol"
+    await with_ticket.close()
+    logged = await wait_for_log(server, f"?ticket={ticket}")
+    assert token not in server.log()
+    # Whatever socket URL the log holds, replayed, is refused.
+    paths = re.findall(r'"WebSocket (/ws/chat/\S*)"', logged)
+    assert f"/ws/chat/?ticket={ticket}" in paths, logged[-2000:]
+    for path in paths:
+        replay = await connect_websocket(f"ws://127.0.0.1:{server.port}{path}", expect_hello=False)
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await replay.receive(timeout=10)
+        assert closed.value.rcvd.code == 4001
 
 
 @pytest.fixture

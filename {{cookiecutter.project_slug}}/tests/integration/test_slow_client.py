@@ -55,7 +55,11 @@ async def test_client_that_stops_reading_is_dropped(tmp_path, redis_server):
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         sock.connect(("127.0.0.1", live.port))
         carol = await websockets.connect(
-            f"{live.ws_url}?token={tokens['carol']}", sock=sock, max_queue=1, max_size=2**20
+            live.ws_url,
+            additional_headers={"Authorization": f"Bearer {tokens['carol']}"},
+            sock=sock,
+            max_queue=1,
+            max_size=2**20,
         )
         await asyncio.sleep(0.5)
         rss_before = rss_kib(live.process.pid)

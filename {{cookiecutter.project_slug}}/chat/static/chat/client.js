@@ -54,6 +54,8 @@ export {
 const DEFAULTS = {
   url: null, // ws(s)://host/ws/chat/; by default the page's own host
   token: null, // optional: () => token string or a promise of one
+  ticketUrl: null, // where tokens are traded for tickets; default: /api/ticket/ on the socket's host
+  fetch: null, // a fetch implementation to use instead of the global one
   WebSocket: null, // optional: a WebSocket implementation (defaults to the global one)
   heartbeatInterval: 20, // seconds, until session.hello says otherwise
   requestTimeout: 15_000, // ms a request waits for its reply (including waiting to connect)

@@ -4,7 +4,7 @@
  * Owns `state` ("connecting", "open", "reconnecting", "closed") and the socket itself
  * (`_ws`). A socket opens with the session cookie (the chat page) or with a token from
  * `options.token` (API clients), asked for again before every attempt since tokens are
- * short-lived. A socket that closes is rebuilt after a delay with "full jitter": a random wait
+ * short-lived, and traded for a single-use ticket that the socket's URL carries. A socket that closes is rebuilt after a delay with "full jitter": a random wait
  * between 0 and a cap that doubles per attempt from `backoffBase` up to `backoffMax`, so a
  * restarted server is not hit by every client at the same instant. Coming back online, or to
  * a visible tab, reconnects at once (`retryNow`). Close codes 4001/4010 with the session
@@ -83,15 +83,32 @@ export class ConnectionMethods {
     });
   }
 
+  /**
+   * Trade a token for a single-use ticket (POST /api/ticket/ on the socket's host): a
+   * WebSocket cannot carry an Authorization header from a browser, and a URL is logged by
+   * every router on the way, so the URL carries only what is worthless once used.
+   */
+  async _ticket(token) {
+    const ticketUrl =
+      this.options.ticketUrl || new URL("/api/ticket/", this.url.replace(/^ws/, "http")).href;
+    const fetchImpl = this.options.fetch || globalThis.fetch;
+    const response = await fetchImpl(ticketUrl, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    if (!response.ok) throw new Error(`ticket: HTTP ${response.status}`);
+    return (await response.json()).ticket;
+  }
+
   async _open() {
     this._setState(this._everOpened ? "reconnecting" : "connecting");
     let url = this.url;
     if (this.options.token) {
       try {
-        const token = await this.options.token();
-        url += `${url.includes("?") ? "&" : "?"}token=${encodeURIComponent(token)}`;
+        const ticket = await this._ticket(await this.options.token());
+        url += `${url.includes("?") ? "&" : "?"}ticket=${encodeURIComponent(ticket)}`;
       } catch (error) {
-        // No token, no connection: try again later, like any failed connect.
+        // No token or ticket, no connection: try again later, like any failed connect.
         this._scheduleReconnect(0, String(error));
         return;
       }
