@@ -70,9 +70,10 @@ def test_bake_renders_every_option_cleanly(tmp_path, answers):
     assert {p.name for p in project.iterdir()} & managers == {"uv.lock"}
     assert not list(project.glob("requirements*.txt"))
     # The lock names the baked project, so `uv sync --locked` accepts it as it is.
-    assert f'name = "{answers.get("project_slug", "team_chat").replace("_", "-")}"' in (
-        project / "uv.lock"
-    ).read_text()
+    assert (
+        f'name = "{answers.get("project_slug", "team_chat").replace("_", "-")}"'
+        in (project / "uv.lock").read_text()
+    )
     assert not (project / "runtime.txt").exists()
     env = (project / ".env").read_text()
     assert re.search(r"^SECRET_KEY=[A-Za-z0-9]{64}$", env, re.M)
