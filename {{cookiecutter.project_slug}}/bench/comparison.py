@@ -6,7 +6,10 @@ from bench.machine import OTHERS_WARNING
 from bench.report import table
 
 NO_BASELINE = "(no baseline: pass --baseline PATH to compare)"
-RATIO_HEADERS = ("ratio", "sustained deliveries/s", "server CPU per delivery", "memory per socket")
+RATIO_HEADERS = (
+    "ratio", "sustained deliveries/s", "server CPU per delivery", "memory per socket",
+    "connects/s", "back after restart",
+)  # fmt: skip
 
 
 def _sustained(key):
@@ -15,6 +18,10 @@ def _sustained(key):
 
 def totals(ladder, key):
     return sum(step[key] for step in ladder["steps"])
+
+
+def _storm(key):
+    return lambda r: r["storm"][key] if r.get("storm") else None
 
 
 def readme_memory(ladder):
@@ -52,6 +59,16 @@ ROWS = (
     ("  idle sockets still open", lambda r: r["memory"]["open_sockets"]),
     ("  under its README command", readme_memory),
     ("ladder stopped at", lambda r: r["stop_reason"]),
+    ("connect storm: connects/s", _storm("connects_per_second")),
+    (
+        "  sockets connected",
+        lambda r: r.get("storm") and f"{r['storm']['connected']}/{r['storm']['sockets']}",
+    ),
+    ("  all back after a restart, s", _storm("reconnect_seconds")),
+    (
+        "  sockets back",
+        lambda r: r.get("storm") and f"{r['storm']['reconnected']}/{r['storm']['sockets']}",
+    ),
 )
 
 
@@ -76,6 +93,10 @@ def ratio_rows(results):
                 _ratio(deliveries(project), deliveries(other)),
                 _ratio(cpu_per_thousand(project, "server"), cpu_per_thousand(other, "server")),
                 _ratio(project["memory"]["kib_per_socket"], other["memory"]["kib_per_socket"]),
+                _ratio(
+                    _storm("connects_per_second")(project), _storm("connects_per_second")(other)
+                ),
+                _ratio(_storm("reconnect_seconds")(project), _storm("reconnect_seconds")(other)),
             )
         )
         if readme_memory(other) is not None:
@@ -85,6 +106,8 @@ def ratio_rows(results):
                     None,
                     None,
                     _ratio(project["memory"]["kib_per_socket"], readme_memory(other)),
+                    None,
+                    None,
                 )
             )
     return ratios

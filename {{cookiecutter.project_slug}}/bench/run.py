@@ -47,6 +47,11 @@ def build_parser():
     parser.add_argument("--rates", type=parse_rates, default=DEFAULT_RATES)
     parser.add_argument("--p99-limit-ms", type=float, default=100.0)
     parser.add_argument("--idle-sockets", type=int, default=500)
+    parser.add_argument(
+        "--storm-sockets", type=int, default=2000, help="sockets of the connect storm (0: none)"
+    )
+    parser.add_argument("--storm-in-flight", type=int, default=100, help="handshakes at a time")
+    parser.add_argument("--storm-room-size", type=int, default=10, help="members per storm room")
     parser.add_argument("--workdir", help="keep logs and data here (default: a temp dir)")
     parser.add_argument(
         "--wait-quiet",

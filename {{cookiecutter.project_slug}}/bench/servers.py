@@ -24,6 +24,7 @@ from bench.machine import OTHERS_WARNING, wait_for_quiet
 from bench.memory import measure_memory
 from bench.plan import plan_from
 from bench.report import log
+from bench.storm import measure_storm
 from bench.targets import ProjectTarget, TutorialTarget
 from bench.users import anonymous, read_tokens
 from testservers.live import PROJECT, LiveServer, base_env, manage
@@ -154,7 +155,31 @@ class Bench:
             migrate=False,
         )
         result["memory"] = self.memory("project", target(single.url), single, idle)
+        if self.args.storm_sockets:
+            storm_users = self.provision(env, "storm", self.args.storm_sockets)
+            fresh = LiveServer(self.workdir / "project", env, command=web_command(), migrate=False)
+            result["storm"] = self.storm("project", target(fresh.url), fresh, storm_users)
         return result
+
+    def storm(self, name, target, server, identities):
+        args = self.args
+        with self.serving(server):
+            log(f"[{name}] connect storm: {args.storm_sockets} sockets, {args.storm_in_flight} "
+                f"in flight, rooms of {args.storm_room_size}; then a restart")  # fmt: skip
+            report = run_async(
+                measure_storm(
+                    target,
+                    server,
+                    identities,
+                    args.storm_sockets,
+                    room_size=args.storm_room_size,
+                    in_flight=args.storm_in_flight,
+                )  # fmt: skip
+            )
+        back = f"{report['reconnected']}/{report['sockets']}"
+        log(f"[{name}] {report['connects_per_second']} connects/s; {back} back after a restart "
+            f"in {report['reconnect_seconds']} s")  # fmt: skip
+        return report
 
     def provision(self, env, prefix, count):
         out = self.workdir / f"{prefix}-tokens.json"
@@ -203,6 +228,12 @@ class Bench:
         )
         if layer == README_LAYER:
             result["memory_readme"] = self.readme_memory(layer, path, env, workdir, idle)
+            if self.args.storm_sockets:
+                fresh = LiveServer(workdir, env, command=command, migrate=False)
+                result["storm"] = self.storm(
+                    f"tutorial-{layer}", TutorialTarget(fresh.url), fresh,
+                    anonymous(self.args.storm_sockets),
+                )  # fmt: skip
         return result
 
     def readme_memory(self, layer, path, env, workdir, idle):

@@ -51,16 +51,27 @@ def token_issue(user):
     return token, settings.CHAT["TOKEN_TTL"]
 
 
-def token_user(*, token):
-    """Return (user, credential) for a valid, unexpired token of an active user, or None."""
+def token_credential(token):
+    """Return the Credential a well-signed, unexpired token carries, or None.
+
+    Checked with SECRET_KEY alone, on the event loop: whether the user still holds it is
+    read with the connect's other rows (services.sessions_open).
+    """
     try:
         claims = signing.loads(token, salt=TOKEN_SALT, max_age=settings.CHAT["TOKEN_TTL"])
     except signing.BadSignature:
         return None
     if not isinstance(claims, dict) or not isinstance(claims.get("h"), str):
         return None
-    credential = Credential(claims.get("u"), claims["h"])
-    user = _user_holding(credential)
+    if not isinstance(claims.get("u"), int):
+        return None
+    return Credential(claims["u"], claims["h"])
+
+
+def token_user(*, token):
+    """Return (user, credential) for a valid, unexpired token of an active user, or None."""
+    credential = token_credential(token)
+    user = None if credential is None else _user_holding(credential)
     return None if user is None else (user, credential)
 
 
@@ -74,10 +85,11 @@ def ticket_issue(credential):
     return ticket, ttl
 
 
-def ticket_user(*, ticket):
-    """Return (user, credential) for an unused, unexpired ticket, using it up; else None.
+def ticket_credential(ticket):
+    """Return the Credential an unused, unexpired ticket stands for, using it up; else None.
 
     Of two connects racing with one ticket only the one whose delete removed it proceeds.
+    Whether the user still holds the credential is read with the connect's other rows.
     """
     if not TICKET_RE.match(ticket):
         return None
@@ -85,9 +97,7 @@ def ticket_user(*, ticket):
     held = cache.get(key)
     if held is None or not cache.delete(key):
         return None
-    credential = Credential(*held)
-    user = _user_holding(credential)
-    return None if user is None else (user, credential)
+    return Credential(*held)
 
 
 def _ticket_key(ticket):
@@ -108,9 +118,11 @@ def _header(scope, name):
 
 
 def credential_of(scope):
-    """Return the Credential a connected socket's scope was authenticated with."""
+    """Return the Credential a socket's scope was authenticated with (None: no valid one)."""
     if "credential" in scope:
         return scope["credential"]
+    if not scope["user"].is_authenticated:
+        return None
     session = scope["session"]
     return Credential(scope["user"].pk, session.get(HASH_SESSION_KEY, ""), session.session_key)
 
@@ -139,21 +151,41 @@ def credential_revoked(credential, *, session_key=None):
 
 def _user_holding(credential):
     """Return the active user whose current session-auth hash the credential carries."""
-    user = get_user_model().objects.filter(pk=credential.user_id, is_active=True).first()
-    if user is None:
-        return None
+    return users_holding([credential]).get(credential)
+
+
+def users_holding(credentials, *, lock=False):
+    """Return {credential: user} for those ``credentials`` whose active user holds them.
+
+    One query for any number of credentials; with ``lock`` the users' rows stay locked
+    until the transaction ends, taken in id order so that concurrent batches cannot deadlock.
+    """
+    users = get_user_model().objects.filter(
+        pk__in={credential.user_id for credential in credentials}, is_active=True
+    )
+    if lock:
+        users = users.select_for_update().order_by("pk")
+    by_id = {user.pk: user for user in users}
+    held = {}
+    for credential in credentials:
+        user = by_id.get(credential.user_id)
+        if user is not None and _holds(user, credential):
+            held[credential] = user
+    return held
+
+
+def _holds(user, credential):
     hashes = [user.get_session_auth_hash(), *user.get_session_auth_fallback_hash()]
-    if not any(constant_time_compare(h, credential.auth_hash) for h in hashes):
-        return None
-    return user
+    return any(constant_time_compare(h, credential.auth_hash) for h in hashes)
 
 
 class TokenAuthMiddleware:
-    """Set scope["user"] from a bearer token or a ticket, or else from the session cookie.
+    """Set scope["credential"] from a bearer token or a ticket, or else use the session cookie.
 
     Token and ticket connections skip the cookie, session and auth middlewares entirely: they
-    would only find no session, at the cost of a thread hop per connect. A bad token or
-    ticket yields an anonymous user, and the consumer closes the socket with code 4001.
+    would only find no session, at the cost of a thread hop per connect. Their user is read
+    with the connect's other rows (services.sessions_open), not here. A bad token or ticket
+    yields no credential, and the consumer closes the socket with code 4001.
     """
 
     def __init__(self, app):
@@ -164,13 +196,12 @@ class TokenAuthMiddleware:
         token = bearer_token(_header(scope, b"authorization"))
         tickets = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("ticket")
         if token is not None:
-            found, _ = await sync.run(token_user, token=token)
+            credential = token_credential(token)
         elif tickets:
-            found, _ = await sync.run(ticket_user, ticket=tickets[0])
+            credential = await sync.offload(ticket_credential, tickets[0])
         else:
             return await self.cookie_auth(scope, receive, send)
-        user, credential = found or (AnonymousUser(), None)
-        scope = {**scope, "user": user, "credential": credential, "auth_method": "token"}
+        scope = {**scope, "user": AnonymousUser(), "credential": credential}
         return await self.app(scope, receive, send)
 
 

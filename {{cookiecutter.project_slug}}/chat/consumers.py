@@ -23,6 +23,7 @@ from django.conf import settings
 
 from . import (
     auth,
+    batches,
     broadcast,
     delivery,
     exceptions,
@@ -58,7 +59,8 @@ class ChatConsumer:
 
     def __init__(self, scope, send):
         self.scope = scope
-        self.user = scope["user"]
+        # Known once the session is recorded: the connect reads the user with its other rows.
+        self.user = None
         self.base_send = send
         self.state = State.CONNECTING
         self.room_ids = set()
@@ -91,37 +93,47 @@ class ChatConsumer:
     async def connect(self):
         # Accept before refusing, so the client sees the 4001 code rather than an HTTP 403.
         await self.base_send({"type": "websocket.accept"})
-        if not self.user.is_authenticated:
+        self.credential = auth.credential_of(self.scope)
+        if self.credential is None:
             await self.end(protocol.CLOSE_UNAUTHENTICATED)
             return
         try:
-            await self.open_session()
+            opened = await self.open_session()
         except Exception:
             await self.close_session()  # Leave the groups joined so far.
             raise
+        if not opened:
+            await self.end(protocol.CLOSE_UNAUTHENTICATED)
 
     async def open_session(self):
-        """Join the user's group, record the session, join its rooms and send the hello."""
-        self.credential = auth.credential_of(self.scope)
+        """Join the user's group, record the session, join its rooms and send the hello.
+
+        Both database calls join the process's other connects of the moment (chat.batches).
+        Returns False if the credential no longer holds (nothing was recorded).
+        """
         self.limiter = ratelimit.for_this_process()
         self.fanout = await fanout.for_this_process()
         self.channel_name = self.fanout.name_socket(self)
         # Subscribe first, then read: a message committed in between is then delivered, and
         # the positions read afterwards already count it.
-        await self.fanout.add(broadcast.user_group(self.user.pk), self)
-        opened = await sync.call(
-            services.session_open,
-            user=self.user,
+        await self.fanout.add(broadcast.user_group(self.credential.user_id), self)
+        opened = await batches.call(
+            services.sessions_open,
+            credential=self.credential,
             channel_name=self.channel_name,
             user_agent=self.header("user-agent"),
         )
+        if opened is None:
+            return False
+        self.user = opened["user"]
         self.state = State.OPENING
         await self.sync_groups(opened["room_ids"])
-        hello = await sync.call(
-            selectors.session_hello, user=self.user, session_id=opened["session_id"]
+        hello = await batches.call(
+            selectors.session_hellos, user=self.user, session_id=opened["session_id"]
         )
         self.state = State.OPEN
         self.delivery.open(protocol.encode(protocol.event(protocol.SESSION_HELLO, hello)))
+        return True
 
     async def close_session(self):
         """Leave every group and delete the session row; safe to call twice."""
@@ -133,12 +145,12 @@ class ChatConsumer:
         if self.fanout is not None:
             for room_id in sorted(self.room_ids):
                 await self.fanout.discard(broadcast.room_group(room_id), self)
-            await self.fanout.discard(broadcast.user_group(self.user.pk), self)
+            await self.fanout.discard(broadcast.user_group(self.credential.user_id), self)
         if not recorded:
             return
         try:
-            closed = await sync.call(
-                services.session_close, user=self.user, channel_name=self.channel_name
+            closed = await batches.call(
+                services.sessions_close, user=self.user, channel_name=self.channel_name
             )
             if closed["last"]:
                 presence.settle_later(self.user)

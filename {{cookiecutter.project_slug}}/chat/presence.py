@@ -8,7 +8,7 @@ the shared cache (Redis in production, so a socket reopened on any process sees 
 settle() runs PRESENCE_GRACE seconds later on that process: it announces offline only if no
 socket came back meanwhile. A connect that finds the mark consumes it and announces nothing.
 
-Reads (online_user_ids, room_presence) and writes (announce, mark_away, came_back, settle)
+Reads (online_user_ids, room_presence) and writes (announce, mark_away_many, came_back, settle)
 are synchronous domain code like the services; settle_later() is the event loop's timer.
 """
 
@@ -42,13 +42,18 @@ def has_live_session(user):
     return ChatSession.objects.filter(user=user, last_seen__gte=online_since()).exists()
 
 
+def users_with_live_sessions(user_ids):
+    """Return which of ``user_ids`` have a session seen recently (one query)."""
+    return set(
+        ChatSession.objects.filter(user_id__in=user_ids, last_seen__gte=online_since())
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+
+
 def online_user_ids(user_ids):
     """Return which of ``user_ids`` are online, counting those still within the grace."""
-    live = set(
-        ChatSession.objects.filter(user_id__in=user_ids, last_seen__gte=online_since()).values_list(
-            "user_id", flat=True
-        )
-    )
+    live = users_with_live_sessions(user_ids)
     keys = {away_key(user_id): user_id for user_id in user_ids if user_id not in live}
     return live | {keys[key] for key in cache.get_many(keys)}
 
@@ -73,10 +78,12 @@ def announce(user, room_ids, *, online):
         broadcast.room_event(room_id, protocol.event(protocol.PRESENCE_CHANGED, data))
 
 
-def mark_away(user_id):
-    # Outlives the grace period, so a late settle() still finds it.
-    grace = settings.CHAT["PRESENCE_GRACE"]
-    cache.set(away_key(user_id), True, timeout=grace * 2 + 60)
+def mark_away_many(user_ids):
+    """Mark users away (one cache call); the mark outlives the grace, so a late settle() still
+    finds it."""
+    if user_ids:
+        timeout = settings.CHAT["PRESENCE_GRACE"] * 2 + 60
+        cache.set_many({away_key(user_id): True for user_id in user_ids}, timeout=timeout)
 
 
 def came_back(user_id):

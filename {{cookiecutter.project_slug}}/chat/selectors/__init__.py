@@ -17,12 +17,13 @@ from .rooms import (
     public_channels,
     room_detail,
     room_ids_for_user,
+    room_ids_for_users,
     room_info,
     room_list,
     room_positions_for_user,
     visible_room,
 )
-from .sessions import session_hello
+from .sessions import session_hellos
 
 __all__ = [
     "direct_peers",
@@ -33,11 +34,12 @@ __all__ = [
     "public_channels",
     "room_detail",
     "room_ids_for_user",
+    "room_ids_for_users",
     "room_info",
     "room_list",
     "room_messages",
     "room_positions_for_user",
-    "session_hello",
+    "session_hellos",
     "visible_room",
     "with_reactions",
 ]

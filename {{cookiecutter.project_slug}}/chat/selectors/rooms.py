@@ -39,24 +39,41 @@ def room_ids_for_user(user_id):
     return set(Membership.objects.filter(user_id=user_id).values_list("room_id", flat=True))
 
 
+def room_ids_for_users(user_ids):
+    """Return {user id: set of room ids} for ``user_ids`` (one query)."""
+    rooms = {user_id: set() for user_id in user_ids}
+    for user_id, room_id in Membership.objects.filter(user_id__in=user_ids).values_list(
+        "user_id", "room_id"
+    ):
+        rooms[user_id].add(room_id)
+    return rooms
+
+
 def room_positions_for_user(user_id):
     """Return [{"id", "last_seq", "last_rev", "last_read_seq", "unread"}] for the user's rooms.
 
     One indexed query; clients compare these with what they hold to find what they missed.
     """
-    rows = Membership.objects.filter(user_id=user_id).values_list(
-        "room_id", "room__last_seq", "room__last_rev", "last_read_seq"
+    return room_positions_for_users({user_id})[user_id]
+
+
+def room_positions_for_users(user_ids):
+    """Return {user id: the user's room positions} for ``user_ids`` (one query)."""
+    positions = {user_id: [] for user_id in user_ids}
+    rows = Membership.objects.filter(user_id__in=user_ids).values_list(
+        "user_id", "room_id", "room__last_seq", "room__last_rev", "last_read_seq"
     )
-    return [
-        {
-            "id": room_id,
-            "last_seq": last_seq,
-            "last_rev": last_rev,
-            "last_read_seq": last_read_seq,
-            "unread": max(last_seq - last_read_seq, 0),
-        }
-        for room_id, last_seq, last_rev, last_read_seq in rows.order_by("room_id")
-    ]
+    for user_id, room_id, last_seq, last_rev, last_read_seq in rows.order_by("room_id"):
+        positions[user_id].append(
+            {
+                "id": room_id,
+                "last_seq": last_seq,
+                "last_rev": last_rev,
+                "last_read_seq": last_read_seq,
+                "unread": max(last_seq - last_read_seq, 0),
+            }
+        )
+    return positions
 
 
 def room_list(*, user):

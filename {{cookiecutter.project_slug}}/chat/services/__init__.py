@@ -18,11 +18,11 @@ from .rooms import (
     rooms_forget_user,
 )
 from .sessions import (
-    session_close,
     session_heartbeat,
-    session_open,
     session_touch,
     sessions_cleanup,
+    sessions_close,
+    sessions_open,
 )
 from .typing_indicators import typing_send
 
@@ -41,10 +41,10 @@ __all__ = [
     "room_remove_members",
     "room_update",
     "rooms_forget_user",
-    "session_close",
     "session_heartbeat",
-    "session_open",
     "session_touch",
     "sessions_cleanup",
+    "sessions_close",
+    "sessions_open",
     "typing_send",
 ]

@@ -5,8 +5,9 @@ a process that died are removed by the cleanup_chat_sessions command after they 
 seen; presence counts only rows seen recently (chat.presence).
 """
 
+from collections import defaultdict
+
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
@@ -15,50 +16,100 @@ from ..models import ChatSession
 
 
 @transaction.atomic
-def session_open(*, user, channel_name, user_agent=""):
-    """Record a new socket, close the user's oldest beyond the cap; return its room ids.
+def sessions_open(*, requests):
+    """Record new sockets and close each user's oldest beyond the cap, for a batch of connects.
 
-    Runs on every connect, so it reads the user's sessions and rooms once each. The user's
-    row is locked first: concurrent connects of one user (on any process) take turns, so each
-    sees the sessions the others recorded and the cap holds.
+    Each request is {"credential", "channel_name", "user_agent"}; each result is {"user",
+    "session_id", "room_ids"}, or None where the credential no longer holds (chat.auth).
+    Runs on every connect (chat.batches gathers those that arrive together), so a batch costs
+    four statements however many sockets it holds: the users' rows, locked, so concurrent
+    connects of one user (on any process) take turns, each seeing the sessions the others
+    recorded, and the cap holds; their sessions; the insert; their rooms.
     """
     now = timezone.now()
-    get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk").first()
-    # Newest first: the ones past the cap (counting the new one) are closed.
-    others = list(
-        ChatSession.objects.filter(user=user)
+    credentials = [request["credential"] for request in requests]
+    users = auth.users_holding(credentials, lock=True)
+    holders = [users.get(credential) for credential in credentials]
+    user_ids = {user.pk for user in holders if user is not None}
+    others = _sessions_newest_first(user_ids)
+    sessions = ChatSession.objects.bulk_create(
+        ChatSession(
+            user=user,
+            channel_name=request["channel_name"],
+            last_seen=now,
+            user_agent=request.get("user_agent", "")[:256],
+        )
+        for request, user in zip(requests, holders, strict=True)
+        if user is not None
+    )
+    opened = {session.channel_name: session for session in sessions}
+    _close_beyond_cap(user_ids, others, sessions)
+    room_ids = selectors.room_ids_for_users(user_ids)
+    _announce_arrivals({user.pk: user for user in holders if user is not None}, others, room_ids)
+    return [
+        None
+        if user is None
+        else {
+            "user": user,
+            "session_id": opened[request["channel_name"]].pk,
+            "room_ids": room_ids[user.pk],
+        }
+        for request, user in zip(requests, holders, strict=True)
+    ]
+
+
+def _sessions_newest_first(user_ids):
+    """Return {user id: [(pk, channel_name, last_seen), ...]}, newest first."""
+    sessions = defaultdict(list)
+    rows = (
+        ChatSession.objects.filter(user_id__in=user_ids)
         .order_by("-connected_at", "-pk")
-        .values_list("pk", "channel_name", "last_seen")
+        .values_list("user_id", "pk", "channel_name", "last_seen")
     )
-    session = ChatSession.objects.create(
-        user=user, channel_name=channel_name, last_seen=now, user_agent=user_agent[:256]
-    )
-    excess = others[settings.CHAT["MAX_SESSIONS_PER_USER"] - 1 :]
+    for user_id, *session in rows:
+        sessions[user_id].append(tuple(session))
+    return sessions
+
+
+def _close_beyond_cap(user_ids, others, sessions):
+    """Delete and evict each user's sessions past the cap, the new ones counted first."""
+    new = defaultdict(list)
+    for session in reversed(sessions):  # The batch's last connect is the newest.
+        new[session.user_id].append((session.pk, session.channel_name, session.last_seen))
+    cap = settings.CHAT["MAX_SESSIONS_PER_USER"]
+    excess = [row for user_id in user_ids for row in (new[user_id] + others[user_id])[cap:]]
     if excess:
         ChatSession.objects.filter(pk__in=[pk for pk, _, _ in excess]).delete()
         for _, evicted_channel, _ in excess:
             broadcast.evict(evicted_channel)
-    room_ids = selectors.room_ids_for_user(user.pk)
-    online_already = any(last_seen >= presence.online_since() for _, _, last_seen in others)
-    # Back within the grace period of the last socket: offline was never announced.
-    if not online_already and not presence.came_back(user.pk):
-        presence.announce(user, room_ids, online=True)
-    return {"session_id": session.pk, "room_ids": room_ids}
+
+
+def _announce_arrivals(users, others, room_ids):
+    """Announce online the users who were offline: not live elsewhere, not within the grace."""
+    since = presence.online_since()
+    for user_id, user in users.items():
+        online_already = any(last_seen >= since for _, _, last_seen in others[user_id])
+        # Back within the grace period of the last socket: offline was never announced.
+        if not online_already and not presence.came_back(user_id):
+            presence.announce(user, room_ids[user_id], online=True)
 
 
 @transaction.atomic
-def session_close(*, user, channel_name):
-    """Forget a closed socket; return whether it was the user's last.
+def sessions_close(*, requests):
+    """Forget closed sockets, a batch of them; return for each whether it was its user's last.
 
-    After the last socket the user is only marked away: the caller runs presence.settle()
-    PRESENCE_GRACE seconds later (presence.settle_later), so a reload or a reconnect within
-    that time announces nothing and nobody's member list flickers.
+    Each request is {"user", "channel_name"}. After the last socket the user is only marked
+    away: the caller runs presence.settle() PRESENCE_GRACE seconds later
+    (presence.settle_later), so a reload or a reconnect within that time announces nothing
+    and nobody's member list flickers.
     """
-    ChatSession.objects.filter(channel_name=channel_name).delete()
-    last = not presence.has_live_session(user)
-    if last:
-        presence.mark_away(user.pk)
-    return {"last": last}
+    ChatSession.objects.filter(
+        channel_name__in=[request["channel_name"] for request in requests]
+    ).delete()
+    user_ids = {request["user"].pk for request in requests}
+    gone = user_ids - presence.users_with_live_sessions(user_ids)
+    presence.mark_away_many(gone)
+    return [{"last": request["user"].pk in gone} for request in requests]
 
 
 @transaction.atomic

@@ -63,7 +63,7 @@ async def test_a_failed_connect_leaves_nothing_subscribed(redis_layer, alice, mo
         raise RuntimeError("the database is down")
 
     # A fault the test cannot cause for real without stopping the database for every test.
-    monkeypatch.setattr(services, "session_open", database_down)
+    monkeypatch.setattr(services, "sessions_open", database_down)
     token, _ = await sync_to_async(token_issue)(alice)
     bearer = [(b"authorization", f"Bearer {token}".encode())]
     communicator = WebsocketCommunicator(application, "/ws/chat/", headers=bearer)

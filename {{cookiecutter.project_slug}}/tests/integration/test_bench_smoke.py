@@ -1,4 +1,4 @@
-"""A short, bounded run of the load tool (bench.load) against a live server.
+"""A short, bounded run of the load tool (bench.load) and the connect storm against a live server.
 
 The server is the project under Uvicorn on SQLite with a real Redis channel layer; the tool
 runs as `make bench` runs it, from the command line, and its JSON report is checked: every
@@ -10,6 +10,9 @@ import json
 import pytest
 
 from bench.report import LADDER_KEYS, LATENCY_KEYS, MEMORY_KEYS, REPORT_KEYS
+from bench.storm import measure_storm
+from bench.targets import ProjectTarget
+from bench.users import read_tokens
 from tests.integration.bench_tool import bench_load, load_env
 from testservers.live import LiveServer
 
@@ -65,3 +68,15 @@ def test_memory_mode_reads_the_server_rss(chat_server, tmp_path):
     assert set(MEMORY_KEYS) <= set(report)
     assert report["open_sockets"] == 20
     assert report["rss_after_kib"] > 0
+
+
+async def test_connect_storm_connects_everyone_and_brings_them_back_after_a_restart(chat_server):
+    # Runs last in the module: it restarts the server. The storm's users are the last 12.
+    identities = read_tokens(chat_server.tokens)[-12:]
+    report = await measure_storm(
+        ProjectTarget(chat_server.url), chat_server, identities, 12, room_size=3, in_flight=4
+    )
+    assert (report["connected"], report["reconnected"]) == (12, 12)
+    assert report["connect_failures"] == {} and report["reconnect_failures"] == {}
+    assert report["connects_per_second"] > 0
+    assert report["reconnect_seconds"] > 0

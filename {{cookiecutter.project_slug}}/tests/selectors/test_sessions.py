@@ -25,7 +25,7 @@ def test_session_hello_names_the_user_the_limits_and_every_rooms_position(
     team = group(alice, bob)
     send(alice, team)
     with django_assert_num_queries(1):
-        hello = selectors.session_hello(user=bob, session_id=42)
+        (hello,) = selectors.session_hellos(requests=[{"user": bob, "session_id": 42}])
     assert hello == {
         "session_id": 42,
         "user": {"id": bob.pk, "username": "bob"},
@@ -44,4 +44,25 @@ def test_session_hello_names_the_user_the_limits_and_every_rooms_position(
 
 
 def test_session_hello_of_a_user_in_no_room(alice):
-    assert selectors.session_hello(user=alice, session_id=1)["rooms"] == []
+    (hello,) = selectors.session_hellos(requests=[{"user": alice, "session_id": 1}])
+    assert hello["rooms"] == []
+
+
+def test_session_hellos_of_a_batch_read_every_users_rooms_in_one_query(
+    alice, bob, carol, django_assert_num_queries
+):
+    team, pair = group(alice, bob), group(alice, carol)
+    requests = [
+        {"user": alice, "session_id": 1},
+        {"user": bob, "session_id": 2},
+        {"user": alice, "session_id": 3},
+    ]
+    with django_assert_num_queries(1):
+        hellos = selectors.session_hellos(requests=requests)
+    assert [hello["session_id"] for hello in hellos] == [1, 2, 3]
+    assert [hello["user"]["username"] for hello in hellos] == ["alice", "bob", "alice"]
+    assert [[room["id"] for room in hello["rooms"]] for hello in hellos] == [
+        sorted([team.pk, pair.pk]),
+        [team.pk],
+        sorted([team.pk, pair.pk]),
+    ]

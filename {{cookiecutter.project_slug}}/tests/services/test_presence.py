@@ -31,7 +31,7 @@ def live(user, socket_id="s1", *, seconds_ago=0):
 
 def test_settle_announces_offline_in_every_room_once_the_grace_is_over(alice, bob):
     team, solo = group(alice, bob), group(alice)
-    presence.mark_away(alice.pk)
+    presence.mark_away_many({alice.pk})
     result, events = published(presence.settle, user=alice)
     assert result is None
     assert sorted(heads(events)) == sorted([presence_changed(team), presence_changed(solo)])
@@ -44,7 +44,7 @@ def test_settle_announces_offline_in_every_room_once_the_grace_is_over(alice, bo
 
 def test_settle_announces_nothing_when_a_socket_came_back(alice, bob):
     group(alice, bob)
-    presence.mark_away(alice.pk)
+    presence.mark_away_many({alice.pk})
     live(alice)
     assert published(presence.settle, user=alice) == (None, [])
     assert not presence.came_back(alice.pk)
@@ -58,7 +58,7 @@ def test_settle_announces_nothing_without_the_away_mark(alice, bob):
 
 def test_settle_counts_a_stale_session_as_gone(alice, bob):
     team = group(alice, bob)
-    presence.mark_away(alice.pk)
+    presence.mark_away_many({alice.pk})
     live(alice, seconds_ago=3600)
     _, events = published(presence.settle, user=alice)
     assert heads(events) == [presence_changed(team)]
@@ -69,7 +69,7 @@ def test_settle_counts_a_stale_session_as_gone(alice, bob):
 
 def test_came_back_consumes_the_away_mark(alice):
     assert presence.came_back(alice.pk) is False
-    presence.mark_away(alice.pk)
+    presence.mark_away_many({alice.pk})
     assert presence.came_back(alice.pk) is True
     assert presence.came_back(alice.pk) is False
 
@@ -99,7 +99,7 @@ def test_online_user_ids_counts_live_sessions_and_users_within_the_grace(
 ):
     dave = make_user("dave")
     live(alice)
-    presence.mark_away(bob.pk)  # closed their last socket moments ago
+    presence.mark_away_many({bob.pk})  # closed their last socket moments ago
     live(carol, seconds_ago=3600)  # a session whose process died
     assert presence.online_user_ids([alice.pk, bob.pk, carol.pk, dave.pk]) == {alice.pk, bob.pk}
     assert presence.online_user_ids([]) == set()
@@ -110,7 +110,7 @@ def test_room_presence_lists_the_online_members_by_id(alice, bob, carol, make_us
     room = group(alice, bob, carol, dave)
     for user in (dave, alice):
         live(user)
-    presence.mark_away(bob.pk)
+    presence.mark_away_many({bob.pk})
     result = presence.room_presence(user=carol, room_id=room.pk)
     assert result == {
         "room_id": room.pk,
@@ -141,7 +141,7 @@ async def test_settle_later_settles_after_the_grace_and_sends_on_the_layer(alice
     layer = get_channel_layer()
     channel = await layer.new_channel()
     await layer.group_add(broadcast.room_group(room.pk), channel)
-    presence.mark_away(alice.pk)
+    presence.mark_away_many({alice.pk})
     presence.settle_later(alice)
     event = decode(broadcast.room_group(room.pk), await layer.receive(channel), None)
     assert event.head == presence_changed(room)

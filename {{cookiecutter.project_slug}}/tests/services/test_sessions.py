@@ -1,4 +1,9 @@
-"""chat/services/sessions.py: a socket's session row, the per-user cap, presence on connect."""
+"""chat/services/sessions.py: a socket's session row, the per-user cap, presence on connect.
+
+The services take batches (chat.batches gathers the connects and closes that arrive
+together); most tests run batches of one, as a quiet server does, and the batch tests below
+check what a batch of several changes.
+"""
 
 from datetime import timedelta
 
@@ -18,10 +23,30 @@ def presence_changed(room):
     return room_event(room.pk, protocol.PRESENCE_CHANGED, "room_id", "user", "online")
 
 
+def credential(user):
+    return auth.Credential(user.pk, user.get_session_auth_hash())
+
+
+def opening(user, socket_id, **kwargs):
+    return {"credential": credential(user), "channel_name": socket_name(socket_id), **kwargs}
+
+
 def open_session(user, socket_id, **kwargs):
-    return published(
-        services.session_open, user=user, channel_name=socket_name(socket_id), **kwargs
+    """Open one socket in a batch of one; return its result (without the user) and events."""
+    results, events = published(
+        services.sessions_open, requests=[opening(user, socket_id, **kwargs)]
     )
+    (result,) = results
+    assert result["user"] == user
+    return {key: value for key, value in result.items() if key != "user"}, events
+
+
+def close_session(user, socket_id):
+    results, events = published(
+        services.sessions_close, requests=[{"user": user, "channel_name": socket_name(socket_id)}]
+    )
+    (result,) = results
+    return result, events
 
 
 def age(channel_name, seconds):
@@ -73,7 +98,7 @@ def test_session_open_beside_only_stale_sockets_announces_online(alice, bob):
 def test_session_open_within_the_grace_announces_nothing_and_consumes_the_away_mark(alice, bob):
     group(alice, bob)
     open_session(alice, "s1")
-    assert services.session_close(user=alice, channel_name=socket_name("s1")) == {"last": True}
+    assert close_session(alice, "s1")[0] == {"last": True}
     _, events = open_session(alice, "s2")
     assert events == []
     assert not presence.came_back(alice.pk)  # the mark is gone: settle() announces nothing
@@ -112,7 +137,7 @@ def test_session_open_under_a_lowered_cap_evicts_every_excess_socket(alice, sett
 def test_session_close_of_the_last_socket_marks_away_and_announces_nothing(alice, bob):
     group(alice, bob)
     open_session(alice, "s1")
-    result, events = published(services.session_close, user=alice, channel_name=socket_name("s1"))
+    result, events = close_session(alice, "s1")
     assert (result, events) == ({"last": True}, [])
     assert not ChatSession.objects.exists()
     assert presence.online_user_ids([alice.pk]) == {alice.pk}  # within the grace
@@ -123,7 +148,7 @@ def test_session_close_of_another_socket_is_not_the_last(alice, bob):
     group(alice, bob)
     open_session(alice, "s1")
     open_session(alice, "s2")
-    result, events = published(services.session_close, user=alice, channel_name=socket_name("s1"))
+    result, events = close_session(alice, "s1")
     assert (result, events) == ({"last": False}, [])
     assert sockets(alice) == [socket_name("s2")]
     assert not presence.came_back(alice.pk)
@@ -133,7 +158,63 @@ def test_session_close_beside_only_stale_sockets_is_the_last(alice):
     open_session(alice, "s1")
     open_session(alice, "s2")
     age(socket_name("s2"), 3600)
-    assert services.session_close(user=alice, channel_name=socket_name("s1")) == {"last": True}
+    assert close_session(alice, "s1")[0] == {"last": True}
+
+
+# --- batches of several connects and closes -------------------------------------------------
+
+
+def test_a_batch_of_connects_records_each_and_announces_each_user_once(alice, bob):
+    team = group(alice, bob)
+    requests = [opening(alice, "a1"), opening(bob, "b1"), opening(alice, "a2")]
+    results, events = published(services.sessions_open, requests=requests)
+    assert [result["user"] for result in results] == [alice, bob, alice]
+    assert [result["room_ids"] for result in results] == [{team.pk}] * 3
+    by_channel = dict(ChatSession.objects.values_list("channel_name", "pk"))
+    assert [result["session_id"] for result in results] == [
+        by_channel[socket_name(name)] for name in ("a1", "b1", "a2")
+    ]
+    assert sorted(heads(events)) == [presence_changed(team)] * 2
+    assert sorted(event.data["user"]["username"] for event in events) == ["alice", "bob"]
+
+
+def test_a_batch_refuses_a_credential_that_no_longer_holds_and_records_the_others(alice, bob):
+    stale = credential(alice)
+    alice.set_password("changed")
+    alice.save()
+    requests = [
+        {"credential": stale, "channel_name": socket_name("a1")},
+        opening(bob, "b1"),
+        {"credential": auth.Credential(10**9, "no-such-user"), "channel_name": socket_name("x")},
+    ]
+    results = services.sessions_open(requests=requests)
+    assert results[0] is None and results[2] is None
+    assert results[1]["user"] == bob
+    assert sockets(alice) == [] and sockets(bob) == [socket_name("b1")]
+
+
+def test_a_batch_holds_the_cap_counting_its_own_connects_newest_last(alice, settings):
+    settings.CHAT = {**settings.CHAT, "MAX_SESSIONS_PER_USER": 2}
+    open_session(alice, "s1")
+    requests = [opening(alice, "s2"), opening(alice, "s3")]
+    _, events = published(services.sessions_open, requests=requests)
+    assert sockets(alice) == [socket_name("s2"), socket_name("s3")]
+    assert heads(events) == [evict(socket_name("s1"))]
+
+
+def test_a_batch_of_closes_marks_away_only_users_with_no_live_socket_left(alice, bob):
+    for user, name in ((alice, "a1"), (alice, "a2"), (bob, "b1"), (bob, "b2")):
+        open_session(user, name)
+    requests = [
+        {"user": alice, "channel_name": socket_name("a1")},
+        {"user": bob, "channel_name": socket_name("b1")},
+        {"user": bob, "channel_name": socket_name("b2")},
+    ]
+    results, events = published(services.sessions_close, requests=requests)
+    assert results == [{"last": False}, {"last": True}, {"last": True}]
+    assert events == []
+    assert sockets(alice) == [socket_name("a2")] and sockets(bob) == []
+    assert presence.came_back(bob.pk) and not presence.came_back(alice.pk)
 
 
 # --- session_heartbeat and session_touch ----------------------------------------------------
