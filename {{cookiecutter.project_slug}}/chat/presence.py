@@ -20,6 +20,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from . import broadcast, payloads, protocol, selectors, sync
@@ -68,14 +69,36 @@ def room_presence(*, user, room_id):
     return {
         "room_id": room_id,
         "online": [payloads.user_payload(m.user) for m in members if m.user_id in online],
+        # Whether presence.changed keeps this list current; if not, ask again to refresh it.
+        "announced": len(members) <= settings.CHAT["PRESENCE_MAX_ROOM_SIZE"],
     }
 
 
 def announce(user, room_ids, *, online):
     """Tell each room that ``user`` came online or went offline, after commit."""
-    for room_id in room_ids:
-        data = {"room_id": room_id, "user": payloads.user_payload(user), "online": online}
-        broadcast.room_event(room_id, protocol.event(protocol.PRESENCE_CHANGED, data))
+    announce_many({user: room_ids}, online=online)
+
+
+def announce_many(rooms_by_user, *, online):
+    """Tell each user's rooms that they came online or went offline, after commit.
+
+    Rooms above PRESENCE_MAX_ROOM_SIZE members are left out (their members ask on demand),
+    so what one user's arrival costs stays bounded however large their rooms are.
+    """
+    room_ids = set().union(*rooms_by_user.values())
+    if not room_ids:
+        return
+    sizes = (
+        Membership.objects.filter(room_id__in=room_ids)
+        .values("room_id")
+        .annotate(members=Count("pk"))
+        .filter(members__lte=settings.CHAT["PRESENCE_MAX_ROOM_SIZE"])
+    )
+    small = {row["room_id"] for row in sizes}
+    for user, user_room_ids in rooms_by_user.items():
+        for room_id in sorted(small.intersection(user_room_ids)):
+            data = {"room_id": room_id, "user": payloads.user_payload(user), "online": online}
+            broadcast.room_event(room_id, protocol.event(protocol.PRESENCE_CHANGED, data))
 
 
 def mark_away_many(user_ids):

@@ -353,6 +353,9 @@ CHAT = {
     # Seconds after a user's last socket closes before they are announced offline: a reload
     # or reconnect within this time announces nothing.
     "PRESENCE_GRACE": env.float("CHAT_PRESENCE_GRACE", default=15.0),
+    # Rooms of more members get no presence.changed (a storm of N users in rooms of M members
+    # would send N x M of them): clients ask with the presence event when they show the room.
+    "PRESENCE_MAX_ROOM_SIZE": env.int("CHAT_PRESENCE_MAX_ROOM_SIZE", default=50),
     # Events per user, all sockets on all processes together (chat/ratelimit.py).
     "RATE_LIMIT_PER_SECOND": env.float("CHAT_RATE_LIMIT_PER_SECOND", default=10.0),
     "RATE_LIMIT_BURST": env.int("CHAT_RATE_LIMIT_BURST", default=30),

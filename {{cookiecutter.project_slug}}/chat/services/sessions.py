@@ -87,11 +87,13 @@ def _close_beyond_cap(user_ids, others, sessions):
 def _announce_arrivals(users, others, room_ids):
     """Announce online the users who were offline: not live elsewhere, not within the grace."""
     since = presence.online_since()
+    arrived = {}
     for user_id, user in users.items():
         online_already = any(last_seen >= since for _, _, last_seen in others[user_id])
         # Back within the grace period of the last socket: offline was never announced.
         if not online_already and not presence.came_back(user_id):
-            presence.announce(user, room_ids[user_id], online=True)
+            arrived[user] = room_ids[user_id]
+    presence.announce_many(arrived, online=True)
 
 
 @transaction.atomic

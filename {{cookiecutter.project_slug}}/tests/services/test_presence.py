@@ -74,13 +74,25 @@ def test_came_back_consumes_the_away_mark(alice):
     assert presence.came_back(alice.pk) is False
 
 
-def test_announce_tells_each_room_given(alice):
-    _, events = published(presence.announce, user=alice, room_ids=[3, 5], online=True)
+def test_announce_tells_each_room_given(alice, bob):
+    rooms = sorted([group(alice, bob).pk, group(alice).pk])
+    _, events = published(presence.announce, user=alice, room_ids=set(rooms), online=True)
     assert [event.data for event in events] == [
         {"room_id": room_id, "user": {"id": alice.pk, "username": "alice"}, "online": True}
-        for room_id in (3, 5)
+        for room_id in rooms
     ]
-    assert [event.to for event in events] == [broadcast.room_group(3), broadcast.room_group(5)]
+    assert [event.to for event in events] == [broadcast.room_group(r) for r in rooms]
+
+
+def test_rooms_above_the_presence_size_get_no_announcements(alice, bob, carol, settings):
+    settings.CHAT = {**settings.CHAT, "PRESENCE_MAX_ROOM_SIZE": 2}
+    small, large = group(alice, bob), group(alice, bob, carol)
+    rooms_by_user = {alice: {small.pk, large.pk}, bob: {small.pk, large.pk}}
+    _, events = published(presence.announce_many, rooms_by_user=rooms_by_user, online=False)
+    assert heads(events) == [presence_changed(small)] * 2
+    assert [event.data["user"]["username"] for event in events] == ["alice", "bob"]
+    assert presence.room_presence(user=alice, room_id=small.pk)["announced"] is True
+    assert presence.room_presence(user=alice, room_id=large.pk)["announced"] is False
 
 
 def test_has_live_session(alice, settings):
@@ -119,6 +131,7 @@ def test_room_presence_lists_the_online_members_by_id(alice, bob, carol, make_us
             {"id": bob.pk, "username": "bob"},
             {"id": dave.pk, "username": "dave"},
         ],
+        "announced": True,
     }
 
 

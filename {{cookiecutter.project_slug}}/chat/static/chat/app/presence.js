@@ -40,14 +40,22 @@ export function renderTyping() {
 }
 setInterval(renderTyping, 1_000);
 
+// How often the open room's presence is asked for again when the server does not announce
+// its changes (rooms above the server's presence size).
+const PRESENCE_REFRESH_MS = 30_000;
+
 export async function loadPresence(roomId) {
   try {
-    const { online } = await client.request("presence", { room_id: roomId });
+    const { online, announced } = await client.request("presence", { room_id: roomId });
     if (!view || view.roomId !== roomId) return;
     view.online = new Map(online.map((user) => [user.id, user.username]));
     renderPresence();
+    if (!announced) {
+      const current = view;
+      setTimeout(() => view === current && loadPresence(roomId), PRESENCE_REFRESH_MS);
+    }
   } catch {
-    // Presence is a nicety; the next presence.changed fills it in.
+    // Presence is a nicety; the next presence.changed (or the next refresh) fills it in.
   }
 }
 
