@@ -8,7 +8,7 @@ from bench.report import table
 NO_BASELINE = "(no baseline: pass --baseline PATH to compare)"
 RATIO_HEADERS = (
     "ratio", "sustained deliveries/s", "server CPU per delivery", "memory per socket",
-    "connects/s", "back after restart",
+    "4 x 5 rooms", "connects/s", "back after restart",
 )  # fmt: skip
 
 
@@ -22,6 +22,25 @@ def totals(ladder, key):
 
 def _storm(key):
     return lambda r: r["storm"][key] if r.get("storm") else None
+
+
+def _scenario(label, key):
+    def get(r):
+        ladder = r.get("scenarios", {}).get(label)
+        if ladder is None:
+            return None
+        if key == "sustained":
+            return ladder["sustained"] and ladder["sustained"]["deliveries_per_second"]
+        if key == "sustained_p99":
+            return ladder["sustained"] and ladder["sustained"]["p99_ms"]
+        (step,) = ladder["steps"][:1]
+        latency = step["latency_ms"]
+        lost = step["lost"] + step["gaps"] + step["duplicates"] + step["errors"]
+        return f"{latency['p50']:g} / {latency['p99']:g} / {latency['max']:g}" + (
+            f" ({lost} lost/gaps/dup/err)" if lost else ""
+        )
+
+    return get
 
 
 def readme_memory(ladder):
@@ -59,6 +78,9 @@ ROWS = (
     ("  idle sockets still open", lambda r: r["memory"]["open_sockets"]),
     ("  under its README command", readme_memory),
     ("ladder stopped at", lambda r: r["stop_reason"]),
+    ("4 x 5 rooms: sustained deliv./s", _scenario("small rooms", "sustained")),
+    ("  p99 ms at that level", _scenario("small rooms", "sustained_p99")),
+    ("100-member room: p50/p99/max ms", _scenario("large room", "step")),
     ("connect storm: connects/s", _storm("connects_per_second")),
     (
         "  sockets connected",
@@ -73,7 +95,7 @@ ROWS = (
 
 
 def _ratio(a, b):
-    if a is None:
+    if a is None or b is None:
         return None
     if not b:
         return "inf (baseline sustained nothing)" if a else None
@@ -94,6 +116,10 @@ def ratio_rows(results):
                 _ratio(cpu_per_thousand(project, "server"), cpu_per_thousand(other, "server")),
                 _ratio(project["memory"]["kib_per_socket"], other["memory"]["kib_per_socket"]),
                 _ratio(
+                    _scenario("small rooms", "sustained")(project),
+                    _scenario("small rooms", "sustained")(other),
+                ),
+                _ratio(
                     _storm("connects_per_second")(project), _storm("connects_per_second")(other)
                 ),
                 _ratio(_storm("reconnect_seconds")(project), _storm("reconnect_seconds")(other)),
@@ -106,6 +132,7 @@ def ratio_rows(results):
                     None,
                     None,
                     _ratio(project["memory"]["kib_per_socket"], readme_memory(other)),
+                    None,
                     None,
                     None,
                 )

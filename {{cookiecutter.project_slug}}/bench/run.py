@@ -48,6 +48,12 @@ def build_parser():
     parser.add_argument("--p99-limit-ms", type=float, default=100.0)
     parser.add_argument("--idle-sockets", type=int, default=500)
     parser.add_argument(
+        "--no-scenarios",
+        dest="scenarios",
+        action="store_false",
+        help="leave out the small-rooms and large-room runs (bench/scenarios.py)",
+    )
+    parser.add_argument(
         "--storm-sockets", type=int, default=2000, help="sockets of the connect storm (0: none)"
     )
     parser.add_argument("--storm-in-flight", type=int, default=100, help="handshakes at a time")

@@ -24,6 +24,7 @@ from bench.machine import OTHERS_WARNING, wait_for_quiet
 from bench.memory import measure_memory
 from bench.plan import plan_from
 from bench.report import log
+from bench.scenarios import SCENARIOS
 from bench.storm import measure_storm
 from bench.targets import ProjectTarget, TutorialTarget
 from bench.users import anonymous, read_tokens
@@ -98,21 +99,34 @@ class Bench:
         with server:
             yield server
 
-    def measure(self, name, target, server, identities):
+    def ladder(self, target, server, identities, plan, rates, refine=3):
+        return run_async(
+            run_ladder(
+                target,
+                plan,
+                identities,
+                rates,
+                p99_limit_ms=self.args.p99_limit_ms,
+                refine=refine,
+                log=log,
+                watch=self.watch(server),
+                disturbed=self.disturbed,
+            )
+        )
+
+    def measure(self, name, target, server, identities, *, scenarios=False):
+        """The main ladder, then (with ``scenarios``) those of bench/scenarios.py."""
         with self.serving(server):
             log(f"[{name}] ladder on {server.url} ({self.args.workers} workers)")
-            ladder = run_async(
-                run_ladder(
-                    target,
-                    self.plan,
-                    identities,
-                    self.args.rates,
-                    p99_limit_ms=self.args.p99_limit_ms,
-                    log=log,
-                    watch=self.watch(server),
-                    disturbed=self.disturbed,
-                )
-            )
+            ladder = self.ladder(target, server, identities, self.plan, self.args.rates)
+            if scenarios and self.args.scenarios:
+                ladder["scenarios"] = {}
+                for label, scenario in SCENARIOS.items():
+                    log(f"[{name}] {label}: {scenario.rooms} x {scenario.members}")
+                    ladder["scenarios"][label] = self.ladder(
+                        target, server, identities, scenario.plan(self.plan),
+                        list(scenario.rates), scenario.refine,
+                    )  # fmt: skip
         ladder["server_log_errors"] = count_errors(server.log())
         return ladder
 
@@ -147,7 +161,7 @@ class Bench:
         idle = self.provision(env, "idle", self.args.idle_sockets)
         target = ProjectTarget
         server = LiveServer(self.workdir / "project", env, command=web_command(), migrate=False)
-        result = self.measure("project", target(server.url), server, identities)
+        result = self.measure("project", target(server.url), server, identities, scenarios=True)
         single = LiveServer(
             self.workdir / "project",
             {**env, "WEB_CONCURRENCY": "1"},
@@ -217,7 +231,11 @@ class Bench:
         command = web_command("scale_ws.asgi:application", cwd=path)
         server = LiveServer(workdir, env, command=command, migrate=False)
         result = self.measure(
-            f"tutorial-{layer}", TutorialTarget(server.url), server, anonymous(self.plan.identities)
+            f"tutorial-{layer}",
+            TutorialTarget(server.url),
+            server,
+            anonymous(self.plan.identities),
+            scenarios=layer == README_LAYER,
         )
         single = LiveServer(
             workdir, {**env, "WEB_CONCURRENCY": "1"}, command=command, migrate=False
