@@ -232,7 +232,7 @@ class ChatConsumer:
         if now - self.last_touch >= settings.CHAT["LAST_SEEN_WRITE_INTERVAL"]:
             self.last_touch = now
             try:
-                await sync.call(services.session_touch, channel_name=self.channel_name)
+                await batches.call(services.sessions_touch, channel_name=self.channel_name)
             except Exception:
                 # A missed write only delays last_seen by one interval.
                 logger.warning("Could not record activity of %s", self.channel_name, exc_info=True)

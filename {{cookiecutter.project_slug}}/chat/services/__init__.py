@@ -23,6 +23,7 @@ from .sessions import (
     sessions_cleanup,
     sessions_close,
     sessions_open,
+    sessions_touch,
 )
 from .typing_indicators import typing_send
 
@@ -46,5 +47,6 @@ __all__ = [
     "sessions_cleanup",
     "sessions_close",
     "sessions_open",
+    "sessions_touch",
     "typing_send",
 ]

@@ -141,6 +141,18 @@ def session_touch(*, channel_name):
     )
 
 
+def sessions_touch(*, requests):
+    """Record activity on a batch of sockets (chat.batches), each {"channel_name"}: one UPDATE.
+
+    Every socket writes its last_seen every LAST_SEEN_WRITE_INTERVAL seconds while it is
+    used; written one by one, those writes would queue beside the messages on the database
+    threads.
+    """
+    channel_names = [request["channel_name"] for request in requests]
+    ChatSession.objects.filter(channel_name__in=channel_names).update(last_seen=timezone.now())
+    return [None] * len(requests)
+
+
 def sessions_cleanup(*, older_than):
     """Delete sessions not seen for ``older_than`` (their process died); return them.
 

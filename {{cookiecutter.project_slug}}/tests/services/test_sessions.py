@@ -307,3 +307,16 @@ def test_sessions_cleanup_deletes_the_sessions_not_seen_for_long(alice, bob):
         "deleted": 0,
         "sessions": [],
     }
+
+
+def test_sessions_touch_records_activity_on_every_socket_of_the_batch(alice, bob):
+    for user, name in ((alice, "a1"), (alice, "a2"), (bob, "b1")):
+        open_session(user, name)
+        age(socket_name(name), 3600)
+    requests = [{"channel_name": socket_name("a1")}, {"channel_name": socket_name("b1")}]
+    assert services.sessions_touch(requests=requests) == [None, None]
+    fresh = ChatSession.objects.filter(last_seen__gte=presence.online_since())
+    assert sorted(fresh.values_list("channel_name", flat=True)) == [
+        socket_name("a1"),
+        socket_name("b1"),
+    ]
