@@ -17,6 +17,7 @@ filesystem.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -139,10 +140,8 @@ class Dyno:
 
     def kill(self) -> None:
         if self.process is not None:
-            try:
+            with contextlib.suppress(ProcessLookupError):  # already gone
                 os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
     def wait(self, timeout: float = KILL_AFTER + 10) -> int:
         """Wait for the dyno's command to exit and return its status."""
@@ -181,12 +180,14 @@ class HerokuApp:
         self.host = f"{self.name}.herokuapp.com"
         self.procfile = procfile
         # What the add-ons set override app.json; ``config`` stands for `heroku config:set`.
-        self.config = {**config_vars(app_json), **addons, **(config or {})}
+        self.config = {**config_vars(app_json), **addons}
+        self.config.update({key: str(value) for key, value in (config or {}).items()})
         self.env = dyno_environment(self.config, self.workdir)
         self.quantity = app_json.get("formation", {}).get("web", {}).get("quantity", 1)
         # Custom domains added to the app (`heroku domains:add`): the router routes them.
         self.router = HerokuRouter(self.workdir / "router", [self.host, *domains], [])
         self.dynos: list[Dyno] = []
+        self.retired: list[Dyno] = []  # replaced by a restart, stopped or stopping
         self._runs = 0
 
     def run(self, *args: str, process_type: str = "run", timeout: float = 120):
@@ -230,10 +231,16 @@ class HerokuApp:
         The new dyno starts and takes new requests before the old one gets SIGTERM, so for a
         while both run: the moment the connection budgets must allow for.
         """
+        old = self.start_replacement(index)
+        old.terminate()
+        return old
+
+    def start_replacement(self, index: int) -> Dyno:
+        """The first half of a restart: the new dyno up and routed to, the old one untouched."""
         old = self.dynos[index]
         self.dynos[index] = self._web(index + 1).start()
         self.router.route_to(self.ports())
-        old.terminate()
+        self.retired.append(old)
         return old
 
     def ports(self) -> list[int]:
@@ -243,10 +250,11 @@ class HerokuApp:
         return Dyno(f"web.{number}", self.procfile["web"], self.env, self.workdir, self.slug)
 
     def stop(self) -> None:
-        for dyno in self.dynos:
+        for dyno in [*self.dynos, *self.retired]:
             dyno.terminate()
-        for dyno in self.dynos:
-            dyno.wait()
+        for dyno in [*self.dynos, *self.retired]:
+            if dyno.process is not None:
+                dyno.wait()
         self.router.cleanup()
 
     def __enter__(self) -> HerokuApp:

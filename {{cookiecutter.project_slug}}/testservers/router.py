@@ -1,8 +1,8 @@
 """Heroku's router, played by nginx on a loopback port.
 
-What it does as Heroku's router does: ends TLS (a throwaway certificate for *.herokuapp.com
-and the app's own domains), routes only the app's hosts to its web dynos (round robin) and
-answers any other host 404 ("no such app"), sets X-Forwarded-For/Proto/Port and X-Request-Id
+What it does as Heroku's router does: ends TLS (a throwaway certificate for *.herokuapp.com and
+the app's own domains), routes only the app's hosts to its web dynos (round robin, over IPv6)
+and answers any other host 404 ("no such app"), sets X-Forwarded-For/Proto/Port and X-Request-Id
 (the client's own id when it looks like one), logs every request line with its query string,
 gives a response 30 s to its first byte and closes a WebSocket after 55 s without a byte.
 
@@ -139,7 +139,9 @@ class HerokuRouter(Server):
 
     def render(self) -> str:
         """Return the nginx configuration for the current hosts and dynos."""
-        upstreams = "\n".join(f"        server 127.0.0.1:{port};" for port in self.dyno_ports)
+        # Over IPv6, as Heroku's router reaches dynos (Fir): a web process bound to an IPv4
+        # address only is unreachable.
+        upstreams = "\n".join(f"        server [::1]:{port};" for port in self.dyno_ports)
         return CONFIG.format(
             workdir=self.workdir,
             # As root nginx would hand its workers to "nobody", who cannot reach pytest's

@@ -23,9 +23,7 @@ LOGGED_PATH = re.compile(r' path="([^"]*)" host=(\S+) ')
 def logged_requests(router, after):
     """Return (path, host) of each request logged after line ``after`` of the access log."""
     return [
-        match.groups()
-        for line in router.log_lines()[after:]
-        if (match := LOGGED_PATH.search(line))
+        match.groups() for line in router.log_lines()[after:] if (match := LOGGED_PATH.search(line))
     ]
 
 

@@ -7,6 +7,7 @@ idle rule is seen through the deployed app, with a shorter window than Heroku's 
 import asyncio
 import json
 import re
+import socket
 import threading
 import time
 import uuid
@@ -15,9 +16,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import websockets
 
+from tests.helpers import start_service
 from tests.heroku.conftest import PASSWORD
 from tests.heroku.deploy import request, socket_to, token
-from tests.helpers import start_service
 from tests.integration.procfile import procfile_commands
 from testservers.router import FIRST_BYTE_TIMEOUT, IDLE_TIMEOUT, HerokuRouter
 
@@ -46,9 +47,13 @@ class Echo(BaseHTTPRequestHandler):
         pass
 
 
+class IPv6Server(ThreadingHTTPServer):
+    address_family = socket.AF_INET6  # the router reaches its upstreams on ::1
+
+
 @pytest.fixture(scope="module")
 def echo_router(tmp_path_factory, requirements):
-    upstream = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
+    upstream = IPv6Server(("::1", 0), Echo)
     upstream.daemon_threads = True
     thread = threading.Thread(target=upstream.serve_forever, daemon=True)
     thread.start()
