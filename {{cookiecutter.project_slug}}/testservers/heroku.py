@@ -76,7 +76,11 @@ def dyno_environment(config: dict[str, str], workdir: Path) -> dict[str, str]:
     """A dyno's environment: the config vars and what the platform adds, nothing inherited.
 
     PATH leads to this interpreter's bin directory, as the Python buildpack's does to the
-    slug's; a slug holds no .env (it is git-ignored), so none is read.
+    slug's; a slug holds no .env (it is git-ignored), so none is read. Heroku's router
+    reaches a dyno from a private address, which Uvicorn does not trust by default; this
+    router is on loopback, which it does trust (FORWARDED_ALLOW_IPS defaults to 127.0.0.1 and
+    ::1), so that default names another address here: only the web line's own
+    --forwarded-allow-ips makes the dyno believe the router's X-Forwarded-* headers.
     """
     bin_dir = str(Path(sys.executable).parent)
     return {
@@ -86,6 +90,7 @@ def dyno_environment(config: dict[str, str], workdir: Path) -> dict[str, str]:
         "LANG": "C.UTF-8",
         "PYTHONUNBUFFERED": "1",
         "DJANGO_READ_DOT_ENV_FILE": "false",
+        "FORWARDED_ALLOW_IPS": "192.0.2.1",
         **config,
     }
 

@@ -42,18 +42,27 @@ REFUSED = re.compile(r"max number of clients|too many clients|remaining connecti
 
 
 class Sampler:
-    """Count something every SAMPLE_EVERY seconds on a thread of its own; keep the counts."""
+    """Count a server's clients every SAMPLE_EVERY seconds on a thread of its own.
 
-    def __init__(self, count):
+    The thread opens its own connection (``connect``), counts with ``count(connection)``,
+    leaving its own connection out, and closes it when stopped.
+    """
+
+    def __init__(self, connect, count):
+        self.connect = connect
         self.count = count
         self.samples = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self):
-        while not self._stop.is_set():
-            self.samples.append(self.count())
-            self._stop.wait(SAMPLE_EVERY)
+        connection = self.connect()
+        try:
+            while not self._stop.is_set():
+                self.samples.append(self.count(connection))
+                self._stop.wait(SAMPLE_EVERY)
+        finally:
+            connection.close()
 
     def __enter__(self):
         self._thread.start()
@@ -64,20 +73,24 @@ class Sampler:
         self._thread.join(10)
 
 
-def redis_clients(url):
-    """Count Redis's clients, this counting connection left out."""
-    client = redis.Redis.from_url(url, ssl_cert_reqs=None)
-    return lambda: len(client.client_list()) - 1
+def redis_sampler(url):
+    """Count Redis's clients (CLIENT LIST)."""
+    return Sampler(
+        lambda: redis.Redis.from_url(url, ssl_cert_reqs=None),
+        lambda client: len(client.client_list()) - 1,
+    )
 
 
-def postgres_connections(url):
-    """Count PostgreSQL's client backends, this counting connection left out."""
-    conn = psycopg.connect(url, autocommit=True)
+def postgres_sampler(url):
+    """Count PostgreSQL's client backends (pg_stat_activity)."""
     query = (
         "SELECT count(*) FROM pg_stat_activity"
         " WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"
     )
-    return lambda: conn.execute(query).fetchone()[0]
+    return Sampler(
+        lambda: psycopg.connect(url, autocommit=True),
+        lambda conn: conn.execute(query).fetchone()[0],
+    )
 
 
 def users_and_room(app):
@@ -151,60 +164,77 @@ def test_the_default_formation_fits_the_plans_by_formula():
     assert processes * int(env["ASGI_THREADS"]["value"]) < POSTGRES_ESSENTIAL_0_CONNECTIONS
 
 
+async def two_dynos_then_a_restart(app, tokens, room_id, counts):
+    """Chat on two dynos, on three while web.1 restarts, and on two again.
+
+    Return the sample indexes where the overlap began and ended, and the old dyno's status.
+    """
+    clients = await connect_all(app, tokens * SOCKETS_PER_USER)
+    await chat_round(clients, room_id, "two-dynos")
+
+    overlap_start = [len(c.samples) for c in counts]
+    old = await asyncio.to_thread(app.start_replacement, 0)
+    clients += await connect_all(app, tokens)  # to the new web.1 and to web.2
+    await chat_round(clients, room_id, "overlap")
+    overlap_end = [len(c.samples) for c in counts]
+
+    old.terminate()
+    status = await asyncio.to_thread(old.wait)
+    for index, client in enumerate(clients):
+        if closed(client):  # it was on the old dyno: reconnect, as the page does
+            clients[index] = (await connect_all(app, [tokens[index % USERS]]))[0]
+    await chat_round(clients, room_id, "restarted")
+    await asyncio.gather(*(client.close() for client in clients))
+    return overlap_start, overlap_end, status
+
+
+def report(app, redis_counts, pg_counts):
+    def histogram(samples):
+        return dict(sorted(Counter(samples).items()))
+
+    return (
+        f"{WEB_DYNOS} web dynos + {RESTARTING} restarting, "
+        f"WEB_CONCURRENCY={app.config['WEB_CONCURRENCY']}, "
+        f"ASGI_THREADS={app.config['ASGI_THREADS']}: "
+        f"Redis clients peak {max(redis_counts.samples, default=0)}/{REDIS_MINI_CLIENTS} "
+        f"{histogram(redis_counts.samples)}, PostgreSQL connections peak "
+        f"{max(pg_counts.samples, default=0)}/{POSTGRES_ESSENTIAL_0_CONNECTIONS} "
+        f"{histogram(pg_counts.samples)}"
+    )
+
+
 async def test_two_dynos_and_a_restart_stay_within_the_plans(tmp_path, slug, capsys):
     redis_server = mini_redis(tmp_path / "kvs")
     postgres = essential_postgres(tmp_path / "pg")
+    # Rate limits out of the way (`heroku config:set`): every socket sends in bursts.
+    limits = {"CHAT_RATE_LIMIT_PER_SECOND": 1000, "CHAT_RATE_LIMIT_BURST": 1000}
     with redis_server, postgres:
-        # Rate limits out of the way (`heroku config:set`): every socket sends in bursts.
-        limits = {"CHAT_RATE_LIMIT_PER_SECOND": 1000, "CHAT_RATE_LIMIT_BURST": 1000}
         app = deployed(tmp_path / "app", slug, redis_server, postgres, quantity=WEB_DYNOS, **limits)
         with app:
             assert app.config["WEB_CONCURRENCY"] == "2"
             setup = await asyncio.to_thread(users_and_room, app)
-            tokens, room_id = setup["tokens"], setup["room"]
-            redis_sampler = Sampler(redis_clients(redis_server.url))
-            pg_sampler = Sampler(postgres_connections(postgres.url))
-            with redis_sampler, pg_sampler:
-                clients = await connect_all(app, tokens * SOCKETS_PER_USER)
-                await chat_round(clients, room_id, "two-dynos")
-
-                two_dynos = len(redis_sampler.samples), len(pg_sampler.samples)
-                old = await asyncio.to_thread(app.start_replacement, 0)
-                clients += await connect_all(app, tokens)  # to the new web.1 and to web.2
-                await chat_round(clients, room_id, "overlap")
-                overlap = len(redis_sampler.samples), len(pg_sampler.samples)
-
-                old.terminate()
-                status = await asyncio.to_thread(old.wait)
-                for index, client in enumerate(clients):
-                    if closed(client):
-                        owner = tokens[index % USERS]
-                        clients[index] = (await connect_all(app, [owner]))[0]
-                await chat_round(clients, room_id, "restarted")
-                await asyncio.gather(*(client.close() for client in clients))
+            counts = [redis_sampler(redis_server.url), postgres_sampler(postgres.url)]
+            try:
+                with counts[0], counts[1]:
+                    marks = await two_dynos_then_a_restart(
+                        app, setup["tokens"], setup["room"], counts
+                    )
+            except Exception as error:
+                # A slot refused shows as a failed event or a dropped socket: say how full.
+                raise AssertionError(f"chat failed: {report(app, *counts)}") from error
             logs = [dyno.log() for dyno in [*app.dynos, *app.retired]]
 
-    redis_peak, pg_peak = max(redis_sampler.samples), max(pg_sampler.samples)
     with capsys.disabled():
-        print(
-            f"\n[heroku budgets] {WEB_DYNOS} web dynos + {RESTARTING} restarting, "
-            f"WEB_CONCURRENCY={app.config['WEB_CONCURRENCY']}, "
-            f"ASGI_THREADS={app.config['ASGI_THREADS']}, {len(clients)} sockets: "
-            f"Redis clients peak {redis_peak}/{REDIS_MINI_CLIENTS} "
-            f"({dict(sorted(Counter(redis_sampler.samples).items()))}), "
-            f"PostgreSQL connections peak {pg_peak}/{POSTGRES_ESSENTIAL_0_CONNECTIONS} "
-            f"({dict(sorted(Counter(pg_sampler.samples).items()))})"
-        )
+        print(f"\n[heroku budgets] {report(app, *counts)}")
+    overlap_start, overlap_end, status = marks
     assert status == 0  # the old dyno drained and exited on SIGTERM, before any SIGKILL
-    assert len(redis_sampler.samples) >= 20 and len(pg_sampler.samples) >= 20
+    assert all(len(c.samples) >= 20 for c in counts), "the samplers barely ran"
     # Nothing was refused for lack of a connection slot on either add-on.
     assert not [line for log in logs for line in log.splitlines() if REFUSED.search(line)]
     # The counting connections take one slot of each plan too.
-    assert redis_peak + 1 <= REDIS_MINI_CLIENTS
-    assert pg_peak + 1 <= POSTGRES_ESSENTIAL_0_CONNECTIONS
+    assert max(counts[0].samples) + 1 <= REDIS_MINI_CLIENTS
+    assert max(counts[1].samples) + 1 <= POSTGRES_ESSENTIAL_0_CONNECTIONS
     # While three dynos ran, the new one's processes added their own clients and connections
     # to what two held: the overlap the budgets allow for was really measured.
-    for sampler, before, during in zip(
-        [redis_sampler, pg_sampler], two_dynos, overlap, strict=True
-    ):
+    for sampler, before, during in zip(counts, overlap_start, overlap_end, strict=True):
         assert max(sampler.samples[before:during]) > max(sampler.samples[:before])
