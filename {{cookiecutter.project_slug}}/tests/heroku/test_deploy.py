@@ -6,12 +6,15 @@ delivers only the app's own; a domain routed to the app but not listed is refuse
 """
 
 import asyncio
+import re
 import secrets
+import time
 
 import pytest
 
 from tests.heroku.conftest import PASSWORD
 from tests.heroku.deploy import request, socket_to, ticket, token
+from tests.integration.procfile import STUNNEL
 
 pytestmark = [pytest.mark.timeout(120)]
 
@@ -60,3 +63,20 @@ def test_a_routed_domain_missing_from_allowed_hosts_is_refused_by_the_app(heroku
     wrong = {"username": "alice", "password": "wrong"}
     assert request(router, heroku_app.domain, "POST", "/api/token/", wrong)[0] == 401
     assert request(router, f"unlisted.{heroku_app.domain}", "POST", "/api/token/", wrong)[0] == 400
+
+
+def test_the_dyno_runs_the_procfiles_web_line_as_configured(heroku_app):
+    (dyno,) = heroku_app.dynos  # app.json's formation: one web dyno
+    workers = int(heroku_app.config["WEB_CONCURRENCY"])
+    # The port opens before the workers start: wait for each to say so.
+    deadline = time.monotonic() + 60
+    while (log := dyno.log()).count("Started server process") < workers:
+        assert time.monotonic() < deadline, log
+        time.sleep(0.05)
+    assert f"Uvicorn running on http://[::]:{dyno.port}" in log
+    # With stunnel, the web line tunnels the add-on's rediss:// URL (bin/start-stunnel).
+    tunnelled = re.search(
+        r"start-stunnel: REDIS_URL: 127\.0\.0\.1:\d+ -> TLS 127\.0\.0\.1:(\d+)", log
+    )
+    redis_port = heroku_app.config["REDIS_URL"].rpartition(":")[2]
+    assert (tunnelled is not None and tunnelled.group(1) == redis_port) == STUNNEL, log[:2000]
