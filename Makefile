@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 BUILD := build
 DEMO_DIR := $(BUILD)/demo
 DEMO_SLUG := team_chat
-SYSTEM_PACKAGES := redis-server postgresql stunnel4 chromium
+SYSTEM_PACKAGES := redis-server postgresql stunnel4 nginx chromium
 
 .PHONY: demo test bench lock system-packages clean tidy-template
 
@@ -49,13 +49,15 @@ $(VENV)/.installed: requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
-# Redis, PostgreSQL, stunnel and Chromium run for real in the tests. Install the missing ones
+# Redis, PostgreSQL, stunnel, nginx (the Heroku stand-in's router) and Chromium run for real
+# in the tests. Install the missing ones
 # with apt-get when running as root; otherwise say what to install.
 system-packages:
 	@missing=""; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v stunnel4 >/dev/null || command -v stunnel >/dev/null || missing="$$missing stunnel4"; \
+	command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \

@@ -103,9 +103,10 @@ TEMPLATES = [
 # The cap on threads running synchronous code per process, and so on database connections per
 # process: chat database work runs on a pool of this many threads (chat/sync.py) and, on
 # PostgreSQL, Django's connection pool holds at most this many connections, shared with HTTP
-# views. Budget: web dynos x WEB_CONCURRENCY x ASGI_THREADS (+ one-off dynos) must stay under
-# the database plan's connection limit: 1 x 2 x 4 = 8 of essential-0's 20.
-ASGI_THREADS = env.int("ASGI_THREADS", default=4)
+# views. Budget: (web dynos + dynos restarting) x WEB_CONCURRENCY x ASGI_THREADS (+ one per
+# one-off dyno) must stay under the database plan's connection limit: two web dynos and one
+# restarting take (2 + 1) x 2 x 3 = 18 of essential-0's 20 (tests/heroku/test_budgets.py).
+ASGI_THREADS = env.int("ASGI_THREADS", default=3)
 
 DATABASES = {
     "default": dj_database_url.config(

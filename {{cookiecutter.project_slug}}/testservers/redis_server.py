@@ -16,9 +16,18 @@ class RedisServer(Server):
 
     package = "redis-server"
 
-    def __init__(self, workdir: Path, *, timeout: int = 0, port: int | None = None):
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        timeout: int = 0,
+        port: int | None = None,
+        maxclients: int = 10_000,
+    ):
         self.workdir = Path(workdir)
         self.timeout = timeout
+        # Redis's own default; a plan's connection limit (20 on Heroku's mini) when smaller.
+        self.maxclients = maxclients
         self.port = port or processes.free_port()
         self.binary = processes.require_binary(self.package, "redis-server")
         self.log_path = self.workdir / f"redis-{self.port}.log"
@@ -40,6 +49,7 @@ class RedisServer(Server):
             "--bind", "127.0.0.1",
             "--port", str(self.port),
             "--timeout", str(self.timeout),
+            "--maxclients", str(self.maxclients),
             "--save", "",
             "--appendonly", "no",
             "--dir", str(self.workdir),

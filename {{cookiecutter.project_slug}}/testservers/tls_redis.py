@@ -27,8 +27,9 @@ class TLSRedisServer(RedisServer):
         timeout: int = 0,
         port: int | None = None,
         password: str | None = None,
+        maxclients: int = 10_000,
     ):
-        super().__init__(workdir, timeout=timeout, port=port)
+        super().__init__(workdir, timeout=timeout, port=port, maxclients=maxclients)
         self.password = password or secrets.token_hex(12)
         self.cert_path = self.workdir / f"redis-{self.port}.crt"
         self.key_path = self.workdir / f"redis-{self.port}.key"
@@ -67,15 +68,21 @@ class TLSRedisServer(RedisServer):
             raise
 
 
-def make_self_signed_certificate(cert_path: Path, key_path: Path) -> None:
-    """Write a self-signed certificate for localhost and 127.0.0.1, valid for two days."""
+def make_self_signed_certificate(
+    cert_path: Path, key_path: Path, names: tuple[str, ...] = ("DNS:localhost", "IP:127.0.0.1")
+) -> None:
+    """Write a self-signed certificate for ``names`` (subjectAltName entries), valid two days.
+
+    A client that trusts the certificate file itself as its CA can verify it, as a browser
+    verifies a real one.
+    """
     openssl = require_binary("openssl", "openssl")
     subprocess.run(
         [
             openssl, "req", "-x509", "-nodes", "-days", "2",
             "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-            "-subj", "/CN=localhost",
-            "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-subj", f"/CN={names[0].partition(':')[2]}",
+            "-addext", f"subjectAltName={','.join(names)}",
             "-keyout", str(key_path), "-out", str(cert_path),
         ],
         check=True,
