@@ -12,22 +12,20 @@ import asyncio
 import json
 import re
 import shlex
-import threading
 from collections import Counter
 
-import psycopg
 import pytest
-import redis
 import websockets
 
-from tests.heroku.conftest import (
+from tests.heroku.deploy import (
     POSTGRES_ESSENTIAL_0_CONNECTIONS,
     REDIS_MINI_CLIENTS,
     deployed,
     essential_postgres,
     mini_redis,
+    socket_to,
 )
-from tests.heroku.deploy import socket_to
+from tests.samplers import postgres_sampler, redis_sampler
 
 pytestmark = [pytest.mark.timeout(240)]
 
@@ -37,60 +35,7 @@ REDIS_CLIENTS_PER_PROCESS = 3  # subscriber, publisher, cache (chat/redis_client
 USERS = 8
 SOCKETS_PER_USER = 3  # and one more each once the new dyno is up
 MESSAGES_PER_SOCKET = 4
-SAMPLE_EVERY = 0.05
 REFUSED = re.compile(r"max number of clients|too many clients|remaining connection slots")
-
-
-class Sampler:
-    """Count a server's clients every SAMPLE_EVERY seconds on a thread of its own.
-
-    The thread opens its own connection (``connect``), counts with ``count(connection)``,
-    leaving its own connection out, and closes it when stopped.
-    """
-
-    def __init__(self, connect, count):
-        self.connect = connect
-        self.count = count
-        self.samples = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self):
-        connection = self.connect()
-        try:
-            while not self._stop.is_set():
-                self.samples.append(self.count(connection))
-                self._stop.wait(SAMPLE_EVERY)
-        finally:
-            connection.close()
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info):
-        self._stop.set()
-        self._thread.join(10)
-
-
-def redis_sampler(url):
-    """Count Redis's clients (CLIENT LIST)."""
-    return Sampler(
-        lambda: redis.Redis.from_url(url, ssl_cert_reqs=None),
-        lambda client: len(client.client_list()) - 1,
-    )
-
-
-def postgres_sampler(url):
-    """Count PostgreSQL's client backends (pg_stat_activity)."""
-    query = (
-        "SELECT count(*) FROM pg_stat_activity"
-        " WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"
-    )
-    return Sampler(
-        lambda: psycopg.connect(url, autocommit=True),
-        lambda conn: conn.execute(query).fetchone()[0],
-    )
 
 
 def users_and_room(app):

@@ -12,8 +12,7 @@ import time
 
 import pytest
 
-from tests.heroku.conftest import PASSWORD
-from tests.heroku.deploy import request, socket_to, ticket, token
+from tests.heroku.deploy import PASSWORD, request, socket_to, ticket, token
 from tests.integration.procfile import STUNNEL
 
 pytestmark = [pytest.mark.timeout(120)]

@@ -11,8 +11,7 @@ import secrets
 import pytest
 import websockets
 
-from tests.heroku.conftest import PASSWORD
-from tests.heroku.deploy import socket_to, ticket, token
+from tests.heroku.deploy import PASSWORD, socket_to, ticket, token
 
 pytestmark = [pytest.mark.timeout(120)]
 

@@ -17,8 +17,7 @@ import pytest
 import websockets
 
 from tests.helpers import start_service
-from tests.heroku.conftest import PASSWORD
-from tests.heroku.deploy import request, socket_to, token
+from tests.heroku.deploy import PASSWORD, request, socket_to, token
 from tests.integration.procfile import procfile_commands
 from testservers.router import FIRST_BYTE_TIMEOUT, IDLE_TIMEOUT, HerokuRouter
 

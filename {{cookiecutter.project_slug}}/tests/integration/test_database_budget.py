@@ -11,16 +11,14 @@ from outside every 50 ms.
 
 import asyncio
 import json
-import threading
 import time
 import uuid
 from collections import Counter
 
-import psycopg
 import pytest
-import redis
 
 from tests.clients import connect_websocket
+from tests.samplers import postgres_sampler, redis_sampler
 from testservers.live import LiveServer, base_env, run_django
 
 ASGI_THREADS = 3
@@ -28,60 +26,8 @@ USERS = 20
 SOCKETS_PER_USER = 10  # 200 sockets
 ROOMS = 5  # USERS / ROOMS users per room, each with all their sockets
 MESSAGES_PER_SOCKET = 2
-SAMPLE_EVERY = 0.05
 # The channel layer's subscriber and publisher, and the cache (chat/redis_clients.py).
 REDIS_CLIENTS_PER_PROCESS = 3
-
-
-class ConnectionSampler:
-    """Count a database's connections every SAMPLE_EVERY seconds, on a thread of its own."""
-
-    def __init__(self, admin_url, database):
-        self.admin_url = admin_url
-        self.database = database
-        self.samples = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self):
-        # Connected to the maintenance database; pg_backend_pid() excludes this connection
-        # even if it were connected to the measured one.
-        with psycopg.connect(self.admin_url, autocommit=True) as conn:
-            while not self._stop.is_set():
-                (count,) = conn.execute(
-                    "SELECT count(*) FROM pg_stat_activity"
-                    " WHERE datname = %s AND pid <> pg_backend_pid()",
-                    [self.database],
-                ).fetchone()
-                self.samples.append(count)
-                self._stop.wait(SAMPLE_EVERY)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info):
-        self._stop.set()
-        self._thread.join(10)
-
-
-class RedisClientSampler(ConnectionSampler):
-    """Count the Redis clients named for one project prefix (CLIENT SETNAME), by role."""
-
-    def __init__(self, redis_url, prefix):
-        super().__init__(None, None)
-        self.redis_url = redis_url
-        self.prefix = prefix
-        self.roles = Counter()
-
-    def _run(self):
-        client = redis.Redis.from_url(self.redis_url)
-        while not self._stop.is_set():
-            names = [c["name"] for c in client.client_list() if c["name"].startswith(self.prefix)]
-            self.samples.append(len(names))
-            self.roles |= Counter(name.removeprefix(f"{self.prefix}.") for name in names)
-            self._stop.wait(SAMPLE_EVERY)
-        client.close()
 
 
 def setup_users_and_rooms(env):
@@ -141,8 +87,8 @@ async def test_connections_stay_within_their_budgets_under_load(
     per_room = USERS // ROOMS
     room_of = {f"u{i:02d}": room_ids[i // per_room] for i in range(USERS)}
 
-    redis_sampler = RedisClientSampler(redis_server.url, database)
-    with server, ConnectionSampler(postgres_server.url, database) as sampler, redis_sampler:
+    redis_clients = redis_sampler(redis_server.url, prefix=database)
+    with server, postgres_sampler(postgres_server.url, database=database) as sampler, redis_clients:
         started = time.monotonic()
         owners = [name for name in tokens for _ in range(SOCKETS_PER_USER)]
         clients = await asyncio.gather(
@@ -205,12 +151,12 @@ async def test_connections_stay_within_their_budgets_under_load(
             f"connect {connected - started:.1f}s, send and deliver {delivered - connected:.1f}s"
         )
         print(
-            f"[redis budget] {len(redis_sampler.samples)} samples: max {max(redis_sampler.samples)}"
-            f" clients (most at once by role {dict(redis_sampler.roles)})"
+            f"[redis budget] {len(redis_clients.samples)} samples: max {max(redis_clients.samples)}"
+            f" clients (most at once by role {dict(redis_clients.roles)})"
         )
     assert len(samples) >= 20, "the sampler barely ran"
-    assert max(redis_sampler.samples) <= REDIS_CLIENTS_PER_PROCESS
-    assert redis_sampler.roles.keys() == {"layer", "cache"}, redis_sampler.roles
+    assert max(redis_clients.samples) <= REDIS_CLIENTS_PER_PROCESS
+    assert redis_clients.roles.keys() == {"layer", "cache"}, redis_clients.roles
     # Django's pool (max_size=ASGI_THREADS) is the only source of connections in the process.
     assert max(samples) <= ASGI_THREADS
     assert max(samples) >= 1, "the server never used the database?"
