@@ -16,6 +16,7 @@ import glob
 import os
 import shutil
 import socket
+import subprocess
 import time
 from pathlib import Path
 
@@ -90,6 +91,17 @@ def log_tail(path: Path, lines: int = 20) -> str:
 
 # Servers not yet cleaned up when the interpreter exits, e.g. after an interrupted test run.
 _running: set[Server] = set()
+
+
+def terminate(process: subprocess.Popen, timeout: float = STOP_TIMEOUT) -> None:
+    """Stop a server process with SIGTERM, and SIGKILL if it is still there after ``timeout``."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 @atexit.register

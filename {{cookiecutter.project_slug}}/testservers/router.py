@@ -19,7 +19,14 @@ import subprocess
 import time
 from pathlib import Path
 
-from testservers.processes import START_TIMEOUT, Server, free_port, log_tail, require_binary
+from testservers.processes import (
+    START_TIMEOUT,
+    Server,
+    free_port,
+    log_tail,
+    require_binary,
+    terminate,
+)
 from testservers.tls_redis import make_self_signed_certificate
 
 # Heroku's router timeouts (devcenter "HTTP Routing", "Request Timeout"): 30 s for the first
@@ -217,14 +224,8 @@ class HerokuRouter(Server):
     def stop(self) -> None:
         if self.process is None:
             return
-        if self.process.poll() is None:
-            # SIGTERM is nginx's fast shutdown: open connections close at once.
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        # SIGTERM is nginx's fast shutdown: open connections close at once.
+        terminate(self.process)
         self.process = None
 
 
