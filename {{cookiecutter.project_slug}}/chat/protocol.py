@@ -100,6 +100,13 @@ def schemas(limits):
             "content": content,
             "client_msg_id": Field(str, required=False, pattern=CLIENT_MSG_ID_RE),
             "reply_to": Field(int, required=False, min_value=1),
+            # Ids of the sender's uploads to this room (POST /api/attachments/).
+            "attachments": Field(
+                list,
+                required=False,
+                max_length=limits["ATTACHMENTS_PER_MESSAGE"],
+                item_kind=int,
+            ),  # fmt: skip
         },
         MESSAGE_EDIT: {"message_id": Field(int, min_value=1), "content": content},
         MESSAGE_DELETE: {"message_id": Field(int, min_value=1)},

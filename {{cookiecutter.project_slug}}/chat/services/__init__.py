@@ -6,6 +6,13 @@ handed to chat.broadcast, which sends it only after the transaction commits. Cal
 the services from here.
 """
 
+from .attachments import (
+    attach,
+    attachment_files_delete,
+    attachment_storage,
+    attachment_upload,
+    uploads_cleanup,
+)
 from .members import room_add_members, room_remove_members
 from .messages import message_delete, message_edit, message_react, message_read, message_send
 from .rooms import (
@@ -27,6 +34,10 @@ from .sessions import (
 from .typing_indicators import typing_send
 
 __all__ = [
+    "attach",
+    "attachment_files_delete",
+    "attachment_storage",
+    "attachment_upload",
     "message_delete",
     "message_edit",
     "message_react",
@@ -47,4 +58,5 @@ __all__ = [
     "session_touch",
     "sessions_cleanup",
     "typing_send",
+    "uploads_cleanup",
 ]

@@ -13,13 +13,23 @@ from django.utils import timezone
 
 from .. import broadcast, exceptions, payloads, permissions, protocol, selectors, sql
 from ..models import Membership, Message, Reaction
+from . import attachments as attachments_service
 
 
-def message_send(*, user, room_id, content, client_msg_id=None, reply_to=None):
+def message_send(*, user, room_id, content, client_msg_id=None, reply_to=None, attachments=None):
     """Store a message with the room's next seq and send message.new to every member.
 
     Idempotent by client_msg_id: a resend returns the stored message and sends nothing.
+    ``attachments`` names the sender's uploads to the room; a message without any costs
+    exactly the one statement it always did.
     """
+    if attachments:
+        with transaction.atomic():
+            return _send(user, room_id, content, client_msg_id, reply_to, attachments)
+    return _send(user, room_id, content, client_msg_id, reply_to, None)
+
+
+def _send(user, room_id, content, client_msg_id, reply_to, attachment_ids):
     try:
         message = _store(user, room_id, content, client_msg_id, reply_to)
     except IntegrityError:
@@ -34,8 +44,13 @@ def message_send(*, user, room_id, content, client_msg_id=None, reply_to=None):
     parent = None
     if reply_to is not None:
         parent = Message.objects.select_related("sender").filter(pk=reply_to).first()
+    files = ()
+    if attachment_ids:
+        files = attachments_service.attach(
+            user=user, message=message, attachment_ids=attachment_ids
+        )
     # A new message has no reactions: its payload is built here, saving the loading query.
-    data = {"message": payloads.message_payload(message, reply_to=parent)}
+    data = {"message": payloads.message_payload(message, reply_to=parent, attachments=files)}
     broadcast.room_event(room_id, protocol.event(protocol.MESSAGE_NEW, data))
     return data
 
@@ -132,6 +147,8 @@ def message_delete(*, user, message_id):
     if settings.CHAT["HARD_DELETE"]:
         message.content = ""
     message.reactions.all().delete()
+    # Their files go after commit (chat.signals); a deleted message shows none.
+    message.attachments.all().delete()
     return _changed(message, protocol.MESSAGE_DELETED)
 
 
