@@ -309,7 +309,7 @@ else:
     ATTACHMENT_STORAGE = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         # No base_url: nothing serves this folder directly.
-        "OPTIONS": {"location": MEDIA_ROOT / "attachments", "base_url": None},
+        "OPTIONS": {"location": MEDIA_ROOT, "base_url": None},
     }
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -62,7 +62,7 @@ class S3Server(Server):
             region_name=REGION,
         )
 
-    def keys(self) -> list[str]:
+    def object_keys(self) -> list[str]:
         listing = self.client().list_objects_v2(Bucket=self.bucket)
         return sorted(item["Key"] for item in listing.get("Contents", []))
 
