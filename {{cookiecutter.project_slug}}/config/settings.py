@@ -305,6 +305,11 @@ if ATTACHMENT_BUCKET:
             "addressing_style": env("AWS_S3_ADDRESSING_STYLE", default="") or None,
         },
     }
+    # Where the bucket's presigned URLs point, for the page's Content-Security-Policy.
+    ATTACHMENT_ORIGIN = env(
+        "ATTACHMENT_ORIGIN",
+        default=ATTACHMENT_STORAGE["OPTIONS"]["endpoint_url"] or "https://*.amazonaws.com",
+    )
 else:
     ATTACHMENT_STORAGE = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
@@ -349,17 +354,8 @@ SECURE_CSP = {
     "default-src": ["'self'"],
     "script-src": ["'self'"],
     "style-src": ["'self'"],
-    # blob: previews a picked file before upload; a bucket's origin serves attachments.
-    "img-src": [
-        "'self'",
-        "data:",
-        "blob:",
-        *(
-            [env("ATTACHMENT_ORIGIN", default="https://*.amazonaws.com")]
-            if ATTACHMENT_BUCKET
-            else []
-        ),
-    ],
+    # With a bucket, images are fetched from it (a redirect to a presigned URL).
+    "img-src": ["'self'", "data:", *([ATTACHMENT_ORIGIN] if ATTACHMENT_BUCKET else [])],
     "connect-src": ["'self'"],
     "object-src": ["'none'"],
     "base-uri": ["'none'"],

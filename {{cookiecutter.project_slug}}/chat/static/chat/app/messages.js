@@ -7,6 +7,7 @@
  * over for replies and edits.
  */
 
+import { renderAttachments } from "./attachments.js";
 import { button, el, make, notify } from "./dom.js";
 import { dateTimeFormat, describeError, shortTime } from "./format.js";
 import { handlePendingAction, setComposerContext } from "./composer.js";
@@ -131,6 +132,8 @@ function renderMessage(message) {
   }
 
   bubble.append(make("p", "msg-body", message.deleted ? "This message was deleted." : message.content));
+  const files = renderAttachments(message);
+  if (files) bubble.append(files);
 
   if (message.reactions && message.reactions.length) {
     const reactions = make("div", "msg-reactions");
