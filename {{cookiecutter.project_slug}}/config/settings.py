@@ -434,7 +434,7 @@ CHAT = {
         ],
     ),
     # Images above this many pixels are refused (a small file can decode to gigabytes).
-    "ATTACHMENT_MAX_PIXELS": env.int("CHAT_ATTACHMENT_MAX_PIXELS", default=40_000_000),
+    "ATTACHMENT_MAX_PIXELS": env.int("CHAT_ATTACHMENT_MAX_PIXELS", default=24_000_000),
     "ATTACHMENT_THUMBNAIL_SIZE": 320,
     # Seconds a presigned bucket URL stays valid once a member's fetch was allowed.
     "ATTACHMENT_URL_TTL": env.int("CHAT_ATTACHMENT_URL_TTL", default=60),
