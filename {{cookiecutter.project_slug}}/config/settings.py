@@ -285,6 +285,8 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 ATTACHMENT_BUCKET = env("AWS_STORAGE_BUCKET_NAME", default="") or env(
     "BUCKETEER_BUCKET_NAME", default=""
 )
+# Another S3-compatible service than AWS (or a test server on loopback).
+ATTACHMENT_ENDPOINT = env("AWS_S3_ENDPOINT_URL", default="") or None
 if ATTACHMENT_BUCKET:
     ATTACHMENT_STORAGE = {
         "BACKEND": "storages.backends.s3.S3Storage",
@@ -296,8 +298,7 @@ if ATTACHMENT_BUCKET:
             or env("BUCKETEER_AWS_SECRET_ACCESS_KEY", default=""),
             "region_name": env("AWS_S3_REGION_NAME", default="")
             or env("BUCKETEER_AWS_REGION", default="us-east-1"),
-            # Another S3-compatible service (or a test server on loopback).
-            "endpoint_url": env("AWS_S3_ENDPOINT_URL", default="") or None,
+            "endpoint_url": ATTACHMENT_ENDPOINT,
             "default_acl": None,  # the bucket's own policy: private
             "querystring_auth": True,  # every URL is presigned
             "file_overwrite": False,
@@ -308,7 +309,7 @@ if ATTACHMENT_BUCKET:
     # Where the bucket's presigned URLs point, for the page's Content-Security-Policy.
     ATTACHMENT_ORIGIN = env(
         "ATTACHMENT_ORIGIN",
-        default=ATTACHMENT_STORAGE["OPTIONS"]["endpoint_url"] or "https://*.amazonaws.com",
+        default=ATTACHMENT_ENDPOINT or "https://*.amazonaws.com",
     )
 else:
     ATTACHMENT_STORAGE = {
