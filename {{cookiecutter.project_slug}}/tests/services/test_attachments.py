@@ -231,6 +231,12 @@ def test_members_fetch_sent_files_the_uploader_alone_a_waiting_one(room, alice, 
         selectors.attachment_for_fetch(bob, waiting)
 
 
+def test_anyone_who_reads_a_public_channel_fetches_its_files(alice, bob, carol):
+    news = channel(alice, bob)
+    attachment = sent_with(alice, news)
+    assert selectors.attachment_for_fetch(carol, attachment).pk == attachment
+
+
 # --- files follow their rows ------------------------------------------------------------------
 
 
