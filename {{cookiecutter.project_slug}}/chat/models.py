@@ -103,6 +103,10 @@ class Message(models.Model):
     reply_to = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # A forwarded copy's original (message.forward); only readers of its room can follow it.
+    forwarded_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # Chosen by the client and reused on retries: a resend returns the stored message. NULL,
     # not "", for messages without one, so the partial unique index below skips them.
     client_msg_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
@@ -162,8 +166,9 @@ class Attachment(models.Model):
     # The name shown and offered for download: the upload's name, cleaned, with the
     # extension of the detected type.
     name = models.CharField(max_length=200)
-    # The storage keys: random, never derived from what the client sent.
-    stored_name = models.CharField(max_length=255, unique=True)
+    # The storage keys: random, never derived from what the client sent. A forwarded copy
+    # shares its original's keys (no bytes are copied), so a file goes with its last row.
+    stored_name = models.CharField(max_length=255, db_index=True)
     thumbnail_name = models.CharField(max_length=255, blank=True)
     size = models.PositiveBigIntegerField()
     content_type = models.CharField(max_length=100)

@@ -66,7 +66,17 @@ def message_payload(message, *, reactions=(), reply_to=None, attachments=()):
         "rev": message.rev,
         "reactions": reaction_summary(reactions),
         "attachments": [] if deleted else [attachment_payload(a) for a in attachments],
+        "forwarded_from": forward_reference(message),
     }
+
+
+def forward_reference(message):
+    """Where a forwarded copy came from: {"room_id", "seq"}, which only readers of that room
+    can follow (room.messages); null for other messages, or once the original is gone."""
+    if message.forwarded_from_id is None:
+        return None
+    original = message.forwarded_from
+    return {"room_id": original.room_id, "seq": original.seq}
 
 
 def attachment_payload(attachment):

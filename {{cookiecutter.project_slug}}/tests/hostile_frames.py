@@ -134,3 +134,24 @@ BAD_FRAMES += [
         "1,2",
     )
 ]
+
+
+# message.forward: two positive ids that fit the database, an optional client_msg_id.
+BAD_FRAMES += [
+    (
+        json.dumps({"event_type": "message.forward", "data": data, "request_id": "q"}),
+        4004,
+        True,
+    )
+    for data in (
+        {},
+        {"message_id": 1},
+        {"room_id": 1},
+        {"message_id": "1", "room_id": 1},
+        {"message_id": 1, "room_id": True},
+        {"message_id": 0, "room_id": 1},
+        {"message_id": 1, "room_id": 2**63},
+        {"message_id": 1, "room_id": 1, "client_msg_id": "a b"},
+        {"message_id": 1, "room_id": 1, "content": "changed"},
+    )
+]

@@ -15,7 +15,8 @@ from .rooms import membership_for, visible_room
 
 def with_reactions(messages):
     """Return a queryset of messages with what their payloads need, in a fixed query count."""
-    return messages.select_related("sender", "reply_to", "reply_to__sender").prefetch_related(
+    related = ("sender", "reply_to", "reply_to__sender", "forwarded_from")
+    return messages.select_related(*related).prefetch_related(
         Prefetch("reactions", queryset=Reaction.objects.order_by("pk")),
         Prefetch("attachments", queryset=Attachment.objects.order_by("pk")),
     )

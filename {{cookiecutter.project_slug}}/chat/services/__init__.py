@@ -11,10 +11,18 @@ from .attachments import (
     attachment_files_delete,
     attachment_storage,
     attachment_upload,
+    forward_copies,
     uploads_cleanup,
 )
 from .members import room_add_members, room_remove_members
-from .messages import message_delete, message_edit, message_react, message_read, message_send
+from .messages import (
+    message_delete,
+    message_edit,
+    message_forward,
+    message_react,
+    message_read,
+    message_send,
+)
 from .rooms import (
     room_create,
     room_delete,
@@ -38,8 +46,10 @@ __all__ = [
     "attachment_files_delete",
     "attachment_storage",
     "attachment_upload",
+    "forward_copies",
     "message_delete",
     "message_edit",
+    "message_forward",
     "message_react",
     "message_read",
     "message_send",

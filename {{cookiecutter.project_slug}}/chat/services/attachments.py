@@ -77,13 +77,34 @@ def attach(*, user, message, attachment_ids):
     return list(Attachment.objects.filter(message=message).order_by("pk"))
 
 
+def forward_copies(*, original, message):
+    """Give a forwarded message rows for its original's files, sharing the stored bytes."""
+    copies = [
+        Attachment(
+            room_id=message.room_id,
+            uploader_id=attachment.uploader_id,
+            message=message,
+            **{field: getattr(attachment, field) for field in SHARED_FIELDS},
+        )
+        for attachment in original.attachments.order_by("pk")
+    ]
+    return Attachment.objects.bulk_create(copies)
+
+
+SHARED_FIELDS = (
+    "name", "stored_name", "thumbnail_name", "size", "content_type", "sha256", "width", "height",
+)  # fmt: skip
+
+
 def attachment_files_delete(attachment):
-    """Remove an attachment's files once the transaction that deleted its row commits."""
-    names = [n for n in (attachment.stored_name, attachment.thumbnail_name) if n]
+    """Remove an attachment's files once its row's deletion commits, unless a forwarded copy
+    (or its original) still uses them."""
 
     def remove():
-        for name in names:
-            attachment_storage().delete(name)
+        if not Attachment.objects.filter(stored_name=attachment.stored_name).exists():
+            for name in (attachment.stored_name, attachment.thumbnail_name):
+                if name:
+                    attachment_storage().delete(name)
 
     transaction.on_commit(remove)
 
