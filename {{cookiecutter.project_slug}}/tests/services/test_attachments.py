@@ -275,3 +275,17 @@ def test_cleanup_removes_old_uploads_no_message_took(room, alice):
     assert "Removed 1 unsent upload(s)." in out.getvalue()
     assert set(Attachment.objects.values_list("pk", flat=True)) == {kept, fresh}
     assert not services.attachment_storage().exists(old_name)
+
+
+def test_a_plain_send_costs_what_it_did_before_attachments(room, alice):
+    """One statement on PostgreSQL (chat.sql.send_message), three elsewhere: no attachment
+    query for a message without attachments."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        services.message_send(user=alice, room_id=room.pk, content="plain")
+    control = ("SAVEPOINT", "RELEASE", "BEGIN", "COMMIT")
+    statements = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(control)]
+    assert len(statements) == (1 if connection.vendor == "postgresql" else 3), statements
+    assert not any("chat_attachment" in sql for sql in statements)
