@@ -128,3 +128,31 @@ def test_a_refused_file_says_why_and_blocks_nothing_else(pages, chat_server):
     expect(alice.locator("#uploads")).to_be_hidden()
     send(alice, "Never mind")
     expect(message(alice, "Never mind")).to_be_visible()
+
+
+def test_a_forwarded_message_shows_as_forwarded_with_its_image(pages, chat_server):
+    from tests.browser.test_chat_page import seed
+
+    origin = make_room(chat_server, "alice", "Scouting", ["bob"])
+    make_room(chat_server, "alice", "Team news", ["carol"])
+    alice, carol = pages.login("alice"), pages.login("carol")
+    open_room(alice, "Scouting")
+    drop(alice, "map.png", "image/png", png(size=(300, 200)))
+    uploaded(alice, "map.png")
+    send(alice, "Trail map")
+    expect(message(alice, "Trail map").locator(".attachment-image img")).to_be_visible()
+    seed(
+        chat_server,
+        f"""
+        original = Message.objects.get(room_id={origin}, content="Trail map")
+        target = users["alice"].chat_memberships.get(room__name="Team news").room_id
+        services.message_forward(user=users["alice"], message_id=original.pk, room_id=target)
+        """,
+    )
+    open_room(carol, "Team news")
+    copy = message(carol, "Trail map")
+    expect(copy.locator(".msg-forwarded")).to_have_text("forwarded")
+    thumbnail = copy.locator(".attachment-image img")
+    carol.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=thumbnail.element_handle()
+    )

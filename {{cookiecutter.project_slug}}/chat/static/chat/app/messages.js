@@ -109,6 +109,8 @@ function renderMessage(message) {
   time.title = dateTimeFormat.format(new Date(message.created_at));
   meta.append(time);
   if (message.edited_at && !message.deleted) meta.append(make("span", "msg-edited", "edited"));
+  // Where it came from is only a room and seq: readers of that room can find it there.
+  if (message.forwarded_from) meta.append(make("span", "msg-forwarded", "forwarded"));
   bubble.append(meta);
 
   if (message.reply_to) {
