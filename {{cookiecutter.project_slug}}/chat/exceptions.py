@@ -93,6 +93,31 @@ class MessageNotFoundError(ChatError):
     default_detail = "No such message."
 
 
+class AttachmentNotFoundError(ChatError):
+    # Also for someone else's upload, one of another room, or one already attached.
+    code = 4043
+    name = "attachment_not_found"
+    default_detail = "No such attachment, or not one of yours in this room waiting to be sent."
+
+
+class UploadTooLargeError(ChatError):
+    code = 4130
+    name = "upload_too_large"
+    default_detail = "The file is larger than the server accepts."
+
+
+class UnsupportedTypeError(ChatError):
+    code = 4150
+    name = "unsupported_type"
+    default_detail = "Files of this kind cannot be attached."
+
+
+class InvalidUploadError(ChatError):
+    code = 4220
+    name = "invalid_upload"
+    default_detail = "The upload is not a usable file."
+
+
 class UserNotFoundError(ChatError):
     code = 4042
     name = "user_not_found"

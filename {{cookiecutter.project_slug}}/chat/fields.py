@@ -27,6 +27,8 @@ class Field:
     pattern: re.Pattern | None = None
     choices: tuple = ()
     item_max_length: int | None = None
+    # Lists hold usernames (str) unless this says ids (int, from 1 to BIGINT_MAX).
+    item_kind: type = str
     # Strings are stripped unless they are text people wrote (message content keeps its
     # spacing); a blank string is refused where one would mean nothing.
     strip: bool = True
@@ -69,7 +71,12 @@ def _validate_value(key, value, field):
         raise exceptions.InvalidPayloadError(f"{key} has an invalid format.")
     if field.choices and value not in field.choices:
         raise exceptions.InvalidPayloadError(f"{key} must be one of {list(field.choices)}.")
-    if field.kind is list:
+    if field.kind is list and field.item_kind is int:
+        for item in value:
+            if not isinstance(item, int) or isinstance(item, bool) or not 1 <= item <= BIGINT_MAX:
+                raise exceptions.InvalidPayloadError(f"{key} must be a list of ids.")
+        value = list(dict.fromkeys(value))
+    elif field.kind is list:
         for item in value:
             if (
                 not isinstance(item, str)

@@ -42,6 +42,7 @@ class Route:
 ROUTES = {
     protocol.MESSAGE_SEND: Route(services.message_send),
     protocol.MESSAGE_EDIT: Route(services.message_edit),
+    protocol.MESSAGE_FORWARD: Route(services.message_forward),
     protocol.MESSAGE_DELETE: Route(services.message_delete),
     protocol.MESSAGE_REACT: Route(services.message_react),
     protocol.MESSAGE_READ: Route(services.message_read),

@@ -1,4 +1,4 @@
-"""Rooms, memberships, messages, reactions and live sessions.
+"""Rooms, memberships, messages, reactions, attachments and live sessions.
 
 The database is the source of truth for who is in which room; channel-layer groups and caches
 are derived from Membership rows and can be rebuilt at any time. Invariants live here as
@@ -103,6 +103,10 @@ class Message(models.Model):
     reply_to = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # A forwarded copy's original (message.forward); only readers of its room can follow it.
+    forwarded_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # Chosen by the client and reused on retries: a resend returns the stored message. NULL,
     # not "", for messages without one, so the partial unique index below skips them.
     client_msg_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
@@ -142,6 +146,53 @@ class Reaction(models.Model):
 
     def __str__(self):
         return f"{self.emoji} on {self.message}"
+
+
+class Attachment(models.Model):
+    """A file a member uploaded to a room, stored through STORAGES["attachments"].
+
+    Uploaded first (POST /api/attachments/), then attached to one message by message.send;
+    until then ``message`` is NULL and cleanup_chat_uploads removes it after a while. The
+    content type is the one detected from the bytes, never the one the client declared.
+    """
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="attachments")
+    uploader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    # The name shown and offered for download: the upload's name, cleaned, with the
+    # extension of the detected type.
+    name = models.CharField(max_length=200)
+    # The storage keys: random, never derived from what the client sent. A forwarded copy
+    # shares its original's keys (no bytes are copied), so a file goes with its last row.
+    stored_name = models.CharField(max_length=255, db_index=True)
+    thumbnail_name = models.CharField(max_length=255, blank=True)
+    size = models.PositiveBigIntegerField()
+    content_type = models.CharField(max_length=100)
+    sha256 = models.CharField(max_length=64)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        # cleanup_chat_uploads finds old uploads that no message took.
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(message__isnull=True),
+                name="chat_attachment_unattached_idx",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_image(self):
+        return bool(self.thumbnail_name)
 
 
 class ChatSession(models.Model):

@@ -4,6 +4,8 @@ Selectors and services build every outgoing payload here, so one place decides w
 server. Member payloads carry ids and usernames only: never email addresses or names.
 """
 
+from django.urls import reverse
+
 from . import permissions
 
 REPLY_PREVIEW_CHARS = 200
@@ -47,7 +49,7 @@ def member_payload(membership):
     return {**user_payload(membership.user), "role": membership.role}
 
 
-def message_payload(message, *, reactions=(), reply_to=None):
+def message_payload(message, *, reactions=(), reply_to=None, attachments=()):
     """Return a message; deleted messages keep their place (seq) but show no content."""
     deleted = message.deleted_at is not None
     return {
@@ -63,6 +65,38 @@ def message_payload(message, *, reactions=(), reply_to=None):
         "deleted": deleted,
         "rev": message.rev,
         "reactions": reaction_summary(reactions),
+        "attachments": [] if deleted else [attachment_payload(a) for a in attachments],
+        "forwarded_from": forward_reference(message),
+    }
+
+
+def forward_reference(message):
+    """Where a forwarded copy came from: {"room_id", "seq"}, which only readers of that room
+    can follow (room.messages); null for other messages, or once the original is gone."""
+    if message.forwarded_from_id is None:
+        return None
+    original = message.forwarded_from
+    return {"room_id": original.room_id, "seq": original.seq}
+
+
+def attachment_payload(attachment):
+    """Return an attachment. Its URLs are the site's own: each fetch checks membership again.
+
+    ``inline`` says whether the file is shown in the page (re-encoded images) or only
+    downloaded (everything else).
+    """
+    url = reverse("chat:attachment", args=[attachment.pk])
+    return {
+        "id": attachment.pk,
+        "name": attachment.name,
+        "size": attachment.size,
+        "content_type": attachment.content_type,
+        "sha256": attachment.sha256,
+        "width": attachment.width,
+        "height": attachment.height,
+        "inline": attachment.is_image,
+        "url": url,
+        "thumbnail_url": f"{url}thumbnail/" if attachment.is_image else None,
     }
 
 

@@ -18,6 +18,7 @@ from .fields import BIGINT_MAX, INTEGER_MAX, Field, validate_data
 
 MESSAGE_SEND = "message.send"
 MESSAGE_EDIT = "message.edit"
+MESSAGE_FORWARD = "message.forward"
 MESSAGE_DELETE = "message.delete"
 MESSAGE_REACT = "message.react"
 MESSAGE_READ = "message.read"
@@ -100,8 +101,20 @@ def schemas(limits):
             "content": content,
             "client_msg_id": Field(str, required=False, pattern=CLIENT_MSG_ID_RE),
             "reply_to": Field(int, required=False, min_value=1),
+            # Ids of the sender's uploads to this room (POST /api/attachments/).
+            "attachments": Field(
+                list,
+                required=False,
+                max_length=limits["ATTACHMENTS_PER_MESSAGE"],
+                item_kind=int,
+            ),  # fmt: skip
         },
         MESSAGE_EDIT: {"message_id": Field(int, min_value=1), "content": content},
+        MESSAGE_FORWARD: {
+            "message_id": Field(int, min_value=1),
+            "room_id": _room_id(),
+            "client_msg_id": Field(str, required=False, pattern=CLIENT_MSG_ID_RE),
+        },
         MESSAGE_DELETE: {"message_id": Field(int, min_value=1)},
         MESSAGE_REACT: {
             "message_id": Field(int, min_value=1),

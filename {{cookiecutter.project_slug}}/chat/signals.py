@@ -5,6 +5,9 @@ deleting the account, rotating its security stamp ("log out everywhere") or logg
 browser session ends that credential; these receivers tell the user's sockets on every
 process, which check again (chat.auth.credential_valid) and close with 4010 if it is gone.
 The heartbeat makes the same check, so a lost event delays the close by one heartbeat at most.
+
+Files follow their rows: an attachment's bytes are removed once the deletion of its row
+commits, however it was deleted (its message, its room, or cleanup_chat_uploads).
 """
 
 from django.conf import settings
@@ -13,6 +16,7 @@ from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
 from . import broadcast, services
+from .models import Attachment
 
 # The user fields that a credential depends on (the session-auth hash and is_active).
 CREDENTIAL_FIELDS = {"password", "is_active", "security_stamp"}
@@ -40,3 +44,8 @@ def user_deleted(sender, instance, **kwargs):
 def session_logged_out(sender, request, user, **kwargs):
     if user is not None and request.session.session_key:
         broadcast.credentials_changed(user.pk, session_key=request.session.session_key)
+
+
+@receiver(post_delete, sender=Attachment)
+def attachment_deleted(sender, instance, **kwargs):
+    services.attachment_files_delete(instance)

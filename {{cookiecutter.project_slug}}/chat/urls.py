@@ -8,4 +8,12 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("api/token/", views.token, name="token"),
     path("api/ticket/", views.ticket, name="ticket"),
+    path("api/attachments/", views.attachment_upload, name="attachment_upload"),
+    path("attachments/<int:attachment_id>/", views.attachment_file, name="attachment"),
+    path(
+        "attachments/<int:attachment_id>/thumbnail/",
+        views.attachment_file,
+        {"thumbnail": True},
+        name="attachment_thumbnail",
+    ),
 ]

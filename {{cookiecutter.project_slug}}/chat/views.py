@@ -1,15 +1,22 @@
-"""HTTP views: the token and ticket endpoints for API clients, and the chat page."""
+"""HTTP views: the token and ticket endpoints for API clients, attachments, and the chat page.
+
+Attachments are uploaded and fetched by the page with its session (uploads with the CSRF
+token) and by programs with ``Authorization: Bearer <token>``, the same token as for sockets.
+"""
 
 import json
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.decorators import login_required
-from django.http import JsonResponse
+from django.core.files.storage import FileSystemStorage
+from django.http import FileResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.utils.http import content_disposition_header
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_POST
 
-from . import text
+from . import exceptions, selectors, services, text
 from .auth import bearer_token, ticket_issue, token_issue, token_user
 
 # Longer passwords are refused unread: hashing megabytes of password is a denial of service.
@@ -75,6 +82,113 @@ def _credentials(body):
         if text.unstorable(value) is not None:
             return None
     return {"username": username, "password": password}
+
+
+# The HTTP status of each error an upload or a fetch can meet.
+HTTP_STATUS = {
+    exceptions.InvalidPayloadError: 400,
+    exceptions.InvalidUploadError: 400,
+    exceptions.ForbiddenError: 403,
+    exceptions.RoomNotFoundError: 404,
+    exceptions.AttachmentNotFoundError: 404,
+    exceptions.UploadTooLargeError: 413,
+    exceptions.UnsupportedTypeError: 415,
+}
+# What a fetched file may do in a browser: nothing (no script, no plugin, no frame).
+FILE_CSP = "default-src 'none'; img-src 'self'; sandbox"
+
+
+def error_response(exc):
+    body = {"error": exc.name, "code": exc.code, "detail": exc.detail}
+    return JsonResponse(body, status=HTTP_STATUS.get(type(exc), 500))
+
+
+def _with_user(view):
+    """Run ``view(request, user, ...)`` for a bearer token, or else the session with CSRF.
+
+    A program's request carries its token and no cookie, so it needs no CSRF token; a
+    browser's rides on its cookie, so an unsafe one must pass Django's CSRF check.
+    """
+
+    def by_session(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return _unauthenticated()
+        return view(request, request.user, *args, **kwargs)
+
+    checked = csrf_protect(by_session)
+
+    @csrf_exempt
+    def wrapped(request, *args, **kwargs):
+        token = bearer_token(request.headers.get("Authorization"))
+        if token is None:
+            return checked(request, *args, **kwargs)
+        found = token_user(token=token)
+        if found is None:
+            return _unauthenticated()
+        return view(request, found[0], *args, **kwargs)
+
+    return wrapped
+
+
+def _unauthenticated():
+    detail = "Log in, or send Authorization: Bearer <token>."
+    return JsonResponse({"error": "not_authenticated", "detail": detail}, status=401)
+
+
+@require_POST
+@_with_user
+def attachment_upload(request, user):
+    """Store one file (multipart field ``file``) for the room ``room_id``; 201 with its payload.
+
+    A body over the size limit was refused before this view (chat.upload_limit); the parsed
+    file is checked again here, then by its bytes (chat.uploads).
+    """
+    room_id, upload = request.POST.get("room_id", ""), request.FILES.get("file")
+    try:
+        if upload is None or not room_id.isdigit() or not 1 <= int(room_id) < 2**63:
+            raise exceptions.InvalidPayloadError(
+                "Send a file in 'file' and a room id in 'room_id'."
+            )
+        data = services.attachment_upload(user=user, room_id=int(room_id), upload=upload)
+    except exceptions.ChatError as exc:
+        return error_response(exc)
+    return JsonResponse(data, status=201)
+
+
+@require_GET
+@_with_user
+def attachment_file(request, user, attachment_id, thumbnail=False):
+    """Send an attachment (or its thumbnail) to a member of its room, checked on every fetch.
+
+    Images are shown inline; every other type only downloads. From a bucket the answer is a
+    redirect to a presigned URL valid CHAT["ATTACHMENT_URL_TTL"] seconds; from local storage
+    the file itself.
+    """
+    try:
+        attachment = selectors.attachment_for_fetch(user, attachment_id)
+        if thumbnail and not attachment.thumbnail_name:
+            raise exceptions.AttachmentNotFoundError()
+    except exceptions.ChatError as exc:
+        return error_response(exc)
+    name = attachment.thumbnail_name if thumbnail else attachment.stored_name
+    content_type = "image/webp" if thumbnail else attachment.content_type
+    disposition = content_disposition_header(not attachment.is_image, attachment.name)
+    storage = services.attachment_storage()
+    if isinstance(storage, FileSystemStorage):
+        response = FileResponse(storage.open(name), content_type=content_type)
+        response["Content-Disposition"] = disposition
+    else:
+        parameters = {
+            "ResponseContentType": content_type,
+            "ResponseContentDisposition": disposition,
+        }
+        ttl = settings.CHAT["ATTACHMENT_URL_TTL"]
+        response = HttpResponseRedirect(storage.url(name, parameters=parameters, expire=ttl))
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = FILE_CSP
+    # Kept by this browser only, and asked for again after the presigned URL expires.
+    response["Cache-Control"] = f"private, max-age={settings.CHAT['ATTACHMENT_URL_TTL']}"
+    return response
 
 
 @login_required

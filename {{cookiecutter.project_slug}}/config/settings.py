@@ -276,8 +276,51 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where uploaded attachments live. Locally (and by default) a folder on disk, which a Heroku
+# dyno does not keep across restarts: in production set a bucket. Any S3-compatible bucket
+# works through django-storages: your own (AWS_STORAGE_BUCKET_NAME and its keys) or the
+# Bucketeer add-on, whose BUCKETEER_* variables are read when the AWS_* ones are not set.
+# Files are private: they reach members only through chat.views.attachment_file, which
+# checks membership on every fetch and then streams the file or redirects to a presigned URL.
+MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+ATTACHMENT_BUCKET = env("AWS_STORAGE_BUCKET_NAME", default="") or env(
+    "BUCKETEER_BUCKET_NAME", default=""
+)
+# Another S3-compatible service than AWS (or a test server on loopback).
+ATTACHMENT_ENDPOINT = env("AWS_S3_ENDPOINT_URL", default="") or None
+if ATTACHMENT_BUCKET:
+    ATTACHMENT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": ATTACHMENT_BUCKET,
+            "access_key": env("AWS_ACCESS_KEY_ID", default="")
+            or env("BUCKETEER_AWS_ACCESS_KEY_ID", default=""),
+            "secret_key": env("AWS_SECRET_ACCESS_KEY", default="")
+            or env("BUCKETEER_AWS_SECRET_ACCESS_KEY", default=""),
+            "region_name": env("AWS_S3_REGION_NAME", default="")
+            or env("BUCKETEER_AWS_REGION", default="us-east-1"),
+            "endpoint_url": ATTACHMENT_ENDPOINT,
+            "default_acl": None,  # the bucket's own policy: private
+            "querystring_auth": True,  # every URL is presigned
+            "file_overwrite": False,
+            "signature_version": "s3v4",
+            "addressing_style": env("AWS_S3_ADDRESSING_STYLE", default="") or None,
+        },
+    }
+    # Where the bucket's presigned URLs point, for the page's Content-Security-Policy.
+    ATTACHMENT_ORIGIN = env(
+        "ATTACHMENT_ORIGIN",
+        default=ATTACHMENT_ENDPOINT or "https://*.amazonaws.com",
+    )
+else:
+    ATTACHMENT_STORAGE = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        # No base_url: nothing serves this folder directly.
+        "OPTIONS": {"location": MEDIA_ROOT, "base_url": None},
+    }
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "attachments": ATTACHMENT_STORAGE,
     "staticfiles": {
         # Hashed names and compressed copies; a missing file fails collectstatic at build time.
         # The JavaScript modules' imports are rewritten to the hashed names (config/storage.py).
@@ -313,7 +356,8 @@ SECURE_CSP = {
     "default-src": ["'self'"],
     "script-src": ["'self'"],
     "style-src": ["'self'"],
-    "img-src": ["'self'", "data:"],
+    # With a bucket, images are fetched from it (a redirect to a presigned URL).
+    "img-src": ["'self'", "data:", *([ATTACHMENT_ORIGIN] if ATTACHMENT_BUCKET else [])],
     "connect-src": ["'self'"],
     "object-src": ["'none'"],
     "base-uri": ["'none'"],
@@ -376,4 +420,29 @@ CHAT = {
     "HARD_DELETE": env.bool("CHAT_HARD_DELETE", default=False),
     # Seconds a send may wait on a client that stopped reading before the socket is dropped.
     "SLOW_CLIENT_TIMEOUT": env.float("CHAT_SLOW_CLIENT_TIMEOUT", default=10.0),
+    # Attachments (chat/uploads.py, docs/protocol.md "Attachments"). An upload passes through
+    # the dyno: the size cap keeps it well inside Heroku's 30 s request window on ordinary
+    # connections, and the body is spooled to a temporary file, not held in memory.
+    "ATTACHMENT_MAX_BYTES": env.int("CHAT_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024),
+    "ATTACHMENTS_PER_MESSAGE": env.int("CHAT_ATTACHMENTS_PER_MESSAGE", default=10),
+    # Types detected from the bytes that are accepted. Images are re-encoded without their
+    # metadata and shown inline; everything else is served only as a download.
+    "ATTACHMENT_TYPES": env.list(
+        "CHAT_ATTACHMENT_TYPES",
+        default=[
+            "image/jpeg",
+            "image/png",
+            "image/gif",
+            "image/webp",
+            "application/pdf",
+            "text/plain",
+        ],
+    ),
+    # Images above this many pixels are refused (a small file can decode to gigabytes).
+    "ATTACHMENT_MAX_PIXELS": env.int("CHAT_ATTACHMENT_MAX_PIXELS", default=24_000_000),
+    "ATTACHMENT_THUMBNAIL_SIZE": 320,
+    # Seconds a presigned bucket URL stays valid once a member's fetch was allowed.
+    "ATTACHMENT_URL_TTL": env.int("CHAT_ATTACHMENT_URL_TTL", default=60),
+    # Uploads no message took are deleted by cleanup_chat_uploads after this many seconds.
+    "ATTACHMENT_UNATTACHED_TTL": env.int("CHAT_ATTACHMENT_UNATTACHED_TTL", default=3600),
 }

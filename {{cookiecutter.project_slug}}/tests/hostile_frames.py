@@ -106,3 +106,52 @@ BAD_FRAMES = [
         True,
     ),
 ]
+
+# message.send's attachments must be a short list of positive ids that fit the database:
+# too many, not numbers, booleans, zero, negative, above 2^63 - 1, nested, not a list.
+BAD_FRAMES += [
+    (
+        json.dumps(
+            {
+                "event_type": "message.send",
+                "data": {"room_id": 1, "content": "x", "attachments": attachments},
+                "request_id": "q",
+            }
+        ),
+        4004,
+        True,
+    )
+    for attachments in (
+        list(range(1, 12)),
+        ["1"],
+        [True],
+        [0],
+        [-3],
+        [2**63],
+        [[1]],
+        {"id": 1},
+        1,
+        "1,2",
+    )
+]
+
+
+# message.forward: two positive ids that fit the database, an optional client_msg_id.
+BAD_FRAMES += [
+    (
+        json.dumps({"event_type": "message.forward", "data": data, "request_id": "q"}),
+        4004,
+        True,
+    )
+    for data in (
+        {},
+        {"message_id": 1},
+        {"room_id": 1},
+        {"message_id": "1", "room_id": 1},
+        {"message_id": 1, "room_id": True},
+        {"message_id": 0, "room_id": 1},
+        {"message_id": 1, "room_id": 2**63},
+        {"message_id": 1, "room_id": 1, "client_msg_id": "a b"},
+        {"message_id": 1, "room_id": 1, "content": "changed"},
+    )
+]

@@ -31,6 +31,14 @@ DATABASES["default"].get("OPTIONS", {}).pop("pool", None)
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Uploads of a test run go to a folder of their own, never into the project.
+    "attachments": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": os.path.join(tempfile.gettempdir(), f"chat-test-media-{os.getpid()}"),
+            "base_url": None,
+        },
+    },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 

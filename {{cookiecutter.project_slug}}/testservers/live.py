@@ -34,6 +34,8 @@ def base_env(workdir, **overrides):
             "SECURE_SSL_REDIRECT": "false",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
+            # Uploaded attachments stay in the workdir, never in the project.
+            "MEDIA_ROOT": str(Path(workdir) / "media"),
             "PYTHONUNBUFFERED": "1",
         }
     )

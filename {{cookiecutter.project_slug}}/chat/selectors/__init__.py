@@ -4,6 +4,7 @@ Plain synchronous functions returning plain data, one module per domain. The soc
 them through chat.sync; other code imports them from here.
 """
 
+from .attachments import attachment_for_fetch
 from .messages import (
     message_data,
     message_for_member,
@@ -26,6 +27,7 @@ from .rooms import (
 from .sessions import session_hellos
 
 __all__ = [
+    "attachment_for_fetch",
     "direct_peers",
     "membership_for",
     "message_data",

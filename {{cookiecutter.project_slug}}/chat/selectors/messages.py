@@ -9,21 +9,25 @@ from django.conf import settings
 from django.db.models import Prefetch
 
 from .. import exceptions, payloads
-from ..models import Message, Reaction
+from ..models import Attachment, Message, Reaction
 from .rooms import membership_for, visible_room
 
 
 def with_reactions(messages):
     """Return a queryset of messages with what their payloads need, in a fixed query count."""
-    return messages.select_related("sender", "reply_to", "reply_to__sender").prefetch_related(
-        Prefetch("reactions", queryset=Reaction.objects.order_by("pk"))
+    related = ("sender", "reply_to", "reply_to__sender", "forwarded_from")
+    return messages.select_related(*related).prefetch_related(
+        Prefetch("reactions", queryset=Reaction.objects.order_by("pk")),
+        Prefetch("attachments", queryset=Attachment.objects.order_by("pk")),
     )
 
 
 def message_payloads(messages):
     """Return the payloads of messages loaded through with_reactions()."""
     return [
-        payloads.message_payload(m, reactions=m.reactions.all(), reply_to=m.reply_to)
+        payloads.message_payload(
+            m, reactions=m.reactions.all(), reply_to=m.reply_to, attachments=m.attachments.all()
+        )
         for m in messages
     ]
 

@@ -6,8 +6,23 @@ handed to chat.broadcast, which sends it only after the transaction commits. Cal
 the services from here.
 """
 
+from .attachments import (
+    attach,
+    attachment_files_delete,
+    attachment_storage,
+    attachment_upload,
+    forward_copies,
+    uploads_cleanup,
+)
 from .members import room_add_members, room_remove_members
-from .messages import message_delete, message_edit, message_react, message_read, message_send
+from .messages import (
+    message_delete,
+    message_edit,
+    message_forward,
+    message_react,
+    message_read,
+    message_send,
+)
 from .rooms import (
     room_create,
     room_delete,
@@ -28,8 +43,14 @@ from .sessions import (
 from .typing_indicators import typing_send
 
 __all__ = [
+    "attach",
+    "attachment_files_delete",
+    "attachment_storage",
+    "attachment_upload",
+    "forward_copies",
     "message_delete",
     "message_edit",
+    "message_forward",
     "message_react",
     "message_read",
     "message_send",
@@ -49,4 +70,5 @@ __all__ = [
     "sessions_open",
     "sessions_touch",
     "typing_send",
+    "uploads_cleanup",
 ]

@@ -12,16 +12,51 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from .. import broadcast, exceptions, payloads, permissions, protocol, selectors, sql
-from ..models import Membership, Message, Reaction
+from ..models import Membership, Message, Reaction, Room
+from . import attachments as attachments_service
 
 
-def message_send(*, user, room_id, content, client_msg_id=None, reply_to=None):
+def message_send(*, user, room_id, content, client_msg_id=None, reply_to=None, attachments=None):
     """Store a message with the room's next seq and send message.new to every member.
 
     Idempotent by client_msg_id: a resend returns the stored message and sends nothing.
+    ``attachments`` names the sender's uploads to the room; a message without any costs
+    exactly the one statement it always did.
     """
+    if attachments:
+        with transaction.atomic():
+            return _send(user, room_id, content, client_msg_id, reply_to, attachments)
+    return _send(user, room_id, content, client_msg_id, reply_to, None)
+
+
+@transaction.atomic
+def message_forward(*, user, message_id, room_id, client_msg_id=None):
+    """Copy a message the user can read now into a room where they may post; tell that room.
+
+    The copy is a new message of its room (its own seq, the forwarder as sender) that refers
+    to its original by (room, seq): only readers of the original's room can follow that. The
+    original's files come along as rows sharing the stored bytes. Idempotent by client_msg_id.
+    """
+    original = Message.objects.filter(pk=message_id).first()
     try:
-        message = _store(user, room_id, content, client_msg_id, reply_to)
+        if original is None:
+            raise exceptions.RoomNotFoundError()
+        selectors.visible_room(user, original.room_id)
+    except exceptions.RoomNotFoundError:
+        raise exceptions.MessageNotFoundError() from None
+    # Both rooms locked in id order, so forwards either way between two rooms never deadlock,
+    # and a deletion of the original (under its room's lock) is either seen or waits.
+    rooms = Room.objects.select_for_update().filter(pk__in={original.room_id, room_id})
+    list(rooms.order_by("pk").values_list("pk", flat=True))
+    original.refresh_from_db(fields=["content", "deleted_at"])
+    if original.deleted_at is not None:
+        raise exceptions.MessageNotFoundError("The message was deleted.")
+    return _send(user, room_id, original.content, client_msg_id, None, None, forwarded=original)
+
+
+def _send(user, room_id, content, client_msg_id, reply_to, attachment_ids, forwarded=None):
+    try:
+        message = _store(user, room_id, content, client_msg_id, reply_to, forwarded)
     except IntegrityError:
         # The client_msg_id was stored before (a retry, or two sends racing). The unique index
         # caught it and the rollback gave the seq back; the stored message is the answer.
@@ -34,8 +69,15 @@ def message_send(*, user, room_id, content, client_msg_id=None, reply_to=None):
     parent = None
     if reply_to is not None:
         parent = Message.objects.select_related("sender").filter(pk=reply_to).first()
+    files = ()
+    if attachment_ids:
+        files = attachments_service.attach(
+            user=user, message=message, attachment_ids=attachment_ids
+        )
+    elif forwarded is not None:
+        files = attachments_service.forward_copies(original=forwarded, message=message)
     # A new message has no reactions: its payload is built here, saving the loading query.
-    data = {"message": payloads.message_payload(message, reply_to=parent)}
+    data = {"message": payloads.message_payload(message, reply_to=parent, attachments=files)}
     broadcast.room_event(room_id, protocol.event(protocol.MESSAGE_NEW, data))
     return data
 
@@ -45,7 +87,7 @@ def _stored_id(user, room_id, client_msg_id):
     return messages.values_list("pk", flat=True).first()
 
 
-def _store(user, room_id, content, client_msg_id, reply_to):
+def _store(user, room_id, content, client_msg_id, reply_to, forwarded=None):
     """Store a message with the room's next seq, as read by its sender; return it.
 
     Returns None, storing nothing, if ``user`` may not post in the room or ``reply_to`` is not
@@ -54,7 +96,8 @@ def _store(user, room_id, content, client_msg_id, reply_to):
     The chat's hottest write. On PostgreSQL it is one statement (chat.sql.send_message), which
     costs a seventh of the client CPU and half the database CPU of the same work through the
     ORM (bench/README.md). Other databases run the same rules as three statements in a
-    transaction.
+    transaction, and so do forwarded copies everywhere (the statement has no place for their
+    origin, which keeps it exactly as cheap for every other message).
     """
     now = timezone.now()
     message = Message(
@@ -63,9 +106,10 @@ def _store(user, room_id, content, client_msg_id, reply_to):
         content=content,
         reply_to_id=reply_to,
         client_msg_id=client_msg_id,
+        forwarded_from=forwarded,
         created_at=now,
     )
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and forwarded is None:
         # A statement is its own transaction; inside a caller's transaction a savepoint
         # keeps a failed one (a repeated client_msg_id) from breaking it.
         with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
@@ -132,6 +176,8 @@ def message_delete(*, user, message_id):
     if settings.CHAT["HARD_DELETE"]:
         message.content = ""
     message.reactions.all().delete()
+    # Their files go after commit (chat.signals); a deleted message shows none.
+    message.attachments.all().delete()
     return _changed(message, protocol.MESSAGE_DELETED)
 
 

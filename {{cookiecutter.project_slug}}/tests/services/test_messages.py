@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 MESSAGE_KEYS = {
     "id", "room_id", "seq", "sender", "content", "created_at", "client_msg_id", "reply_to",
-    "edited_at", "deleted", "rev", "reactions",
+    "edited_at", "deleted", "rev", "reactions", "attachments", "forwarded_from",
 }  # fmt: skip
 
 

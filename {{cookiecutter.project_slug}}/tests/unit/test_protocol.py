@@ -6,7 +6,7 @@ import pytest
 
 from chat import exceptions, protocol
 
-LIMITS = {"MAX_CONTENT_CHARS": 20}
+LIMITS = {"MAX_CONTENT_CHARS": 20, "ATTACHMENTS_PER_MESSAGE": 3}
 SCHEMAS = protocol.schemas(LIMITS)
 
 
@@ -48,6 +48,12 @@ def test_content_keeps_its_whitespace_but_must_not_be_blank():
         ({"room_id": 1, "content": "x" * 21}, "content is longer than 20"),
         ({"room_id": 1, "content": "x", "client_msg_id": "a b"}, "client_msg_id has an invalid"),
         ({"room_id": 1, "content": "x", "sender": 3}, "Unexpected keys"),
+        ({"room_id": 1, "content": "x", "attachments": [1, 2, 3, 4]}, "attachments is longer"),
+        ({"room_id": 1, "content": "x", "attachments": ["1"]}, "attachments must be a list of"),
+        ({"room_id": 1, "content": "x", "attachments": [True]}, "attachments must be a list of"),
+        ({"room_id": 1, "content": "x", "attachments": [0]}, "attachments must be a list of"),
+        ({"room_id": 1, "content": "x", "attachments": [2**63]}, "attachments must be a list"),
+        ({"room_id": 1, "content": "x", "attachments": 5}, "attachments must be of type list"),
     ],
 )
 def test_invalid_message_send_names_the_problem(data, error):

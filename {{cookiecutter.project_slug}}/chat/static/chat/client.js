@@ -14,6 +14,7 @@
  *   client/outbox.js      sends re-sent with their client_msg_id until acknowledged
  *   client/cursors.js     per-room seq/rev cursors: no message lost or delivered twice
  *   client/catchup.js     fetching what a room's cursor is missing (after_seq, changed_after_rev)
+ *   client/uploads.js     uploading attachments over HTTP, with progress
  *   client/protocol.js    close codes, event names, ChatError, newClientMsgId
  *
  * Events (an EventTarget; every event is a CustomEvent whose `detail` is shown):
@@ -42,6 +43,7 @@ import { OutboxMethods } from "./client/outbox.js";
 import { newClientMsgId } from "./client/protocol.js";
 import { RequestMethods } from "./client/requests.js";
 import { SessionMethods } from "./client/session.js";
+import { UploadMethods } from "./client/uploads.js";
 
 export {
   ChatError,
@@ -55,6 +57,7 @@ const DEFAULTS = {
   url: null, // ws(s)://host/ws/chat/; by default the page's own host
   token: null, // optional: () => token string or a promise of one
   ticketUrl: null, // where tokens are traded for tickets; default: /api/ticket/ on the socket's host
+  uploadUrl: null, // where attachments are uploaded; default: /api/attachments/ on the socket's host
   fetch: null, // a fetch implementation to use instead of the global one
   WebSocket: null, // optional: a WebSocket implementation (defaults to the global one)
   heartbeatInterval: 20, // seconds, until session.hello says otherwise
@@ -132,6 +135,7 @@ for (const part of [
   OutboxMethods,
   CursorMethods,
   CatchUpMethods,
+  UploadMethods,
 ]) {
   const descriptors = Object.getOwnPropertyDescriptors(part.prototype);
   delete descriptors.constructor;

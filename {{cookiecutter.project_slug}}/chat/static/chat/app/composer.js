@@ -10,6 +10,7 @@
  */
 
 import { newClientMsgId } from "../client.js";
+import { hasUploads, takeUploads } from "./attachments.js";
 import { button, el, make, notify, scrollToBottom } from "./dom.js";
 import { describeError } from "./format.js";
 import { sendTyping } from "./presence.js";
@@ -72,7 +73,7 @@ el.input.addEventListener("input", () => {
 async function submitComposer() {
   if (!view) return;
   const content = el.input.value;
-  if (!content.trim()) return;
+  if (!content.trim() && (view.editing || !hasUploads())) return;
   const room = rooms.get(view.roomId);
   if (!canPost(room)) return;
   if (view.editing) {
@@ -86,15 +87,20 @@ async function submitComposer() {
     }
     return;
   }
+  const roomId = view.roomId;
+  const attachments = await takeUploads();
+  if (attachments === null) return;
   const replyTo = view.replyTo;
   el.input.value = "";
   setComposerContext(null);
   sendTyping(false);
-  send(view.roomId, content, replyTo);
+  // A message of files alone says what they are.
+  const text = content.trim() ? content : attachments.map((a) => a.name).join(", ");
+  send(roomId, text, replyTo, attachments.map((a) => a.id));
 }
 
 /** Show a message as pending at once, then let ChatClient deliver it (retrying if offline). */
-function send(roomId, content, replyTo) {
+function send(roomId, content, replyTo, attachments = []) {
   const clientMsgId = newClientMsgId();
   const li = make("li", "msg mine pending");
   li.dataset.clientMsgId = clientMsgId;
@@ -103,13 +109,13 @@ function send(roomId, content, replyTo) {
   meta.append(make("span", "msg-sender", me?.username ?? ""), make("span", "msg-status", "Sending…"));
   bubble.append(meta, make("p", "msg-body", content));
   li.append(bubble);
-  pendingSends.set(clientMsgId, { li, roomId, content, replyTo });
+  pendingSends.set(clientMsgId, { li, roomId, content, replyTo, attachments });
   if (view && view.roomId === roomId) {
     el.messages.append(li);
     scrollToBottom();
   }
   client
-    .sendMessage(roomId, content, { replyTo: replyTo ? replyTo.id : null, clientMsgId })
+    .sendMessage(roomId, content, { replyTo: replyTo ? replyTo.id : null, clientMsgId, attachments })
     .then(
       () => dropPending(clientMsgId),
       (error) => {
@@ -135,5 +141,7 @@ export function handlePendingAction(target, action) {
   const li = target.closest(".msg");
   const pending = pendingSends.get(li.dataset.clientMsgId);
   dropPending(li.dataset.clientMsgId);
-  if (action === "retry-send" && pending) send(pending.roomId, pending.content, pending.replyTo);
+  if (action === "retry-send" && pending) {
+    send(pending.roomId, pending.content, pending.replyTo, pending.attachments);
+  }
 }

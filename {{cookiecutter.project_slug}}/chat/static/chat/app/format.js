@@ -46,3 +46,10 @@ export function usernames(text) {
     .map((name) => name.trim().replace(/^@/, ""))
     .filter(Boolean);
 }
+
+/** A byte count as people read it: "820 B", "14 KB", "3.2 MB". */
+export function fileSize(bytes) {
+  if (bytes < 1000) return `${bytes} B`;
+  if (bytes < 1_000_000) return `${Math.round(bytes / 1000)} KB`;
+  return `${(bytes / 1_000_000).toFixed(1)} MB`;
+}

@@ -7,6 +7,7 @@
  * over for replies and edits.
  */
 
+import { renderAttachments } from "./attachments.js";
 import { button, el, make, notify } from "./dom.js";
 import { dateTimeFormat, describeError, shortTime } from "./format.js";
 import { handlePendingAction, setComposerContext } from "./composer.js";
@@ -108,6 +109,8 @@ function renderMessage(message) {
   time.title = dateTimeFormat.format(new Date(message.created_at));
   meta.append(time);
   if (message.edited_at && !message.deleted) meta.append(make("span", "msg-edited", "edited"));
+  // Where it came from is only a room and seq: readers of that room can find it there.
+  if (message.forwarded_from) meta.append(make("span", "msg-forwarded", "forwarded"));
   bubble.append(meta);
 
   if (message.reply_to) {
@@ -131,6 +134,8 @@ function renderMessage(message) {
   }
 
   bubble.append(make("p", "msg-body", message.deleted ? "This message was deleted." : message.content));
+  const files = renderAttachments(message);
+  if (files) bubble.append(files);
 
   if (message.reactions && message.reactions.length) {
     const reactions = make("div", "msg-reactions");

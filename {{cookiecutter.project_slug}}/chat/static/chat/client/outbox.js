@@ -20,13 +20,14 @@ export class OutboxMethods {
    * only an error from the server (not a dropped connection) rejects. Show messages from the
    * `message` event, not from this promise: the event is the one ordered, deduplicated stream.
    */
-  sendMessage(roomId, content, { replyTo = null, clientMsgId = null } = {}) {
+  sendMessage(roomId, content, { replyTo = null, clientMsgId = null, attachments = null } = {}) {
     if (this._stopped) {
       return Promise.reject(new ChatError("closed", "closed", "The client is closed."));
     }
     const id = clientMsgId || newClientMsgId();
     const data = { room_id: roomId, content, client_msg_id: id };
     if (replyTo != null) data.reply_to = replyTo;
+    if (attachments?.length) data.attachments = attachments; // ids from uploadAttachment()
     return new Promise((resolve, reject) => {
       const entry = { data, resolve, reject, inFlight: false };
       this._outbox.set(id, entry);

@@ -1,0 +1,173 @@
+"""What an uploaded file is, decided from its bytes, and the form it is stored in.
+
+The client's file name and declared content type are never believed: a file is an image only
+if Pillow decodes it as one of the allowed formats, a PDF only if it starts as one, text only
+if it is UTF-8 without control characters. Images are decoded and encoded again, which drops
+EXIF (GPS positions included) and anything hidden after the picture, and get a thumbnail;
+everything else is stored byte for byte and served only as a download.
+"""
+
+import hashlib
+import io
+import warnings
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from django.core.exceptions import SuspiciousFileOperation
+from django.core.files.base import ContentFile, File
+from django.utils.text import get_valid_filename
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from . import exceptions
+
+# Pillow's format name -> (content type, extension). Only these are decoded at all.
+IMAGE_FORMATS = {
+    "JPEG": ("image/jpeg", "jpg"),
+    "PNG": ("image/png", "png"),
+    "GIF": ("image/gif", "gif"),
+    "WEBP": ("image/webp", "webp"),
+}
+EXTENSIONS = {"application/pdf": "pdf", "text/plain": "txt", "application/octet-stream": "bin"}
+# How much of a file decides whether it is text: enough to see binary, little to read.
+TEXT_SNIFF_BYTES = 64 * 1024
+NAME_MAX_CHARS = 150
+
+
+@dataclass
+class Stored:
+    """A file ready to store: its bytes and what was learnt about them."""
+
+    content: File
+    content_type: str
+    name: str
+    size: int
+    sha256: str
+    width: int | None = None
+    height: int | None = None
+    thumbnail: ContentFile | None = None
+
+
+def prepare(upload, *, limits):
+    """Return the Stored form of an uploaded file, or raise InvalidUploadError saying why."""
+    image = _open_image(upload, limits)
+    if image is not None:
+        return _reencoded(image, upload.name, limits)
+    content_type = sniff(upload)
+    if content_type not in limits["ATTACHMENT_TYPES"]:
+        raise exceptions.UnsupportedTypeError(
+            f"Files of this kind ({content_type}) cannot be attached."
+        )
+    return Stored(
+        content=upload,
+        content_type=content_type,
+        name=display_name(upload.name, EXTENSIONS[content_type]),
+        size=upload.size,
+        sha256=_sha256(upload),
+    )
+
+
+def sniff(upload):
+    """Return the content type of a file that is not an image, from its first bytes."""
+    upload.seek(0)
+    head = upload.read(TEXT_SNIFF_BYTES)
+    upload.seek(0)
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    if _is_text(head, truncated=upload.size > len(head)):
+        return "text/plain"
+    return "application/octet-stream"
+
+
+def _is_text(head, *, truncated):
+    try:
+        decoded = head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        # A character cut in two at the end of the sniffed part is still text.
+        if not truncated or error.start < len(head) - 3:
+            return False
+        decoded = head[: error.start].decode("utf-8")
+    return bool(decoded) and not any(ch < " " and ch not in "\t\n\r\f" for ch in decoded)
+
+
+def _open_image(upload, limits):
+    """Return the decoded image if the bytes are an allowed image format, else None."""
+    upload.seek(0)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(upload, formats=list(IMAGE_FORMATS))
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        upload.seek(0)
+        return None
+    if IMAGE_FORMATS[image.format][0] not in limits["ATTACHMENT_TYPES"]:
+        raise exceptions.UnsupportedTypeError(f"{image.format} images cannot be attached.")
+    if image.width * image.height > limits["ATTACHMENT_MAX_PIXELS"]:
+        raise exceptions.InvalidUploadError(
+            f"Images are limited to {limits['ATTACHMENT_MAX_PIXELS']} pixels."
+        )
+    try:
+        image.load()
+    except (OSError, SyntaxError, ValueError):
+        raise exceptions.InvalidUploadError("The image is damaged and cannot be read.") from None
+    return image
+
+
+def _reencoded(image, upload_name, limits):
+    """Encode the image again, without its metadata, and make its thumbnail."""
+    image_format = image.format
+    content_type, extension = IMAGE_FORMATS[image_format]
+    out = io.BytesIO()
+    if image_format == "GIF":
+        # Frames are kept (an animation stays one); comments and extensions are not.
+        image.save(out, "GIF", save_all=True)
+        image.seek(0)
+        picture = image
+    else:
+        # Turn the picture as its EXIF orientation says, since the EXIF itself is dropped.
+        picture = ImageOps.exif_transpose(image)
+        if image_format == "JPEG" and picture.mode not in ("RGB", "L"):
+            picture = picture.convert("RGB")
+        options = {"quality": 90} if image_format in ("JPEG", "WEBP") else {}
+        picture.save(out, image_format, **options)
+    data = out.getvalue()
+    return Stored(
+        content=ContentFile(data),
+        content_type=content_type,
+        name=display_name(upload_name, extension),
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        width=picture.width,
+        height=picture.height,
+        thumbnail=_thumbnail(picture, limits["ATTACHMENT_THUMBNAIL_SIZE"]),
+    )
+
+
+def _thumbnail(picture, size):
+    transparent = "A" in picture.getbands() or "transparency" in picture.info
+    thumb = picture.convert("RGBA" if transparent else "RGB")
+    thumb.thumbnail((size, size))
+    out = io.BytesIO()
+    thumb.save(out, "WEBP", quality=80)
+    return ContentFile(out.getvalue())
+
+
+def display_name(upload_name, extension):
+    """The name to show and to download under: the upload's, cleaned, with the right extension.
+
+    A file called "photo.png" whose bytes are a PDF is offered as "photo.pdf".
+    """
+    stem = PurePath((upload_name or "").replace("\\", "/")).stem
+    try:
+        stem = get_valid_filename(stem)[:NAME_MAX_CHARS]
+    except SuspiciousFileOperation:  # a name that cleans to nothing, "." or ".."
+        stem = ""
+    return f"{stem or 'file'}.{extension}"
+
+
+def _sha256(upload):
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
