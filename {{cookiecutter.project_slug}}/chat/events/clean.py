@@ -1,0 +1,64 @@
+"""The text rules of chat.events.types, applied to data msgspec has decoded.
+
+msgspec has checked types and bounds; what remains needs Python: text no database can store
+(chat.text) is refused, bidi controls are stripped, blank content and content above the
+configured limit are refused, repeated usernames dropped. Errors name the key.
+"""
+
+import functools
+
+import msgspec
+
+from .. import exceptions, text
+from . import types
+
+
+def cleaned(data, limits):
+    """Return the keys ``data`` (a decoded Data Struct) carries, cleaned, as a dict.
+
+    Absent keys (None) are left out, so handlers see their own defaults.
+    """
+    values = {}
+    rules = rules_of(type(data))
+    for name in data.__struct_fields__:
+        value = getattr(data, name)
+        if value is None:
+            continue
+        rule = rules.get(name)
+        values[name] = value if rule is None else _apply(rule, name, value, limits)
+    return values
+
+
+@functools.cache
+def rules_of(cls):
+    """Return {field: text rule} for a Data Struct, read once from its types' Meta."""
+    return {
+        field.name: rule
+        for field in msgspec.inspect.type_info(cls).fields
+        if (rule := _rule(field.type)) is not None
+    }
+
+
+def _rule(info):
+    if isinstance(info, msgspec.inspect.UnionType):
+        return next(filter(None, map(_rule, info.types)), None)
+    if isinstance(info, msgspec.inspect.Metadata) and info.extra:
+        return info.extra.get("text")
+    return None
+
+
+def _apply(rule, key, value, limits):
+    if rule == types.USERNAMES:
+        if any(text.unstorable(item) for item in value):
+            raise exceptions.InvalidPayloadError(f"{key} must be a list of usernames.")
+        return list(dict.fromkeys(value))
+    if (problem := text.unstorable(value)) is not None:
+        raise exceptions.InvalidPayloadError(f"{key} {problem}.")
+    if rule == types.NAME:
+        return text.without_bidi_controls(value).strip()
+    value = text.without_bidi_overrides(value)
+    if not value.strip():
+        raise exceptions.InvalidPayloadError(f"{key} must not be empty.")
+    if len(value) > (limit := limits["MAX_CONTENT_CHARS"]):
+        raise exceptions.InvalidPayloadError(f"{key} is longer than {limit}.")
+    return value
