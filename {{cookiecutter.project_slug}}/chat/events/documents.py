@@ -36,11 +36,14 @@ def frames():
     return listed
 
 
-def _envelope(event_type, data_ref, direction, data_required):
+def _envelope(event_type, data, direction, data_required, ref_template):
     """The JSON Schema of one frame: its event_type, its data, and request_id where it goes."""
-    properties = {"event_type": {"const": event_type}, "data": {"$ref": data_ref}}
+    properties = {
+        "event_type": {"const": event_type},
+        "data": {"$ref": ref_template.format(name=data.__name__)},
+    }
     if direction != "server" or event_type == protocol.ERROR:
-        properties["request_id"] = {"$ref": data_ref.replace("{name}", "RequestId")}
+        properties["request_id"] = {"$ref": ref_template.format(name="RequestId")}
     return {
         "type": "object",
         "properties": properties,
@@ -58,9 +61,8 @@ def components(ref_template, limits):
     defs["RequestId"] = msgspec.json.schema(types.RequestId)
     defs["RequestId"]["description"] = "Echoed in the reply; a string or an integer."
     for name, event_type, data, direction in listed:
-        ref = ref_template.format(name=data.__name__)
         required = direction != "client" or bool(defs[data.__name__].get("required"))
-        defs[name] = _envelope(event_type, ref, direction, required)
+        defs[name] = _envelope(event_type, data, direction, required, ref_template)
         defs[name]["title"] = name
     for union, side in (("ClientFrame", {"client"}), ("ServerFrame", {"reply", "server"})):
         refs = [{"$ref": ref_template.format(name=n)} for n, _, _, d in listed if d in side]
