@@ -31,7 +31,7 @@ def cleaned(data, limits):
 
 @functools.cache
 def rules_of(cls):
-    """Return {field: text rule} for a Data Struct, read once from its types' Meta."""
+    """Return {field: its Meta's extra (text rule, bound)} for a Data Struct, read once."""
     return {
         field.name: rule
         for field in msgspec.inspect.type_info(cls).fields
@@ -42,23 +42,26 @@ def rules_of(cls):
 def _rule(info):
     if isinstance(info, msgspec.inspect.UnionType):
         return next(filter(None, map(_rule, info.types)), None)
-    if isinstance(info, msgspec.inspect.Metadata) and info.extra:
-        return info.extra.get("text")
+    if isinstance(info, msgspec.inspect.Metadata) and info.extra and "text" in info.extra:
+        return info.extra
     return None
 
 
 def _apply(rule, key, value, limits):
-    if rule == types.USERNAMES:
+    kind = rule["text"]
+    if kind == types.USERNAMES:
         if any(text.unstorable(item) for item in value):
             raise exceptions.InvalidPayloadError(f"{key} must be a list of usernames.")
         return list(dict.fromkeys(value))
     if (problem := text.unstorable(value)) is not None:
         raise exceptions.InvalidPayloadError(f"{key} {problem}.")
-    if rule == types.NAME:
-        return text.without_bidi_controls(value).strip()
-    value = text.without_bidi_overrides(value)
-    if not value.strip():
-        raise exceptions.InvalidPayloadError(f"{key} must not be empty.")
-    if len(value) > (limit := limits["MAX_CONTENT_CHARS"]):
+    if kind == types.NAME:
+        value = text.without_bidi_controls(value).strip()
+    else:
+        value = text.without_bidi_overrides(value)
+        if not value.strip():
+            raise exceptions.InvalidPayloadError(f"{key} must not be empty.")
+    limit = limits[rule["limit"]] if "limit" in rule else rule["max_length"]
+    if len(value) > limit:
         raise exceptions.InvalidPayloadError(f"{key} is longer than {limit}.")
     return value

@@ -23,31 +23,39 @@ EMOJI_MAX_LENGTH = 32
 MAX_MEMBERS_PER_REQUEST = 100
 
 # Text rules (chat.events.clean). NAME: storable, bidi controls removed, outer spaces
-# stripped. CONTENT: storable, only the bidi overrides removed, spacing kept, not blank, at
-# most CHAT["MAX_CONTENT_CHARS"]. USERNAMES: each storable, repeats dropped.
+# stripped, then at most its max_length. CONTENT: storable, only the bidi overrides removed,
+# spacing kept, not blank, then at most CHAT["MAX_CONTENT_CHARS"]. USERNAMES: each storable,
+# repeats dropped.
 NAME = "name"
 CONTENT = "content"
 USERNAMES = "usernames"
 
 
-def text(rule, **bounds):
-    """A string type under ``rule``, with msgspec ``bounds``."""
-    return Annotated[str, Meta(**bounds, extra={"text": rule})]
+def text(rule, max_length, **meta):
+    """A string type under ``rule``, at most ``max_length`` characters once cleaned.
+
+    The length is checked after the rule has stripped what it strips (chat.events.clean),
+    so spaces or bidi controls around a name never count against it; the schema says the
+    same bound.
+    """
+    extra = {"text": rule, "max_length": max_length}
+    return Annotated[str, Meta(**meta, extra=extra, extra_json_schema={"maxLength": max_length})]
 
 
 Id = Annotated[int, Meta(ge=1, le=BIGINT_MAX, description="A database id (1 to 2^63 - 1).")]
 Seq = Annotated[int, Meta(ge=0, le=BIGINT_MAX, description="A position (0 to 2^63 - 1).")]
 Count = Annotated[int, Meta(ge=0, le=BIGINT_MAX)]
 MaxMembers = Annotated[int, Meta(ge=2, le=INTEGER_MAX)]
-Name = text(NAME, max_length=100)
-Description = text(NAME, max_length=500)
-Emoji = text(NAME, max_length=EMOJI_MAX_LENGTH, description='An emoji; "" removes yours.')
+Name = text(NAME, 100)
+Description = text(NAME, 500)
+Emoji = text(NAME, EMOJI_MAX_LENGTH, description='An emoji; "" removes yours.')
 Content = Annotated[
     str,
     Meta(
         min_length=1,
-        extra={"text": CONTENT},
-        # The bound is a setting: chat.events.documents writes the configured one here.
+        # The bound is a setting, read from CHAT when a Decoder is made; chat.events.documents
+        # writes the configured one in the schema's place.
+        extra={"text": CONTENT, "limit": "MAX_CONTENT_CHARS"},
         extra_json_schema={"x-chat-limit": "MAX_CONTENT_CHARS"},
     ),
 ]

@@ -179,3 +179,15 @@ def test_the_bench_measures_the_protocol_layer():
     from bench.protocol_cost import per_frame_us
 
     assert 0 < per_frame_us(number=50, repeat=1) < 10_000
+
+
+def test_a_names_length_counts_what_is_kept():
+    padded = "  " + "n" * 100 + "\u202e  "
+    assert parse({"event_type": "room.update", "data": {"room_id": 1, "name": padded}}).data == {
+        "room_id": 1,
+        "name": "n" * 100,
+    }
+    with pytest.raises(exceptions.InvalidPayloadError, match="name is longer than 100"):
+        parse({"event_type": "room.update", "data": {"room_id": 1, "name": "n" * 101}})
+    with pytest.raises(exceptions.InvalidPayloadError, match="emoji is longer than 32"):
+        parse({"event_type": "message.react", "data": {"message_id": 1, "emoji": "e" * 33}})
