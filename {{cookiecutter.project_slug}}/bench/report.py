@@ -61,6 +61,14 @@ MEMORY_KEYS = (
 )
 
 
+def protocol_line(us_per_frame):
+    """The protocol layer's own cost (bench.protocol_cost), one line under the tables."""
+    return (
+        f"Protocol layer: {us_per_frame:.2f} us to decode and validate one message.send frame "
+        "(python -m bench.protocol_cost)."
+    )
+
+
 def log(message):
     """A progress line, on stderr (the tables go to stdout)."""
     print(message, file=sys.stderr, flush=True)

@@ -31,7 +31,8 @@ from pathlib import Path
 from bench.comparison import render
 from bench.machine import describe
 from bench.plan import DEFAULT_RATES, Plan, add_plan_options, parse_rates
-from bench.report import log
+from bench.protocol_cost import per_frame_us
+from bench.report import log, protocol_line
 from bench.servers import Bench
 
 
@@ -83,10 +84,14 @@ def main(argv=None):
         Path(workdir).mkdir(parents=True, exist_ok=True)
         bench = Bench(args, workdir)
         results = bench.run()
+    # Measured in this process once the servers are gone, so nothing else holds the CPUs.
+    protocol_us = per_frame_us()
     elapsed = time.monotonic() - started
     print(render(results, info, bench.plan, elapsed))
+    print(protocol_line(protocol_us))
     if args.json:
         report = {"machine": info, "plan": asdict(bench.plan), "results": results}
+        report["protocol_us_per_frame"] = round(protocol_us, 2)
         report["elapsed_s"] = round(elapsed, 1)
         Path(args.json).write_text(json.dumps(report, indent=2))
     return 0

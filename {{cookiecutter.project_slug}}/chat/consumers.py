@@ -193,11 +193,11 @@ class ChatConsumer:
                 raise exceptions.BinaryFrameError()
             # Every frame costs a token of the user's limits, malformed ones too; decoding
             # first (bounded by the frame size cap) lets the refusal echo the request_id.
-            frame = protocol.decode_frame(text, settings.CHAT["MAX_FRAME_BYTES"])
-            request_id = protocol.request_id_of(frame)
-            if not await self.limiter.allow(self.user.pk, protocol.event_type_of(frame)):
+            frame = handlers.decoder().read(text, settings.CHAT["MAX_FRAME_BYTES"])
+            request_id = frame.request_id
+            if not await self.limiter.allow(self.user.pk, frame.event_type):
                 raise exceptions.RateLimitedError()
-            request = protocol.parse_request(frame, handlers.schemas())
+            request = frame.parsed()
             event_type = request.event_type
             return protocol.reply(request, await self.handle(request))
         except exceptions.ChatError as exc:

@@ -1,14 +1,16 @@
 """Which function answers each client event: the socket's one routing table.
 
-The consumer validates a frame against its event's schema (chat.protocol), then calls the
-route's handler with the event's data and the socket facts the route asks for, and replies
-with what it returns. Synchronous handlers (services and selectors, which touch the
-database) run on a database thread through chat.sync; coroutine handlers run on the event
-loop. A unit test proves every schema has a route and every handler takes exactly its
-schema's keys plus its socket facts.
+The consumer validates a frame against its event's typed definition (chat.protocol's
+CLIENT_EVENTS, the Structs in chat.events), then calls the route's handler with the event's
+data and the socket facts the route asks for, and replies with what it returns. Synchronous
+handlers (services and selectors, which touch the database) run on a database thread through
+chat.sync; coroutine handlers run on the event loop. A unit test proves every client event
+has a route and every handler takes exactly its event's keys plus its socket facts.
 
-Adding an event: its name and schema in chat.protocol, the service or selector, a route here,
-its section in docs/protocol.md, and a test.
+Adding an event: its name in chat.protocol; its data Struct in chat.events.requests and its
+reply's in chat.events.replies; one line in protocol.CLIENT_EVENTS; the service or selector; a
+route here; `python manage.py protocol_schema` to regenerate the documents; its section in
+docs/protocol.md; and tests, hostile input included.
 """
 
 import functools
@@ -71,6 +73,6 @@ ROUTES = {
 
 
 @functools.cache
-def schemas():
-    """The data schema of every client event under this project's CHAT limits."""
-    return protocol.schemas(settings.CHAT)
+def decoder():
+    """The decoder of every client event (chat.protocol) under this project's CHAT limits."""
+    return protocol.decoder(settings.CHAT)

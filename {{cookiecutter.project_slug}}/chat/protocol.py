@@ -1,18 +1,17 @@
 """The wire protocol: event names, the envelope, payload validation and reply builders.
 
 Pure Python with no database or socket, so every rule here is unit-tested directly. Event names
-appear as string literals only in this module; docs/protocol.md documents each one.
+appear as string literals only in this module; CLIENT_EVENTS and SERVER_EVENTS tie each to its
+typed definition in chat.events, from which docs/protocol.schema.json, docs/asyncapi.yaml and
+the JS client's typedefs are generated; docs/protocol.md documents each one in prose.
 
 Client to server: {"event_type": "<name>", "data": {...}, "request_id": "<optional>"}
 Server to client: {"event_type": "<name>", "data": {...}} with request_id echoed on replies.
 """
 
 import json
-import re
-from dataclasses import dataclass
 
-from . import exceptions, text
-from .fields import BIGINT_MAX, INTEGER_MAX, Field, validate_data
+from .events import decoding, replies, requests
 
 # --- Client requests (imperative) -----------------------------------------------------------
 
@@ -65,166 +64,61 @@ CLOSE_SESSION_REPLACED = 4008
 # was deactivated or deleted, or its browser session logged out. Reconnecting with it fails.
 CLOSE_REVOKED = 4010
 
-# --- Payload validation (the field rules live in chat.fields) ------------------------------
+# --- The typed definition of each event (chat.events) ---------------------------------------
 
-CLIENT_MSG_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-REQUEST_ID_MAX_LENGTH = 64
-USERNAME_MAX_LENGTH = 150
-EMOJI_MAX_LENGTH = 32
-MAX_MEMBERS_PER_REQUEST = 100
+# Every client event: the Struct of its data and of its reply's data.
+CLIENT_EVENTS = {
+    MESSAGE_SEND: (requests.MessageSend, replies.MessageData),
+    MESSAGE_EDIT: (requests.MessageEdit, replies.MessageData),
+    MESSAGE_FORWARD: (requests.MessageForward, replies.MessageData),
+    MESSAGE_DELETE: (requests.MessageDelete, replies.MessageData),
+    MESSAGE_REACT: (requests.MessageReact, replies.MessageData),
+    MESSAGE_READ: (requests.MessageRead, replies.ReadData),
+    MESSAGE_TYPING: (requests.MessageTyping, replies.TypingData),
+    ROOM_CREATE: (requests.RoomCreate, replies.RoomData),
+    ROOM_LIST: (requests.Empty, replies.Rooms),
+    ROOM_DISCOVER: (requests.Empty, replies.Rooms),
+    ROOM_INFO: (requests.RoomRef, replies.RoomData),
+    ROOM_MESSAGES: (requests.RoomMessages, replies.MessagesPage),
+    ROOM_JOIN: (requests.RoomRef, replies.RoomData),
+    ROOM_LEAVE: (requests.RoomRef, replies.RoomIdData),
+    ROOM_ADD_MEMBERS: (requests.RoomMembers, replies.MembersAdded),
+    ROOM_REMOVE_MEMBERS: (requests.RoomMembers, replies.MembersRemoved),
+    ROOM_UPDATE: (requests.RoomUpdate, replies.RoomData),
+    ROOM_DELETE: (requests.RoomRef, replies.RoomIdData),
+    ROOM_MUTE: (requests.RoomMute, replies.MuteData),
+    PRESENCE: (requests.RoomRef, replies.PresenceData),
+    SESSION_HEARTBEAT: (requests.Empty, replies.Heartbeat),
+}
 
+# Every server event pushed without a request: the Struct of its data.
+SERVER_EVENTS = {
+    SESSION_HELLO: replies.Hello,
+    MESSAGE_NEW: replies.MessageData,
+    MESSAGE_EDITED: replies.MessageData,
+    MESSAGE_DELETED: replies.MessageData,
+    MESSAGE_REACTIONS: replies.MessageData,
+    ROOM_READ: replies.ReadData,
+    ROOM_TYPING: replies.TypingData,
+    ROOM_CREATED: replies.RoomData,
+    ROOM_UPDATED: replies.RoomData,
+    ROOM_DELETED: replies.RoomIdData,
+    ROOM_REMOVED: replies.RoomRemoved,
+    ROOM_MEMBERS_ADDED: replies.RoomMembersAdded,
+    ROOM_MEMBERS_REMOVED: replies.RoomMembersRemoved,
+    ROOM_MUTED: replies.MuteData,
+    PRESENCE_CHANGED: replies.PresenceChanged,
+    ERROR: replies.ErrorData,
+}
 
-def _room_id(required=True):
-    return Field(int, required=required, min_value=1)
-
-
-def _members(required=True):
-    return Field(
-        list, required=required, max_length=MAX_MEMBERS_PER_REQUEST,
-        item_max_length=USERNAME_MAX_LENGTH,
-    )  # fmt: skip
-
-
-def _content(max_chars, required=True):
-    return Field(
-        str, required=required, max_length=max_chars, strip=False, allow_blank=False,
-        bidi="overrides",
-    )  # fmt: skip
-
-
-def schemas(limits):
-    """Return the data schema of every client event under the configured ``limits``."""
-    content = _content(limits["MAX_CONTENT_CHARS"])
-    return {
-        MESSAGE_SEND: {
-            "room_id": _room_id(),
-            "content": content,
-            "client_msg_id": Field(str, required=False, pattern=CLIENT_MSG_ID_RE),
-            "reply_to": Field(int, required=False, min_value=1),
-            # Ids of the sender's uploads to this room (POST /api/attachments/).
-            "attachments": Field(
-                list,
-                required=False,
-                max_length=limits["ATTACHMENTS_PER_MESSAGE"],
-                item_kind=int,
-            ),  # fmt: skip
-        },
-        MESSAGE_EDIT: {"message_id": Field(int, min_value=1), "content": content},
-        MESSAGE_FORWARD: {
-            "message_id": Field(int, min_value=1),
-            "room_id": _room_id(),
-            "client_msg_id": Field(str, required=False, pattern=CLIENT_MSG_ID_RE),
-        },
-        MESSAGE_DELETE: {"message_id": Field(int, min_value=1)},
-        MESSAGE_REACT: {
-            "message_id": Field(int, min_value=1),
-            # An empty string removes the user's reaction.
-            "emoji": Field(str, max_length=EMOJI_MAX_LENGTH),
-        },
-        MESSAGE_READ: {"room_id": _room_id(), "seq": Field(int, min_value=0)},
-        MESSAGE_TYPING: {"room_id": _room_id(), "is_typing": Field(bool, required=False)},
-        ROOM_CREATE: {
-            "kind": Field(str, choices=("direct", "group", "channel")),
-            "name": Field(str, required=False, max_length=100),
-            "description": Field(str, required=False, max_length=500),
-            "members": _members(required=False),
-            "is_public": Field(bool, required=False),
-            "posting_locked": Field(bool, required=False),
-            "max_members": Field(int, required=False, min_value=2, max_value=INTEGER_MAX),
-        },
-        ROOM_LIST: {},
-        ROOM_DISCOVER: {},
-        ROOM_INFO: {"room_id": _room_id()},
-        ROOM_MESSAGES: {
-            "room_id": _room_id(),
-            "after_seq": Field(int, required=False, min_value=0),
-            "before_seq": Field(int, required=False, min_value=1),
-            "changed_after_rev": Field(int, required=False, min_value=0),
-            "limit": Field(int, required=False, min_value=1),
-        },
-        ROOM_JOIN: {"room_id": _room_id()},
-        ROOM_LEAVE: {"room_id": _room_id()},
-        ROOM_ADD_MEMBERS: {"room_id": _room_id(), "members": _members()},
-        ROOM_REMOVE_MEMBERS: {"room_id": _room_id(), "members": _members()},
-        ROOM_UPDATE: {
-            "room_id": _room_id(),
-            "name": Field(str, required=False, max_length=100),
-            "description": Field(str, required=False, max_length=500),
-            "is_public": Field(bool, required=False),
-            "posting_locked": Field(bool, required=False),
-            "max_members": Field(int, required=False, min_value=2, max_value=INTEGER_MAX),
-            "admins": _members(required=False),
-        },
-        ROOM_DELETE: {"room_id": _room_id()},
-        ROOM_MUTE: {"room_id": _room_id(), "muted": Field(bool)},
-        PRESENCE: {"room_id": _room_id()},
-        SESSION_HEARTBEAT: {},
-    }
+Request = decoding.Request
+request_id_of = decoding.request_id_of
+event_type_of = decoding.event_type_of
 
 
-@dataclass(frozen=True)
-class Request:
-    event_type: str
-    data: dict
-    request_id: str | None
-
-
-def decode_frame(text, max_bytes):
-    """Return the JSON object in a text frame, or raise the error that describes the frame."""
-    if len(text) > max_bytes or len(text.encode()) > max_bytes:
-        raise exceptions.FrameTooLargeError(f"Frames are limited to {max_bytes} bytes.")
-    try:
-        return json.loads(text)
-    except (ValueError, RecursionError):
-        raise exceptions.MalformedJSONError() from None
-
-
-def request_id_of(frame):
-    """Return the frame's request_id if it is a usable one, so errors can echo it."""
-    if isinstance(frame, dict):
-        request_id = frame.get("request_id")
-        if isinstance(request_id, bool):
-            return None
-        if isinstance(request_id, int) and abs(request_id) <= BIGINT_MAX:
-            return request_id
-        if (
-            isinstance(request_id, str)
-            and len(request_id) <= REQUEST_ID_MAX_LENGTH
-            and text.unstorable(request_id) is None
-        ):
-            return request_id
-    return None
-
-
-def event_type_of(frame):
-    """Return the frame's event_type if it has a string one (for rate limits), else None."""
-    if isinstance(frame, dict) and isinstance(event_type := frame.get("event_type"), str):
-        return event_type
-    return None
-
-
-def parse_request(frame, event_schemas):
-    """Validate a decoded frame against the envelope and its event's schema."""
-    if not isinstance(frame, dict):
-        raise exceptions.InvalidEnvelopeError()
-    unexpected = set(frame) - {"event_type", "data", "request_id"}
-    if unexpected:
-        raise exceptions.InvalidEnvelopeError(f"Unexpected envelope keys: {sorted(unexpected)}.")
-    event_type = frame.get("event_type")
-    if not isinstance(event_type, str):
-        raise exceptions.InvalidEnvelopeError("event_type must be a string.")
-    if "request_id" in frame and request_id_of(frame) is None:
-        raise exceptions.InvalidEnvelopeError(
-            "request_id must be a string of at most "
-            f"{REQUEST_ID_MAX_LENGTH} characters of valid Unicode text, or an integer."
-        )
-    schema = event_schemas.get(event_type)
-    if schema is None:
-        raise exceptions.UnknownEventError(f"Unknown event_type {event_type[:64]!r}.")
-    data = frame.get("data", {})
-    if not isinstance(data, dict):
-        raise exceptions.InvalidEnvelopeError("data must be an object.")
-    return Request(event_type, validate_data(data, schema), request_id_of(frame))
+def decoder(limits):
+    """Return the Decoder of every client event under the configured ``limits``."""
+    return decoding.Decoder({name: data for name, (data, _) in CLIENT_EVENTS.items()}, limits)
 
 
 # --- Envelopes ------------------------------------------------------------------------------

@@ -1,5 +1,9 @@
 """Chat clients for tests: request/reply by request_id, pushed events collected on the side.
 
+Every frame received, and every frame sent through send() or request() unless the test marks
+it hostile, is checked against the protocol's JSON Schema (tests/schema.py): a mismatch fails
+the test. send_text() sends raw text unchecked, for malformed frames.
+
 The same client works over Channels' WebsocketCommunicator (in-process) and over a real
 WebSocket to a running server (the websockets library), so tests read alike at every level.
 """
@@ -11,6 +15,8 @@ import urllib.request
 
 import websockets
 from asgiref.sync import sync_to_async
+
+from tests.schema import check_received, check_sent
 
 
 class ChatClient:
@@ -24,7 +30,9 @@ class ChatClient:
         self.events = []
         self._ids = itertools.count(1)
 
-    async def send(self, frame):
+    async def send(self, frame, *, hostile=False):
+        if not hostile:
+            check_sent(frame)
         await self._send_text(json.dumps(frame))
 
     async def send_text(self, text):
@@ -32,12 +40,19 @@ class ChatClient:
 
     async def receive(self, timeout=3):
         async with asyncio.timeout(timeout):
-            return json.loads(await self._receive_text())
+            return await self._receive()
 
-    async def request(self, event_type, data=None, timeout=3):
-        """Send an event and return the envelope answering it (a reply or an error)."""
+    async def _receive(self):
+        return check_received(json.loads(await self._receive_text()))
+
+    async def request(self, event_type, data=None, timeout=3, *, hostile=False):
+        """Send an event and return the envelope answering it (a reply or an error).
+
+        ``hostile``: the frame is meant to break the protocol; it is sent unchecked.
+        """
         request_id = f"r{next(self._ids)}"
-        await self.send({"event_type": event_type, "data": data or {}, "request_id": request_id})
+        frame = {"event_type": event_type, "data": data or {}, "request_id": request_id}
+        await self.send(frame, hostile=hostile)
         return await self.until(lambda e: e.get("request_id") == request_id, timeout)
 
     async def ok(self, event_type, data=None, timeout=3):
@@ -60,7 +75,7 @@ class ChatClient:
                 return self.events.pop(index)
         async with asyncio.timeout(timeout):
             while True:
-                envelope = json.loads(await self._receive_text())
+                envelope = await self._receive()
                 if matches(envelope):
                     return envelope
                 self.events.append(envelope)
@@ -70,7 +85,7 @@ class ChatClient:
         try:
             async with asyncio.timeout(timeout):
                 while True:
-                    self.events.append(json.loads(await self._receive_text()))
+                    self.events.append(await self._receive())
         except TimeoutError:
             pass
         unwanted = [e for e in self.events if event_type is None or e["event_type"] == event_type]

@@ -105,6 +105,44 @@ BAD_FRAMES = [
         4004,
         True,
     ),
+    # Frames the one-pass decoder refuses and the plain-JSON reading must then explain.
+    ('{"event_type": "room.list", "request_id": "\\ud800"}', 4002, False),
+    (json.dumps({"event_type": "room.list", "request_id": 1.5}), 4002, False),
+    (json.dumps({"event_type": "room.list", "data": None, "request_id": "q"}), 4002, True),
+    ('{"event_type": "room.list", "data": {}, "data": {"x": 1}, "request_id": "q"}', 4004, True),
+    (
+        json.dumps(
+            {
+                "event_type": "message.send",
+                "data": {"room_id": 1.0, "content": "x"},
+                "request_id": 2,
+            }
+        ),
+        4004,
+        True,
+    ),
+    (
+        json.dumps(
+            {
+                "event_type": "room.create",
+                "data": {"kind": "group", "name": "\ud800"},
+                "request_id": 3,
+            }
+        ),
+        4004,
+        True,
+    ),
+    (
+        json.dumps(
+            {
+                "event_type": "room.add_members",
+                "data": {"room_id": 1, "members": ["ok", "a\x00"]},
+                "request_id": "q",
+            }
+        ),
+        4004,
+        True,
+    ),
 ]
 
 # message.send's attachments must be a short list of positive ids that fit the database:

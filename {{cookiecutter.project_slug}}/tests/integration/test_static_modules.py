@@ -40,12 +40,22 @@ STATIC_ROOT = {static_root!r}
 '''
 
 
+# Comments, which neither a browser nor Django's rewriting reads: JSDoc types name modules in
+# them (`{import("./events.js").Room}`) that the page never loads.
+COMMENT = re.compile(r"/\*.*?\*/|^\s*//[^\n]*", re.S | re.M)
+
+
 def specifiers(code):
-    return ["".join(groups) for groups in SPECIFIER.findall(code)]
+    return ["".join(groups) for groups in SPECIFIER.findall(COMMENT.sub("", code))]
 
 
 def source_modules():
-    return sorted(path.relative_to(STATIC).as_posix() for path in STATIC.rglob("*.js"))
+    """Every module the page loads: all but those that only declare types for editors."""
+    return sorted(
+        path.relative_to(STATIC).as_posix()
+        for path in STATIC.rglob("*.js")
+        if COMMENT.sub("", path.read_text()).strip() != "export {};"
+    )
 
 
 def module_graph():

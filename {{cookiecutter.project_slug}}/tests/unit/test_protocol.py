@@ -7,11 +7,23 @@ import pytest
 from chat import exceptions, protocol
 
 LIMITS = {"MAX_CONTENT_CHARS": 20, "ATTACHMENTS_PER_MESSAGE": 3}
-SCHEMAS = protocol.schemas(LIMITS)
+DECODER = protocol.decoder(LIMITS)
 
 
 def parse(frame):
-    return protocol.parse_request(frame, SCHEMAS)
+    """Decode a frame both ways: in one pass from its text, and step by step as plain JSON.
+
+    The two must agree on every frame (the second only runs for frames the first refuses,
+    to say what is wrong), so each case here checks both.
+    """
+    text = json.dumps(frame)
+    fast = DECODER.read(text, 10_000)
+    slow = DECODER.read_slowly(text)
+    assert (fast.event_type, fast.request_id) == (slow.event_type, slow.request_id)
+    assert fast.request == slow.request
+    assert type(fast.problem) is type(slow.problem)
+    assert str(fast.problem) == str(slow.problem)
+    return fast.parsed()
 
 
 def test_valid_request_is_cleaned():
@@ -49,16 +61,22 @@ def test_content_keeps_its_whitespace_but_must_not_be_blank():
         ({"room_id": 1, "content": "x", "client_msg_id": "a b"}, "client_msg_id has an invalid"),
         ({"room_id": 1, "content": "x", "sender": 3}, "Unexpected keys"),
         ({"room_id": 1, "content": "x", "attachments": [1, 2, 3, 4]}, "attachments is longer"),
-        ({"room_id": 1, "content": "x", "attachments": ["1"]}, "attachments must be a list of"),
-        ({"room_id": 1, "content": "x", "attachments": [True]}, "attachments must be a list of"),
-        ({"room_id": 1, "content": "x", "attachments": [0]}, "attachments must be a list of"),
-        ({"room_id": 1, "content": "x", "attachments": [2**63]}, "attachments must be a list"),
-        ({"room_id": 1, "content": "x", "attachments": 5}, "attachments must be of type list"),
+        ({"room_id": 1, "content": "x", "attachments": ["1"]}, "attachments"),
+        ({"room_id": 1, "content": "x", "attachments": [True]}, "attachments"),
+        ({"room_id": 1, "content": "x", "attachments": [0]}, "attachments"),
+        ({"room_id": 1, "content": "x", "attachments": [2**63]}, "attachments"),
+        ({"room_id": 1, "content": "x", "attachments": 5}, "attachments: Expected `array"),
     ],
 )
 def test_invalid_message_send_names_the_problem(data, error):
     with pytest.raises(exceptions.InvalidPayloadError, match=error):
         parse({"event_type": "message.send", "data": data})
+
+
+def test_attachment_ids_lose_their_repeats_before_the_limit_counts_them():
+    data = {"room_id": 1, "content": "x", "attachments": [5, 5, 6, 5, 7]}
+    request = parse({"event_type": "message.send", "data": data})
+    assert request.data["attachments"] == [5, 6, 7]
 
 
 def test_members_must_be_usernames():
@@ -84,12 +102,49 @@ def test_bad_envelopes(frame, error):
         parse(frame)
 
 
-def test_decode_frame_limits_size_in_bytes():
-    assert protocol.decode_frame('{"a": 1}', 100) == {"a": 1}
+def test_frames_are_limited_in_bytes_and_must_be_json():
+    assert DECODER.read('{"event_type": "room.list"}', 100).parsed().event_type == "room.list"
     with pytest.raises(exceptions.FrameTooLargeError):
-        protocol.decode_frame(json.dumps({"a": "é" * 60}), 100)
+        DECODER.read(json.dumps({"event_type": "é" * 60}), 100)
     with pytest.raises(exceptions.MalformedJSONError):
-        protocol.decode_frame("{", 100)
+        DECODER.read("{", 100)
+
+
+@pytest.mark.parametrize(
+    ("frame", "error"),
+    [
+        ({"room_id": 1, "content": "x" * 21}, "content is longer than 20."),
+        ({"room_id": 2**63, "content": "x"}, "room_id must be at most 9223372036854775807."),
+        ({"room_id": 1, "content": "\ud800"}, "content is not valid Unicode text."),
+        ({"room_id": 1, "content": "a\x00"}, "content contains NUL."),
+        ({"room_id": None, "content": "x"}, "room_id is required."),
+        ({"room_id": 1, "content": ""}, "content must not be empty."),
+    ],
+)
+def test_errors_read_as_before(frame, error):
+    with pytest.raises(exceptions.InvalidPayloadError) as raised:
+        parse({"event_type": "message.send", "data": frame, "request_id": "q"})
+    assert str(raised.value) == error
+
+
+def test_choices_are_listed_in_their_order():
+    with pytest.raises(exceptions.InvalidPayloadError, match=r"\['direct', 'group', 'channel'\]"):
+        parse({"event_type": "room.create", "data": {"kind": "castle"}})
+
+
+def test_bidi_overrides_leave_content_and_all_controls_leave_names():
+    request = parse(
+        {"event_type": "message.send", "data": {"room_id": 1, "content": "a\u202eb\u2067"}}
+    )
+    assert request.data["content"] == "ab\u2067"
+    request = parse({"event_type": "room.update", "data": {"room_id": 1, "name": "\u2067x\u202e"}})
+    assert request.data["name"] == "x"
+
+
+def test_a_request_id_that_cannot_be_echoed_is_refused_by_both_paths():
+    for request_id in ("\ud800", "a\x00", True, 2**63):
+        with pytest.raises(exceptions.InvalidEnvelopeError):
+            parse({"event_type": "room.list", "request_id": request_id})
 
 
 def test_request_id_is_echoed_only_when_usable():
@@ -128,5 +183,23 @@ def test_every_client_event_is_documented():
     from pathlib import Path
 
     doc = (Path(__file__).resolve().parents[2] / "docs" / "protocol.md").read_text()
-    for event_type in SCHEMAS:
+    for event_type in protocol.CLIENT_EVENTS:
         assert f"### `{event_type}`" in doc, event_type
+
+
+def test_the_bench_measures_the_protocol_layer():
+    from bench.protocol_cost import per_frame_us
+
+    assert 0 < per_frame_us(number=50, repeat=1) < 10_000
+
+
+def test_a_names_length_counts_what_is_kept():
+    padded = "  " + "n" * 100 + "\u202e  "
+    assert parse({"event_type": "room.update", "data": {"room_id": 1, "name": padded}}).data == {
+        "room_id": 1,
+        "name": "n" * 100,
+    }
+    with pytest.raises(exceptions.InvalidPayloadError, match="name is longer than 100"):
+        parse({"event_type": "room.update", "data": {"room_id": 1, "name": "n" * 101}})
+    with pytest.raises(exceptions.InvalidPayloadError, match="emoji is longer than 32"):
+        parse({"event_type": "message.react", "data": {"message_id": 1, "emoji": "e" * 33}})

@@ -17,6 +17,12 @@ export class RequestMethods {
    *
    * Made while disconnected, the request waits for the next session (within `timeout`).
    * Rejects with a ChatError: the server's error, or "timeout" / "disconnected" / "closed".
+   *
+   * @template {import("./events.js").ClientEventType} K
+   * @param {K} eventType
+   * @param {import("./events.js").ClientEventData[K]} [data]
+   * @param {{timeout?: number}} [options]
+   * @returns {Promise<import("./events.js").ReplyData[K]>}
    */
   request(eventType, data = {}, { timeout = this.options.requestTimeout } = {}) {
     if (this._stopped) {
@@ -72,7 +78,13 @@ export class RequestMethods {
 
   // --- Shortcuts for the other requests -------------------------------------------------------
 
-  /** One page of a room's history: {messages (oldest first), has_more, last_seq, last_rev}. */
+  /**
+   * One page of a room's history: {messages (oldest first), has_more, last_seq, last_rev}.
+   *
+   * @param {number} roomId
+   * @param {{beforeSeq?: number|null, afterSeq?: number|null, limit?: number|null}} [options]
+   * @returns {Promise<import("./events.js").MessagesPage>}
+   */
   async history(roomId, { beforeSeq = null, afterSeq = null, limit = null } = {}) {
     const data = { room_id: roomId };
     if (beforeSeq != null) data.before_seq = beforeSeq;
@@ -85,6 +97,11 @@ export class RequestMethods {
     return page;
   }
 
+  /**
+   * @param {number} messageId
+   * @param {string} content
+   * @returns {Promise<import("./events.js").MessageData>}
+   */
   editMessage(messageId, content) {
     return this.request("message.edit", { message_id: messageId, content });
   }
@@ -93,7 +110,13 @@ export class RequestMethods {
     return this.request("message.delete", { message_id: messageId });
   }
 
-  /** Set your reaction on a message; "" removes it. */
+  /**
+   * Set your reaction on a message; "" removes it.
+   *
+   * @param {number} messageId
+   * @param {string} emoji
+   * @returns {Promise<import("./events.js").MessageData>}
+   */
   react(messageId, emoji) {
     return this.request("message.react", { message_id: messageId, emoji });
   }

@@ -1,0 +1,110 @@
+"""The data of every client event: what a client may send, key by key.
+
+One Struct per event, named after it; chat.protocol.CLIENT_EVENTS ties each to its event
+name and reply. A key with a default is optional; None (or null on the wire) means absent.
+"""
+
+from .types import (
+    AttachmentIds,
+    ClientMsgId,
+    Content,
+    Data,
+    Description,
+    Emoji,
+    Id,
+    MaxMembers,
+    Name,
+    RoomKind,
+    Seq,
+    Usernames,
+)
+
+
+class MessageSend(Data):
+    room_id: Id
+    content: Content
+    client_msg_id: ClientMsgId | None = None
+    reply_to: Id | None = None
+    attachments: AttachmentIds | None = None
+
+
+class MessageForward(Data):
+    """Copy a message the sender can read now into ``room_id``."""
+
+    message_id: Id
+    room_id: Id
+    client_msg_id: ClientMsgId | None = None
+
+
+class MessageEdit(Data):
+    message_id: Id
+    content: Content
+
+
+class MessageDelete(Data):
+    message_id: Id
+
+
+class MessageReact(Data):
+    message_id: Id
+    emoji: Emoji
+
+
+class MessageRead(Data):
+    room_id: Id
+    seq: Seq
+
+
+class MessageTyping(Data):
+    room_id: Id
+    is_typing: bool | None = None
+
+
+class RoomCreate(Data):
+    kind: RoomKind
+    name: Name | None = None
+    description: Description | None = None
+    members: Usernames | None = None
+    is_public: bool | None = None
+    posting_locked: bool | None = None
+    max_members: MaxMembers | None = None
+
+
+class Empty(Data):
+    """An event without data (room.list, room.discover, session.heartbeat)."""
+
+
+class RoomRef(Data):
+    """An event about one room (room.info, join, leave, delete, presence)."""
+
+    room_id: Id
+
+
+class RoomMessages(Data):
+    room_id: Id
+    after_seq: Seq | None = None
+    before_seq: Id | None = None
+    changed_after_rev: Seq | None = None
+    limit: Id | None = None
+
+
+class RoomMembers(Data):
+    """room.add_members and room.remove_members."""
+
+    room_id: Id
+    members: Usernames
+
+
+class RoomUpdate(Data):
+    room_id: Id
+    name: Name | None = None
+    description: Description | None = None
+    is_public: bool | None = None
+    posting_locked: bool | None = None
+    max_members: MaxMembers | None = None
+    admins: Usernames | None = None
+
+
+class RoomMute(Data):
+    room_id: Id
+    muted: bool
