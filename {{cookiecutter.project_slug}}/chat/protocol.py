@@ -36,6 +36,14 @@ ROOM_DISCOVER = "room.discover"
 ROOM_MUTE = "room.mute"
 PRESENCE = "presence"
 SESSION_HEARTBEAT = "session.heartbeat"
+# Moderation
+USER_BLOCK = "user.block"
+USER_UNBLOCK = "user.unblock"
+USER_BLOCKS = "user.blocks"
+MESSAGE_REPORT = "message.report"
+ROOM_BAN = "room.ban"
+ROOM_UNBAN = "room.unban"
+ROOM_BANS = "room.bans"
 
 # --- Server events (past tense), sent to every open socket that should see them --------------
 
@@ -54,6 +62,9 @@ ROOM_MEMBERS_ADDED = "room.members_added"
 ROOM_MEMBERS_REMOVED = "room.members_removed"
 ROOM_MUTED = "room.muted"
 PRESENCE_CHANGED = "presence.changed"
+USER_BLOCKED = "user.blocked"
+USER_UNBLOCKED = "user.unblocked"
+MESSAGE_REPORTED = "message.reported"
 ERROR = "error"
 
 # --- Close codes (RFC 6455 reserves 4000-4999 for applications) -----------------------------
@@ -70,6 +81,7 @@ CLIENT_MSG_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 REQUEST_ID_MAX_LENGTH = 64
 USERNAME_MAX_LENGTH = 150
 EMOJI_MAX_LENGTH = 32
+REPORT_REASON_MAX_LENGTH = 500
 MAX_MEMBERS_PER_REQUEST = 100
 
 
@@ -89,6 +101,30 @@ def _content(max_chars, required=True):
         str, required=required, max_length=max_chars, strip=False, allow_blank=False,
         bidi="overrides",
     )  # fmt: skip
+
+
+def _username():
+    return Field(str, max_length=USERNAME_MAX_LENGTH, allow_blank=False)
+
+
+def moderation_schemas():
+    """The data schemas of the moderation events: blocks, reports and room bans."""
+    return {
+        USER_BLOCK: {"username": _username()},
+        USER_UNBLOCK: {"username": _username()},
+        USER_BLOCKS: {},
+        MESSAGE_REPORT: {
+            "message_id": Field(int, min_value=1),
+            "reason": Field(str, max_length=REPORT_REASON_MAX_LENGTH, allow_blank=False),
+        },
+        ROOM_BAN: {
+            "room_id": _room_id(),
+            "username": _username(),
+            "reason": Field(str, required=False, max_length=REPORT_REASON_MAX_LENGTH),
+        },
+        ROOM_UNBAN: {"room_id": _room_id(), "username": _username()},
+        ROOM_BANS: {"room_id": _room_id()},
+    }
 
 
 def schemas(limits):
@@ -146,6 +182,7 @@ def schemas(limits):
         ROOM_MUTE: {"room_id": _room_id(), "muted": Field(bool)},
         PRESENCE: {"room_id": _room_id()},
         SESSION_HEARTBEAT: {},
+        **moderation_schemas(),
     }
 
 

@@ -11,6 +11,7 @@ from .messages import (
     room_messages,
     with_reactions,
 )
+from .moderation import blocked_user_ids, room_bans, user_blocks
 from .rooms import (
     direct_peers,
     membership_for,
@@ -25,6 +26,7 @@ from .rooms import (
 from .sessions import session_hello
 
 __all__ = [
+    "blocked_user_ids",
     "direct_peers",
     "membership_for",
     "message_data",
@@ -32,12 +34,14 @@ __all__ = [
     "message_payloads",
     "public_channels",
     "room_detail",
+    "room_bans",
     "room_ids_for_user",
     "room_info",
     "room_list",
     "room_messages",
     "room_positions_for_user",
     "session_hello",
+    "user_blocks",
     "visible_room",
     "with_reactions",
 ]

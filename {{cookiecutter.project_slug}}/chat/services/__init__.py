@@ -7,7 +7,15 @@ the services from here.
 """
 
 from .members import room_add_members, room_remove_members
-from .messages import message_delete, message_edit, message_react, message_read, message_send
+from .messages import (
+    message_delete,
+    message_edit,
+    message_react,
+    message_read,
+    message_remove,
+    message_send,
+)
+from .moderation import message_report, room_ban, room_unban, user_block, user_unblock
 from .rooms import (
     room_create,
     room_delete,
@@ -31,14 +39,18 @@ __all__ = [
     "message_edit",
     "message_react",
     "message_read",
+    "message_remove",
+    "message_report",
     "message_send",
     "room_add_members",
+    "room_ban",
     "room_create",
     "room_delete",
     "room_join",
     "room_leave",
     "room_mute",
     "room_remove_members",
+    "room_unban",
     "room_update",
     "rooms_forget_user",
     "session_close",
@@ -47,4 +59,6 @@ __all__ = [
     "session_touch",
     "sessions_cleanup",
     "typing_send",
+    "user_block",
+    "user_unblock",
 ]
