@@ -32,12 +32,12 @@ import "./app/dialogs.js";
 import { openRoomFromHash } from "./app/navigation.js";
 import { loadRooms, removeRoom, upsertRoom } from "./app/rooms.js";
 import { openRoom } from "./app/room-view.js";
-import { insertMessages, updateMessage } from "./app/messages.js";
+import { insertMessages, rerenderMessages, updateMessage } from "./app/messages.js";
 import { dropPending } from "./app/composer.js";
 import { markRead } from "./app/read.js";
 import { loadPresence, renderPresence, renderTyping, TYPING_EXPIRES } from "./app/presence.js";
 import { renderRooms } from "./app/room-list.js";
-import { client, me, nextRoomOrder, rooms, setMe, view } from "./app/state.js";
+import { blockedIds, client, me, nextRoomOrder, rooms, setMe, view } from "./app/state.js";
 import { button, el, nearBottom, notify, root, scrollToBottom } from "./app/dom.js";
 import { describeError } from "./app/format.js";
 
@@ -71,6 +71,7 @@ client.addEventListener("close", ({ detail }) => {
 
 client.addEventListener("open", async ({ detail }) => {
   setMe(detail.hello.user);
+  setBlocked(detail.hello.blocked_user_ids || []);
   try {
     await loadRooms();
   } catch (error) {
@@ -144,6 +145,7 @@ client.addEventListener("room.deleted", ({ detail }) => {
 client.addEventListener("room.removed", ({ detail }) => {
   const reasons = {
     removed: "You were removed from {name}.",
+    banned: "You were banned from {name}.",
     left: "You left {name}.",
   };
   removeRoom(detail.room_id, reasons[detail.reason] || "{name} is no longer available.");
@@ -191,6 +193,30 @@ client.addEventListener("error", ({ detail }) => notify(detail.detail));
 
 // Muted or unmuted on another of my devices.
 client.addEventListener("room.muted", ({ detail }) => setMuted(detail.room_id, detail.muted));
+
+function setBlocked(ids) {
+  blockedIds.clear();
+  for (const id of ids) blockedIds.add(id);
+  rerenderMessages();
+}
+
+// Blocked or unblocked here or on another of my devices: collapse or show their messages.
+client.addEventListener("user.blocked", ({ detail }) => {
+  setBlocked([...blockedIds, detail.user.id]);
+  if (view) refreshDetails(view.roomId);
+});
+client.addEventListener("user.unblocked", ({ detail }) => {
+  setBlocked([...blockedIds].filter((id) => id !== detail.user.id));
+  if (view) refreshDetails(view.roomId);
+});
+
+// I am an admin of the room a message was reported in.
+client.addEventListener("message.reported", ({ detail }) => {
+  const { report } = detail;
+  const room = rooms.get(report.message.room_id);
+  const where = room ? ` in ${room.name || "a direct room"}` : "";
+  notify(`${report.reporter?.username ?? "Someone"} reported a message${where}: ${report.reason}`);
+});
 
 // For debugging from the console, and for the browser tests.
 window.chatClient = client;

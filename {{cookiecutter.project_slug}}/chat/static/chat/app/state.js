@@ -17,6 +17,10 @@ export const rooms = new Map();
 export let me = null; // {id, username}
 let roomOrder = 0; // higher = more recently active
 
+/** Ids of the users this user blocks: their messages are collapsed (session.hello, then
+ *  user.blocked and user.unblocked). */
+export const blockedIds = new Set();
+
 /** The open room's view; null when none is open. */
 export let view = null;
 
@@ -66,6 +70,10 @@ export function unreadOf(room) {
 export function canPost(room) {
   if (!room) return false;
   return room.postRoles.includes(room.role);
+}
+
+export function isBlocked(user) {
+  return Boolean(user) && blockedIds.has(user.id);
 }
 
 export function isAdmin(room) {
