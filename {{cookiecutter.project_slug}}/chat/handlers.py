@@ -73,6 +73,7 @@ ROUTES = {
     protocol.ROOM_BAN: Route(services.room_ban),
     protocol.ROOM_UNBAN: Route(services.room_unban),
     protocol.ROOM_BANS: Route(selectors.room_bans),
+    protocol.MESSAGE_SEARCH: Route(selectors.message_search),
 }
 
 

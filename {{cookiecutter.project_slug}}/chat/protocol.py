@@ -44,6 +44,8 @@ MESSAGE_REPORT = "message.report"
 ROOM_BAN = "room.ban"
 ROOM_UNBAN = "room.unban"
 ROOM_BANS = "room.bans"
+# Search
+MESSAGE_SEARCH = "message.search"
 
 # --- Server events (past tense), sent to every open socket that should see them --------------
 
@@ -82,6 +84,9 @@ REQUEST_ID_MAX_LENGTH = 64
 USERNAME_MAX_LENGTH = 150
 EMOJI_MAX_LENGTH = 32
 REPORT_REASON_MAX_LENGTH = 500
+SEARCH_QUERY_MAX_LENGTH = 200
+SEARCH_PAGE_MAX = 50
+SEARCH_CURSOR_RE = re.compile(r"^[0-9.e+-]{1,40}(:[0-9]{1,19})?$")
 MAX_MEMBERS_PER_REQUEST = 100
 
 
@@ -124,6 +129,19 @@ def moderation_schemas():
         },
         ROOM_UNBAN: {"room_id": _room_id(), "username": _username()},
         ROOM_BANS: {"room_id": _room_id()},
+    }
+
+
+def search_schemas():
+    """The data schema of message search."""
+    return {
+        MESSAGE_SEARCH: {
+            "query": Field(str, max_length=SEARCH_QUERY_MAX_LENGTH, allow_blank=False),
+            "room_id": _room_id(required=False),
+            "sender": Field(str, required=False, max_length=USERNAME_MAX_LENGTH),
+            "cursor": Field(str, required=False, pattern=SEARCH_CURSOR_RE),
+            "limit": Field(int, required=False, min_value=1, max_value=SEARCH_PAGE_MAX),
+        },
     }
 
 
@@ -183,6 +201,7 @@ def schemas(limits):
         PRESENCE: {"room_id": _room_id()},
         SESSION_HEARTBEAT: {},
         **moderation_schemas(),
+        **search_schemas(),
     }
 
 

@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 # Events limited on their own as well, by the key of their limit in CHAT["RATE_LIMITS"].
 EVENT_LIMITS = {
     protocol.ROOM_MESSAGES: "history",
+    protocol.MESSAGE_SEARCH: "history",
     protocol.ROOM_CREATE: "rooms",
     protocol.ROOM_DELETE: "rooms",
     protocol.ROOM_JOIN: "members",

@@ -4,6 +4,23 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+SEARCH_INDEX = "chat_message_search_idx"
+
+
+def create_search_index(apps, schema_editor):
+    """PostgreSQL: the GIN index of message search (chat.selectors.search.search_vector)."""
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    schema_editor.execute(
+        f"CREATE INDEX IF NOT EXISTS {SEARCH_INDEX} ON chat_message USING gin "
+        "(to_tsvector('simple'::regconfig, COALESCE(content, '')))"
+    )
+
+
+def drop_search_index(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(f"DROP INDEX IF EXISTS {SEARCH_INDEX}")
+
 
 class Migration(migrations.Migration):
 
@@ -60,4 +77,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('room', 'user'), name='chat_ban_unique')],
             },
         ),
+        migrations.RunPython(create_search_index, drop_search_index, elidable=False),
     ]

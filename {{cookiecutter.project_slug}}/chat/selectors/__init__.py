@@ -23,6 +23,7 @@ from .rooms import (
     room_positions_for_user,
     visible_room,
 )
+from .search import message_search
 from .sessions import session_hello
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "message_data",
     "message_for_member",
     "message_payloads",
+    "message_search",
     "public_channels",
     "room_detail",
     "room_bans",
