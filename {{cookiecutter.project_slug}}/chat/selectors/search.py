@@ -47,7 +47,7 @@ def message_search(*, user, query, room_id=None, sender=None, cursor=None, limit
     if not words:
         raise exceptions.InvalidPayloadError("query must not be empty.")
     limit = limit or PAGE_DEFAULT
-    messages = _visible(user, room_id, sender).select_related("sender")
+    messages = visible_messages(user, room_id, sender).select_related("sender")
     if connection.vendor == "postgresql":
         page, next_cursor = _postgres_page(messages, query, cursor, limit)
     else:
@@ -55,7 +55,8 @@ def message_search(*, user, query, room_id=None, sender=None, cursor=None, limit
     return {"results": page, "next_cursor": next_cursor}
 
 
-def _visible(user, room_id, sender):
+def visible_messages(user, room_id, sender):
+    """The messages ``user`` may find: their current rooms' (or one of them), not deleted."""
     if room_id is not None:
         membership_for(user, room_id)  # RoomNotFoundError for a room the user is not in
         messages = Message.objects.filter(room_id=room_id)
@@ -67,7 +68,8 @@ def _visible(user, room_id, sender):
     return messages.filter(deleted_at__isnull=True)
 
 
-def _postgres_page(messages, query, cursor, limit):
+def ranked_queryset(messages, query, cursor=None):
+    """PostgreSQL: the matches of ``query`` among ``messages``, best first, with headlines."""
     search = SearchQuery(query, config=SEARCH_CONFIG, search_type="websearch")
     # The @@ match is what the GIN index serves; the rank orders what it found.
     ranked = messages.alias(vector=search_vector()).filter(vector=search)
@@ -76,18 +78,20 @@ def _postgres_page(messages, query, cursor, limit):
         rank, message_id = _parse_cursor(cursor, with_rank=True)
         rank = AsReal(Value(rank))
         ranked = ranked.filter(Q(rank__lt=rank) | Q(rank=rank, pk__lt=message_id))
-    ranked = ranked.annotate(
-        headline=SearchHeadline(
-            "content",
-            search,
-            config=SEARCH_CONFIG,
-            start_sel=START,
-            stop_sel=STOP,
-            max_words=30,
-            min_words=10,
-        )
-    ).order_by(F("rank").desc(), "-pk")
-    rows = list(ranked[: limit + 1])
+    headline = SearchHeadline(
+        "content",
+        search,
+        config=SEARCH_CONFIG,
+        start_sel=START,
+        stop_sel=STOP,
+        max_words=30,
+        min_words=10,
+    )
+    return ranked.annotate(headline=headline).order_by(F("rank").desc(), "-pk")
+
+
+def _postgres_page(messages, query, cursor, limit):
+    rows = list(ranked_queryset(messages, query, cursor)[: limit + 1])
     results = [_result(m, _segments(m.headline), m.rank) for m in rows[:limit]]
     last = rows[limit - 1] if len(rows) > limit else None
     return results, (f"{last.rank!r}:{last.pk}" if last else None)

@@ -101,3 +101,38 @@ def test_a_report_and_an_admin_ban_take_the_room_from_the_senders_open_page(page
         room_id,
     )
     assert joined == 4040  # a private group: out of it, she may not even see it
+
+
+def test_bob_searches_a_word_and_lands_on_the_message_in_context(pages, chat_server):
+    # Carol writes: Bob blocked Alice earlier in this module, which collapses her messages.
+    early = [("carol", f"Filler message {n}") for n in range(60)]
+    later = [("carol", f"Later chatter {n}") for n in range(60)]
+    room_id = make_room(
+        chat_server,
+        "carol",
+        "Archive",
+        ["bob"],
+        messages=[*early, ("carol", "The wifi password is pelican"), *later],
+    )
+    bob = pages.login("bob")
+    bob.get_by_label("Search messages").fill("pelican")
+    bob.get_by_role("button", name="Search", exact=True).click()
+    results = bob.get_by_role("list", name="Search results")
+    result = results.get_by_role("button").filter(has_text="wifi password")
+    expect(result).to_have_count(1)
+    expect(result.locator("mark")).to_have_text("pelican")
+
+    result.click()
+    expect(bob.locator("#room-title")).to_contain_text("Archive")
+    found = bob.locator("#messages .msg.found")
+    expect(found.locator(".msg-body")).to_have_text("The wifi password is pelican")
+    expect(found).to_be_in_viewport()
+    # Its context around it: the messages just before and after, not the newest page.
+    expect(body(bob, "Filler message 59")).to_be_visible()
+    expect(body(bob, "Later chatter 0")).to_have_count(1)
+    expect(body(bob, "Later chatter 59")).to_have_count(0)
+
+    # Jumping to the latest loads the newest messages as usual.
+    bob.get_by_role("button", name="New messages below").click()
+    expect(body(bob, "Later chatter 59")).to_be_visible()
+    assert bob.evaluate(f"window.chatClient.cursor({room_id})") is not None

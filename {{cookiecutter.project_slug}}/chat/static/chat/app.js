@@ -5,12 +5,15 @@
  * to the panes, each a module of its own under app/, listed so that each uses only panes
  * below it:
  *
- *   app/details.js     the room details dialog: settings, members, mute, leave, delete
+ *   app/details.js     the room details dialog: settings, members, mute, leave, delete,
+ *                      block and ban
+ *   app/search.js      the search box and its results, each opening its room at the message
  *   app/dialogs.js     new room, direct message, public channels; what every dialog shares
  *   app/navigation.js  which room is open (#room/ID), the room list's clicks, Back
  *   app/rooms.js       the room records, updated from every room payload (post_roles too)
  *   app/room-view.js   the open room: opening, closing, its header, history pages, scrolling
  *   app/messages.js    rendering messages, reactions and replies; the actions on a message
+ *                      (report too); blocked users' messages collapsed
  *   app/composer.js    writing, sending (pending until acknowledged), replying, editing
  *   app/read.js        read state (message.read)
  *   app/presence.js    who is online and who is typing
@@ -29,6 +32,7 @@
 
 import { refreshDetails, renderDetails, setMuted } from "./app/details.js";
 import "./app/dialogs.js";
+import "./app/search.js";
 import { openRoomFromHash } from "./app/navigation.js";
 import { loadRooms, removeRoom, upsertRoom } from "./app/rooms.js";
 import { openRoom } from "./app/room-view.js";
@@ -99,7 +103,9 @@ client.addEventListener("message", ({ detail }) => {
   room.order = nextRoomOrder();
   if (message.client_msg_id && message.sender?.id === me?.id) dropPending(message.client_msg_id);
   if (view && view.roomId === message.room_id && !view.loaded) view.early.push(message);
-  if (view && view.roomId === message.room_id && view.loaded) {
+  if (view && view.roomId === message.room_id && view.loaded && view.detached) {
+    el.jumpLatest.hidden = false; // shown with the rest once the user jumps to the latest
+  } else if (view && view.roomId === message.room_id && view.loaded) {
     const stick = nearBottom() || (me && message.sender?.id === me.id);
     insertMessages([message]);
     view.typing.delete(message.sender?.id);

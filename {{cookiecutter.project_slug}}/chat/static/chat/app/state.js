@@ -52,6 +52,8 @@ export function newView(roomId) {
     typing: new Map(), // user id -> {username, expires}
     online: new Map(), // user id -> username
     readSent: 0,
+    // Opened around a search result: newer messages are not loaded, so live ones wait too.
+    detached: false,
   };
 }
 
