@@ -11,7 +11,7 @@ from .messages import (
     room_messages,
     with_reactions,
 )
-from .moderation import blocked_user_ids, room_bans, user_blocks
+from .moderation import room_bans, user_blocks
 from .rooms import (
     direct_peers,
     membership_for,
@@ -27,7 +27,6 @@ from .search import message_search
 from .sessions import session_hello
 
 __all__ = [
-    "blocked_user_ids",
     "direct_peers",
     "membership_for",
     "message_data",

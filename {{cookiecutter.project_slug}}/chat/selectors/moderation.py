@@ -7,11 +7,6 @@ from .rooms import membership_for
 BANS_MAX = 500
 
 
-def blocked_user_ids(user_id):
-    """Return the ids of the users ``user_id`` blocks, sorted (session.hello carries them)."""
-    return sorted(Block.objects.filter(blocker_id=user_id).values_list("blocked_id", flat=True))
-
-
 def user_blocks(*, user):
     """Return the users the user blocks, most recent first."""
     blocks = Block.objects.filter(blocker=user).select_related("blocked").order_by("-created_at")

@@ -4,7 +4,6 @@ from django.conf import settings
 from django.utils import timezone
 
 from .. import payloads
-from .moderation import blocked_user_ids
 from .rooms import room_positions_for_user
 
 
@@ -28,6 +27,4 @@ def session_hello(*, user, session_id):
             "rate_burst": limits["RATE_LIMIT_BURST"],
         },
         "rooms": room_positions_for_user(user.pk),
-        # The page collapses these users' messages; user.blocked and user.unblocked follow.
-        "blocked_user_ids": blocked_user_ids(user.pk),
     }

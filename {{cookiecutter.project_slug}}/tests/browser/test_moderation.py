@@ -47,7 +47,7 @@ def test_bob_blocks_alice_and_stops_seeing_her_direct_messages(pages, chat_serve
     assert message_count(chat_server, room_id) == 1
     expect(bob.get_by_text("Last chance offer")).to_have_count(0)
 
-    # A reload keeps the block (session.hello lists it); Show opens the one message.
+    # A reload keeps the block (the page asks user.blocks); Show opens the one message.
     bob.reload()
     expect(bob.locator("#chat")).to_have_attribute("data-connection", "open")
     open_room(bob, "alice")

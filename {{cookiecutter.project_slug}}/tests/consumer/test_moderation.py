@@ -79,7 +79,7 @@ async def test_blocked_user_cannot_open_a_direct_room_but_the_blocker_can(connec
     assert refused["data"]["code"] == 4030
 
 
-async def test_block_leaves_group_rooms_alone_and_hello_lists_blocks(connect, alice, bob, carol):
+async def test_block_leaves_group_rooms_alone_and_every_socket_lists_it(connect, alice, bob, carol):
     a, b = await connect(alice), await connect(bob)
     room = await group_room(a)
     await joined(room, a, b)
@@ -87,7 +87,7 @@ async def test_block_leaves_group_rooms_alone_and_hello_lists_blocks(connect, al
     sent = await a.ok("message.send", {"room_id": room["id"], "content": "team news"})
     assert sent["message"]["content"] == "team news"
     again = await connect(bob)
-    assert again.hello["blocked_user_ids"] == [alice.pk]
+    assert (await again.ok("user.blocks"))["users"] == [{"id": alice.pk, "username": "alice"}]
 
 
 @pytest.mark.parametrize(

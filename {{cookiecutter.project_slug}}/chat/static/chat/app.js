@@ -75,9 +75,10 @@ client.addEventListener("close", ({ detail }) => {
 
 client.addEventListener("open", async ({ detail }) => {
   setMe(detail.hello.user);
-  setBlocked(detail.hello.blocked_user_ids || []);
   try {
-    await loadRooms();
+    // Whom I block is asked for here, not carried by session.hello: connecting stays cheap.
+    const [blocks] = await Promise.all([client.request("user.blocks"), loadRooms()]);
+    setBlocked(blocks.users.map((user) => user.id));
   } catch (error) {
     notify(`Could not load your rooms: ${describeError(error)}`);
     return;

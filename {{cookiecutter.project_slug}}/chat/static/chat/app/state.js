@@ -17,8 +17,8 @@ export const rooms = new Map();
 export let me = null; // {id, username}
 let roomOrder = 0; // higher = more recently active
 
-/** Ids of the users this user blocks: their messages are collapsed (session.hello, then
- *  user.blocked and user.unblocked). */
+/** Ids of the users this user blocks: their messages are collapsed (user.blocks when the
+ *  socket opens, then user.blocked and user.unblocked). */
 export const blockedIds = new Set();
 
 /** The open room's view; null when none is open. */
