@@ -31,6 +31,11 @@ class RoomAdmin(admin.ModelAdmin):
     raw_id_fields = ["created_by"]
     inlines = [MembershipInline]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and form.changed_data:
+            moderation_services.announce_room_changed(obj)
+
     def save_formset(self, request, form, formset, change):
         super().save_formset(request, form, formset, change)
         if formset.model is Membership:
@@ -38,6 +43,21 @@ class RoomAdmin(admin.ModelAdmin):
                 moderation_services.announce_added(membership)
             for membership in formset.deleted_objects:
                 moderation_services.announce_deleted(membership.room_id, membership.user_id)
+            if formset.changed_objects:
+                moderation_services.announce_room_changed(form.instance)
+
+    def delete_model(self, request, obj):
+        room_id, member_ids = obj.pk, list(obj.memberships.values_list("user_id", flat=True))
+        super().delete_model(request, obj)
+        moderation_services.announce_room_deleted(room_id, member_ids)
+
+    def delete_queryset(self, request, queryset):
+        members = {
+            room.pk: list(room.memberships.values_list("user_id", flat=True)) for room in queryset
+        }
+        super().delete_queryset(request, queryset)
+        for room_id, member_ids in members.items():
+            moderation_services.announce_room_deleted(room_id, member_ids)
 
 
 @admin.register(Membership)
@@ -52,6 +72,8 @@ class MembershipAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if not change:
             moderation_services.announce_added(obj)
+        elif "role" in form.changed_data:
+            moderation_services.announce_room_changed(obj.room)
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)

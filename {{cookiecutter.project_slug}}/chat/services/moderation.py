@@ -6,7 +6,7 @@ blocker's page collapses their messages. Reports go to the room's admins at once
 site's moderators, whose queue is the Django admin. A ban removes a member from a room and
 keeps them out, public channels included, until a room admin lifts it.
 
-The functions without a ``user`` (remove_from_room, ban_from_room, announce_added) are the
+The functions without a ``user`` (remove_from_room, ban_from_room, the announce_* ones) are the
 Django admin's: a site moderator acts above room roles, and what they change reaches open
 sockets the same way.
 """
@@ -140,6 +140,19 @@ def announce_added(membership):
 def announce_deleted(room_id, user_id):
     """A moderator deleted a membership: its user's sockets leave the room at once."""
     announce_removed(room_id, [user_id], reason="removed")
+
+
+def announce_room_changed(room):
+    """A moderator changed a room's settings or a member's role: the room hears room.updated."""
+    detail = selectors.room_detail(room)
+    broadcast.room_event(room.pk, protocol.event(protocol.ROOM_UPDATED, {"room": detail}))
+
+
+def announce_room_deleted(room_id, member_ids):
+    """A moderator deleted a room: its members' sockets leave it and hear room.deleted."""
+    envelope = protocol.event(protocol.ROOM_DELETED, {"room_id": room_id})
+    for member_id in member_ids:
+        broadcast.membership_changed(member_id, room_id, joined=False, envelope=envelope)
 
 
 def resolve_reports(reports, resolution):

@@ -356,3 +356,34 @@ async def test_admin_ban_removes_the_member_at_once(connect, alice, bob):
     assert await b.expect("room.removed") == {"room_id": room["id"], "reason": "banned"}
     refused = await b.request("room.messages", {"room_id": room["id"]})
     assert refused["data"]["code"] == 4040
+
+
+def admin_change_role(membership_id, role):
+    membership = Membership.objects.get(pk=membership_id)
+    data = {
+        "room": membership.room_id,
+        "user": membership.user_id,
+        "role": role,
+        "last_read_seq": membership.last_read_seq,
+    }
+    admin_post("admin:chat_membership_change", data, membership_id)
+
+
+async def test_admin_role_change_and_room_deletion_reach_sockets_at_once(connect, alice, bob):
+    a, b = await connect(alice), await connect(bob)
+    room = await group_room(a, members=["bob"])
+    await joined(room, a, b)
+    membership = await call(Membership.objects.get, room_id=room["id"], user=bob)
+    await call(admin_change_role, membership_id=membership.pk, role="admin")
+    updated = await b.expect("room.updated")
+    roles = {m["username"]: m["role"] for m in updated["room"]["members"]}
+    assert roles == {"alice": "admin", "bob": "admin"}
+    await call(
+        admin_post,
+        url_name="admin:chat_room_changelist",
+        data={"action": "delete_selected", "_selected_action": [room["id"]], "post": "yes"},
+    )
+    for client in (a, b):
+        assert await client.expect("room.deleted") == {"room_id": room["id"]}
+    refused = await b.request("room.messages", {"room_id": room["id"]})
+    assert refused["data"]["code"] == 4040
