@@ -69,6 +69,14 @@ ROUTES = {
         facts=("user", "channel_name", "credential"),
         syncs_groups=True,
     ),
+    protocol.USER_BLOCK: Route(services.user_block),
+    protocol.USER_UNBLOCK: Route(services.user_unblock),
+    protocol.USER_BLOCKS: Route(selectors.user_blocks),
+    protocol.MESSAGE_REPORT: Route(services.message_report),
+    protocol.ROOM_BAN: Route(services.room_ban),
+    protocol.ROOM_UNBAN: Route(services.room_unban),
+    protocol.ROOM_BANS: Route(selectors.room_bans),
+    protocol.MESSAGE_SEARCH: Route(selectors.message_search),
 }
 
 

@@ -10,6 +10,11 @@ from django.db import models
 from django.db.models import Q
 
 
+def direct_key_for(user_id, other_id):
+    """Return the direct_key of the direct room between two users."""
+    return ":".join(str(pk) for pk in sorted([user_id, other_id]))
+
+
 class Room(models.Model):
     class Kind(models.TextChoices):
         DIRECT = "direct", "Direct"
@@ -77,6 +82,9 @@ class Membership(models.Model):
     # Everything up to and including this seq has been read; unread = room.last_seq - this.
     last_read_seq = models.PositiveBigIntegerField(default=0)
     muted = models.BooleanField(default=False)
+    # Direct rooms only: the other member blocked this one, who still reads but cannot post.
+    # Kept here, on the row the send statement already checks, so a block costs sends nothing.
+    blocked_by_peer = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         constraints = [
@@ -193,6 +201,71 @@ class Attachment(models.Model):
     @property
     def is_image(self):
         return bool(self.thumbnail_name)
+
+
+class Block(models.Model):
+    """``blocker`` takes no direct messages from ``blocked`` (chat.services.moderation)."""
+
+    # db_index off: the unique (blocker, blocked) index serves lookups by blocker.
+    blocker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    blocked = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="chat_block_unique"),
+            models.CheckConstraint(
+                condition=~Q(blocker=models.F("blocked")), name="chat_block_not_self"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.blocker} blocks {self.blocked}"
+
+
+class RoomBan(models.Model):
+    """A user removed from a room who may not join or be added again until unbanned."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="bans")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    banned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["room", "user"], name="chat_ban_unique")]
+
+    def __str__(self):
+        return f"{self.user} banned from {self.room}"
+
+
+class Report(models.Model):
+    """A member's report of a message, queued for the site's moderators in the Django admin."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Set by the admin's actions; the queue shows unresolved reports first.
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["message", "reporter"], name="chat_report_once")
+        ]
+        indexes = [models.Index(fields=["resolved_at", "created_at"], name="chat_report_queue_idx")]
+
+    def __str__(self):
+        return f"Report of {self.message} by {self.reporter}"
 
 
 class ChatSession(models.Model):

@@ -120,3 +120,23 @@ def reaction_summary(reactions):
         {"emoji": emoji, "count": len(user_ids), "user_ids": sorted(user_ids)}
         for emoji, user_ids in sorted(by_emoji.items(), key=lambda item: (-len(item[1]), item[0]))
     ]
+
+
+def report_payload(report):
+    """Return a report as a room's admins see it: who reported what, and why."""
+    return {
+        "id": report.pk,
+        "message": message_payload(report.message),
+        "reporter": user_payload(report.reporter),
+        "reason": report.reason,
+        "created_at": report.created_at.isoformat(),
+    }
+
+
+def ban_payload(ban):
+    return {
+        "user": user_payload(ban.user),
+        "banned_by": user_payload(ban.banned_by),
+        "reason": ban.reason,
+        "created_at": ban.created_at.isoformat(),
+    }

@@ -11,6 +11,7 @@ from .models import Membership, Room
 
 # What each kind of room allows beyond posting. Direct rooms are a fixed pair with no
 # settings: every "direct rooms can't ..." answer comes from this table.
+BLOCKED_DETAIL = "This user has blocked you: you cannot send them direct messages."
 DIRECT_REFUSALS = {
     "update": "Direct rooms have no settings.",
     "delete": "Direct rooms cannot be deleted; mute them instead.",
@@ -52,6 +53,8 @@ def post_roles(room):
 def why_not_post(membership):
     """Return the reason ``membership`` may not post in its room, or None if it may."""
     room = membership.room
+    if membership.blocked_by_peer:
+        return BLOCKED_DETAIL
     if may_post(role=membership.role, kind=room.kind, posting_locked=room.posting_locked):
         return None
     if room.kind == Room.Kind.CHANNEL:
@@ -77,6 +80,20 @@ def require_owner(room, user, detail):
 def require_not_direct(room, action):
     if room.kind == Room.Kind.DIRECT:
         raise exceptions.ForbiddenError(DIRECT_REFUSALS[action])
+
+
+def require_may_ban(membership, target):
+    """Admins ban members; only the owner bans admins; nobody bans the owner or themselves."""
+    require_admin(membership)
+    room = membership.room
+    require_not_direct(room, "change_members")
+    if target.pk == membership.user_id:
+        raise exceptions.InvalidPayloadError("You cannot ban yourself.")
+    if target.pk == room.created_by_id:
+        raise exceptions.ForbiddenError("The room's owner cannot be banned.")
+    target_role = room.memberships.filter(user=target).values_list("role", flat=True).first()
+    if target_role == Membership.Role.ADMIN:
+        require_owner(room, membership.user, "Only the room's owner can ban admins.")
 
 
 def may_delete_message(message, membership):

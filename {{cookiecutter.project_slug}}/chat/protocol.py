@@ -36,6 +36,16 @@ ROOM_DISCOVER = "room.discover"
 ROOM_MUTE = "room.mute"
 PRESENCE = "presence"
 SESSION_HEARTBEAT = "session.heartbeat"
+# Moderation
+USER_BLOCK = "user.block"
+USER_UNBLOCK = "user.unblock"
+USER_BLOCKS = "user.blocks"
+MESSAGE_REPORT = "message.report"
+ROOM_BAN = "room.ban"
+ROOM_UNBAN = "room.unban"
+ROOM_BANS = "room.bans"
+# Search
+MESSAGE_SEARCH = "message.search"
 
 # --- Server events (past tense), sent to every open socket that should see them --------------
 
@@ -54,6 +64,9 @@ ROOM_MEMBERS_ADDED = "room.members_added"
 ROOM_MEMBERS_REMOVED = "room.members_removed"
 ROOM_MUTED = "room.muted"
 PRESENCE_CHANGED = "presence.changed"
+USER_BLOCKED = "user.blocked"
+USER_UNBLOCKED = "user.unblocked"
+MESSAGE_REPORTED = "message.reported"
 ERROR = "error"
 
 # --- Close codes (RFC 6455 reserves 4000-4999 for applications) -----------------------------
@@ -89,6 +102,14 @@ CLIENT_EVENTS = {
     ROOM_MUTE: (requests.RoomMute, replies.MuteData),
     PRESENCE: (requests.RoomRef, replies.PresenceData),
     SESSION_HEARTBEAT: (requests.Empty, replies.Heartbeat),
+    USER_BLOCK: (requests.UserRef, replies.UserData),
+    USER_UNBLOCK: (requests.UserRef, replies.UserData),
+    USER_BLOCKS: (requests.Empty, replies.Users),
+    MESSAGE_REPORT: (requests.MessageReport, replies.ReportReceipt),
+    ROOM_BAN: (requests.RoomBan, replies.BanData),
+    ROOM_UNBAN: (requests.RoomUnban, replies.BanData),
+    ROOM_BANS: (requests.RoomRef, replies.Bans),
+    MESSAGE_SEARCH: (requests.MessageSearch, replies.SearchPage),
 }
 
 # Every server event pushed without a request: the Struct of its data.
@@ -108,6 +129,9 @@ SERVER_EVENTS = {
     ROOM_MEMBERS_REMOVED: replies.RoomMembersRemoved,
     ROOM_MUTED: replies.MuteData,
     PRESENCE_CHANGED: replies.PresenceChanged,
+    USER_BLOCKED: replies.UserData,
+    USER_UNBLOCKED: replies.UserData,
+    MESSAGE_REPORTED: replies.ReportData,
     ERROR: replies.ErrorData,
 }
 

@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 # Events limited on their own as well, by the key of their limit in CHAT["RATE_LIMITS"].
 EVENT_LIMITS = {
     protocol.ROOM_MESSAGES: "history",
+    protocol.MESSAGE_SEARCH: "history",
     protocol.ROOM_CREATE: "rooms",
     protocol.ROOM_DELETE: "rooms",
     protocol.ROOM_JOIN: "members",
@@ -33,6 +34,12 @@ EVENT_LIMITS = {
     protocol.ROOM_ADD_MEMBERS: "members",
     protocol.ROOM_REMOVE_MEMBERS: "members",
     protocol.ROOM_UPDATE: "members",
+    # Moderation writes notify others (a report reaches every admin of the room).
+    protocol.ROOM_BAN: "members",
+    protocol.ROOM_UNBAN: "members",
+    protocol.USER_BLOCK: "members",
+    protocol.USER_UNBLOCK: "members",
+    protocol.MESSAGE_REPORT: "members",
 }
 
 # KEYS: one per limit. ARGV: how many tokens are wanted, then for each limit its emission

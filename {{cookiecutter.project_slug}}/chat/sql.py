@@ -39,6 +39,9 @@ def bump_counter(room_id, column, now):
 def take_seq(message, now):
     """UPDATE taking the room's next seq if the sender may post (and the reply is there).
 
+    A sender whose direct room's other member blocked them may not post (a flag on the
+    membership row the statement reads anyway, so blocks add no work to a send).
+
     RETURNING gives (room id, seq); no row means nothing may be stored.
     """
     room, member = _quote(Room._meta.db_table), _quote(Membership._meta.db_table)
@@ -52,7 +55,7 @@ def take_seq(message, now):
     sql = (
         f"UPDATE {room} SET last_seq = last_seq + 1, last_activity_at = %(now)s "
         f"WHERE id = %(room_id)s AND EXISTS (SELECT 1 FROM {member} m "
-        f"WHERE m.room_id = {room}.id AND m.user_id = %(sender_id)s "
+        f"WHERE m.room_id = {room}.id AND m.user_id = %(sender_id)s AND NOT m.blocked_by_peer "
         f"AND {permissions.may_post_sql(room, 'm')}){reply_check} "
         "RETURNING id, last_seq"
     )

@@ -408,7 +408,9 @@ CHAT = {
     "RATE_LIMITS": {
         "history": (5.0, 50),  # room.messages pages (a reconnect catches up every room)
         "rooms": (0.2, 10),  # room.create, room.delete
-        "members": (1.0, 20),  # room.join, leave, add_members, remove_members, update
+        # room.join, leave, add_members, remove_members, update, ban, unban; user.block,
+        # user.unblock; message.report
+        "members": (1.0, 20),
     },
     # With Redis the limits are kept there, so they hold across processes and dynos; a
     # process takes up to this many of a user's tokens per Redis call and spends them

@@ -60,8 +60,10 @@ def _apply(rule, key, value, limits):
         return list(dict.fromkeys(value))
     if (problem := text.unstorable(value)) is not None:
         raise exceptions.InvalidPayloadError(f"{key} {problem}.")
-    if kind == types.NAME:
+    if kind in (types.NAME, types.FILLED):
         value = text.without_bidi_controls(value).strip()
+        if kind == types.FILLED and not value:
+            raise exceptions.InvalidPayloadError(f"{key} must not be empty.")
     else:
         value = text.without_bidi_overrides(value)
         if not value.strip():

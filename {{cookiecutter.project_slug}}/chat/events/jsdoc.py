@@ -27,6 +27,8 @@ def js_type(schema):
     if "const" in schema:
         return _literal(schema["const"])
     kind = schema.get("type")
+    if kind == "array" and "prefixItems" in schema:  # A tuple: [text, matched].
+        return "[" + ", ".join(js_type(item) for item in schema["prefixItems"]) + "]"
     if kind == "array":
         return f"Array<{js_type(schema['items'])}>"
     return {"integer": "number", "number": "number", "null": "null"}.get(kind, kind or "*")

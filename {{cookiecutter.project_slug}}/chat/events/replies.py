@@ -1,129 +1,15 @@
-"""What the server sends: the payloads (chat.payloads builds them), replies and events.
+"""What the server sends: every reply's and server event's data, made of chat.events.shapes.
 
 Every reply and server event's data is one Struct here; chat.protocol names which event
 carries which. chat.payloads keeps building plain dicts (the fast path to the socket); the
 test clients check every frame they receive against these definitions, so the two cannot
-drift apart. Keys a payload carries only in some replies default to UNSET (may be absent).
+drift apart.
 """
 
 from typing import Literal
 
-from msgspec import UNSET, UnsetType
-
-from .types import Count, Id, Role, RoomKind, Seq, Shape, Timestamp
-
-# --- Payloads -------------------------------------------------------------------------------
-
-
-class User(Shape):
-    """A user as others see them: never an email address or a name."""
-
-    id: Id
-    username: str
-
-
-class Member(User):
-    role: Role
-
-
-class Reaction(Shape):
-    emoji: str
-    count: Count
-    user_ids: list[Id]
-
-
-class ReplyPreview(Shape):
-    id: Id
-    seq: Seq
-    sender: User | None
-    content: str
-    deleted: bool
-
-
-class Attachment(Shape):
-    """A file of a message; its URLs are the site's own, checked again on every fetch."""
-
-    id: Id
-    name: str
-    size: Count
-    content_type: str
-    sha256: str
-    width: Count | None
-    height: Count | None
-    inline: bool
-    url: str
-    thumbnail_url: str | None
-
-
-class ForwardedFrom(Shape):
-    """Where a forwarded copy came from; only readers of that room can follow it."""
-
-    room_id: Id
-    seq: Seq
-
-
-class Message(Shape):
-    """A message; a deleted one keeps its seq and shows content "" and deleted true."""
-
-    id: Id
-    room_id: Id
-    seq: Seq
-    sender: User | None
-    content: str
-    created_at: Timestamp
-    client_msg_id: str | None
-    reply_to: ReplyPreview | None
-    edited_at: Timestamp | None
-    deleted: bool
-    rev: Count
-    reactions: list[Reaction]
-    attachments: list[Attachment]
-    forwarded_from: ForwardedFrom | None
-
-
-class Room(Shape):
-    """A room; members, the user's own membership, peer and joined only where documented."""
-
-    id: Id
-    kind: RoomKind
-    name: str
-    description: str
-    is_public: bool
-    posting_locked: bool
-    max_members: Count | None
-    post_roles: list[Role]
-    created_at: Timestamp
-    last_seq: Seq
-    last_rev: Count
-    last_activity_at: Timestamp | None
-    members: list[Member] | UnsetType = UNSET
-    role: Role | UnsetType = UNSET
-    muted: bool | UnsetType = UNSET
-    last_read_seq: Seq | UnsetType = UNSET
-    unread: Count | UnsetType = UNSET
-    peer: User | None | UnsetType = UNSET
-    joined: bool | UnsetType = UNSET
-
-
-class Position(Shape):
-    """Where a room stands, for catching up (session.hello, session.heartbeat)."""
-
-    id: Id
-    last_seq: Seq
-    last_rev: Count
-    last_read_seq: Seq
-    unread: Count
-
-
-class Limits(Shape):
-    max_frame_bytes: Count
-    max_content_chars: Count
-    page_max: Count
-    rate_per_second: float
-    rate_burst: Count
-
-
-# --- Replies and server events --------------------------------------------------------------
+from .shapes import Limits, Member, Message, Position, Room, User
+from .types import Count, Id, Seq, Shape, Timestamp
 
 
 class MessageData(Shape):
@@ -220,7 +106,7 @@ class Hello(Shape):
 
 class RoomRemoved(Shape):
     room_id: Id
-    reason: Literal["removed", "left", "deleted"]
+    reason: Literal["removed", "left", "deleted", "banned"]
 
 
 class RoomMembersAdded(Shape):
@@ -237,6 +123,76 @@ class PresenceChanged(Shape):
     room_id: Id
     user: User
     online: bool
+
+
+class UserData(Shape):
+    """user.block and user.unblock replies; user.blocked and user.unblocked."""
+
+    user: User
+
+
+class Users(Shape):
+    """user.blocks reply: whom the user blocks."""
+
+    users: list[User]
+
+
+class ReportReceipt(Shape):
+    """message.report reply."""
+
+    report_id: Id
+    message_id: Id
+
+
+class Report(Shape):
+    id: Id
+    message: Message
+    reporter: User | None
+    reason: str
+    created_at: Timestamp
+
+
+class ReportData(Shape):
+    """message.reported, to the room's admins."""
+
+    report: Report
+
+
+class BanData(Shape):
+    """room.ban and room.unban replies."""
+
+    room_id: Id
+    user: User
+
+
+class Ban(Shape):
+    user: User
+    banned_by: User | None
+    reason: str
+    created_at: Timestamp
+
+
+class Bans(Shape):
+    """room.bans reply."""
+
+    room_id: Id
+    bans: list[Ban]
+
+
+class SearchResult(Shape):
+    """A match: the message, its snippet as [text, matched] pieces, and its rank (PostgreSQL;
+    null on SQLite, whose results come newest first)."""
+
+    message: Message
+    snippet: list[tuple[str, bool]]
+    rank: float | None
+
+
+class SearchPage(Shape):
+    """message.search reply; next_cursor fetches the next page (null: no more)."""
+
+    results: list[SearchResult]
+    next_cursor: str | None
 
 
 class ErrorData(Shape):

@@ -11,11 +11,17 @@ from .types import (
     Data,
     Description,
     Emoji,
+    FilledReason,
     Id,
     MaxMembers,
     Name,
+    Reason,
     RoomKind,
+    SearchCursor,
+    SearchLimit,
+    SearchQuery,
     Seq,
+    UserName,
     Usernames,
 )
 
@@ -108,3 +114,33 @@ class RoomUpdate(Data):
 class RoomMute(Data):
     room_id: Id
     muted: bool
+
+
+class UserRef(Data):
+    """An event about one user (user.block, user.unblock)."""
+
+    username: UserName
+
+
+class MessageReport(Data):
+    message_id: Id
+    reason: FilledReason
+
+
+class RoomBan(Data):
+    room_id: Id
+    username: UserName
+    reason: Reason | None = None
+
+
+class RoomUnban(Data):
+    room_id: Id
+    username: UserName
+
+
+class MessageSearch(Data):
+    query: SearchQuery
+    room_id: Id | None = None
+    sender: UserName | None = None
+    cursor: SearchCursor | None = None
+    limit: SearchLimit | None = None

@@ -29,6 +29,8 @@ MAX_MEMBERS_PER_REQUEST = 100
 NAME = "name"
 CONTENT = "content"
 USERNAMES = "usernames"
+# FILLED: a NAME that must not be blank once stripped (a username to act on, a query).
+FILLED = "filled"
 # IDS: repeats dropped, then at most the CHAT setting its ``limit`` names.
 IDS = "ids"
 
@@ -65,6 +67,15 @@ ClientMsgId = Annotated[
     str, Meta(pattern=CLIENT_MSG_ID_PATTERN, description="Makes a send idempotent.")
 ]
 Username = Annotated[str, Meta(min_length=1, max_length=USERNAME_MAX_LENGTH)]
+# One user named in an event (a block, a ban, a search's sender): cleaned like a name.
+UserName = text(FILLED, USERNAME_MAX_LENGTH, min_length=1)
+Reason = text(NAME, 500)
+FilledReason = text(FILLED, 500, min_length=1)
+SearchQuery = text(FILLED, 200, min_length=1)
+SearchCursor = Annotated[
+    str, Meta(pattern=r"^[0-9.e+-]{1,40}(:[0-9]{1,19})?$", description="next_cursor, as given.")
+]
+SearchLimit = Annotated[int, Meta(ge=1, le=50)]
 Usernames = Annotated[
     list[Username], Meta(max_length=MAX_MEMBERS_PER_REQUEST, extra={"text": USERNAMES})
 ]

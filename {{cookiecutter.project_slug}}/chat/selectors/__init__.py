@@ -12,6 +12,7 @@ from .messages import (
     room_messages,
     with_reactions,
 )
+from .moderation import room_bans, user_blocks
 from .rooms import (
     direct_peers,
     membership_for,
@@ -24,6 +25,7 @@ from .rooms import (
     room_positions_for_user,
     visible_room,
 )
+from .search import message_search
 from .sessions import session_hellos
 
 __all__ = [
@@ -33,8 +35,10 @@ __all__ = [
     "message_data",
     "message_for_member",
     "message_payloads",
+    "message_search",
     "public_channels",
     "room_detail",
+    "room_bans",
     "room_ids_for_user",
     "room_ids_for_users",
     "room_info",
@@ -42,6 +46,7 @@ __all__ = [
     "room_messages",
     "room_positions_for_user",
     "session_hellos",
+    "user_blocks",
     "visible_room",
     "with_reactions",
 ]

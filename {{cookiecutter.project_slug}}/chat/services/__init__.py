@@ -21,8 +21,10 @@ from .messages import (
     message_forward,
     message_react,
     message_read,
+    message_remove,
     message_send,
 )
+from .moderation import message_report, room_ban, room_unban, user_block, user_unblock
 from .rooms import (
     room_create,
     room_delete,
@@ -53,14 +55,18 @@ __all__ = [
     "message_forward",
     "message_react",
     "message_read",
+    "message_remove",
+    "message_report",
     "message_send",
     "room_add_members",
+    "room_ban",
     "room_create",
     "room_delete",
     "room_join",
     "room_leave",
     "room_mute",
     "room_remove_members",
+    "room_unban",
     "room_update",
     "rooms_forget_user",
     "session_heartbeat",
@@ -71,4 +77,6 @@ __all__ = [
     "sessions_touch",
     "typing_send",
     "uploads_cleanup",
+    "user_block",
+    "user_unblock",
 ]

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from .. import broadcast, exceptions, payloads, permissions, protocol, selectors
-from ..models import Membership, Room
+from ..models import Membership, Room, RoomBan
 
 
 def users_by_username(usernames):
@@ -130,7 +130,13 @@ def _room_for_member_changes(user, room_id):
 def room_add_members(*, user, room_id, members):
     """Add users to a group or channel (admins only)."""
     room = _room_for_member_changes(user, room_id)
-    added = add_memberships(room, users_by_username(members))
+    users = users_by_username(members)
+    banned = list(
+        RoomBan.objects.filter(room=room, user__in=users).values_list("user__username", flat=True)
+    )
+    if banned:
+        raise exceptions.ForbiddenError(f"Banned from this room: {', '.join(sorted(banned))}.")
+    added = add_memberships(room, users)
     announce_joined(room, added)
     return {"room_id": room.pk, "added": [payloads.member_payload(m) for m in added]}
 

@@ -170,6 +170,19 @@ def message_delete(*, user, message_id):
     message, membership = selectors.message_for_member(user, message_id, lock_room=True)
     if not permissions.may_delete_message(message, membership):
         raise exceptions.ForbiddenError("Only the sender or a room admin can delete a message.")
+    return _delete(message)
+
+
+@transaction.atomic
+def message_remove(*, message_id):
+    """Delete a message on a site moderator's word (the Django admin), as its admins would."""
+    room_id = Message.objects.values_list("room_id", flat=True).get(pk=message_id)
+    # The room's lock first, as the members' own deletes take it, then the fresh row.
+    Room.objects.select_for_update().filter(pk=room_id).first()
+    return _delete(Message.objects.get(pk=message_id))
+
+
+def _delete(message):
     if message.deleted_at is not None:
         return selectors.message_data(message.pk)
     message.deleted_at = timezone.now()

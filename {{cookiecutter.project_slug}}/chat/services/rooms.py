@@ -8,7 +8,7 @@ handed to chat.broadcast, which sends it only after the transaction commits.
 from django.db import IntegrityError, transaction
 
 from .. import broadcast, exceptions, permissions, protocol, selectors
-from ..models import Membership, Room
+from ..models import Block, Membership, Room, RoomBan, direct_key_for
 from .members import (
     add_memberships,
     announce_joined,
@@ -23,6 +23,7 @@ KIND_SETTINGS = {
     Room.Kind.GROUP: {"posting_locked", "max_members"},
     Room.Kind.CHANNEL: {"is_public"},
 }
+BANNED_DETAIL = "You are banned from this room."
 REFUSALS = {
     "is_public": "Only channels can be public.",
     "posting_locked": "posting_locked applies to groups only.",
@@ -82,14 +83,19 @@ def room_create(
 def _direct_room_create(*, user, others):
     if len(others) != 1:
         raise exceptions.InvalidPayloadError("A direct room has exactly one other member.")
-    key = ":".join(str(pk) for pk in sorted([user.pk, others[0].pk]))
+    other = others[0]
+    key = direct_key_for(user.pk, other.pk)
     existing = Room.objects.filter(direct_key=key).first()
     if existing is not None:
         return _own_view(existing, user)
+    if Block.objects.filter(blocker=other, blocked=user).exists():
+        raise exceptions.ForbiddenError(permissions.BLOCKED_DETAIL)
     try:
         with transaction.atomic():
             room = Room.objects.create(kind=Room.Kind.DIRECT, direct_key=key, created_by=user)
-            memberships = add_memberships(room, [user, others[0]])
+            memberships = add_memberships(room, [user, other])
+            if Block.objects.filter(blocker=user, blocked=other).exists():
+                room.memberships.filter(user=other).update(blocked_by_peer=True)
             detail = selectors.room_detail(room, membership=memberships[0])
             announce_joined(room, memberships)
     except IntegrityError:
@@ -150,6 +156,8 @@ def room_join(*, user, room_id):
     if membership is None:
         if not (room.kind == Room.Kind.CHANNEL and room.is_public):
             raise exceptions.RoomNotFoundError()
+        if RoomBan.objects.filter(room=room, user=user).exists():
+            raise exceptions.ForbiddenError(BANNED_DETAIL)
         (membership,) = add_memberships(room, [user])
         announce_joined(room, [membership])
     return {"room": selectors.room_detail(room, membership=membership)}

@@ -73,8 +73,12 @@ def browser(chromium_path):
 
 
 @pytest.fixture(scope="module")
-def chat_server(tmp_path_factory, redis_server):
-    """The project served by Uvicorn with the Redis channel layer; users alice, bob, carol."""
+def chat_server(request, tmp_path_factory, redis_server):
+    """The project served by Uvicorn with the Redis channel layer; users alice, bob, carol.
+
+    A test module that drives the Django admin sets ``ADMIN_STATIC = True``: the admin's
+    static files are then collected too.
+    """
     workdir = tmp_path_factory.mktemp("browser-server")
     (workdir / "browser_settings.py").write_text(
         SETTINGS_MODULE.format(static_root=str(workdir / "static"))
@@ -91,8 +95,9 @@ def chat_server(tmp_path_factory, redis_server):
     )
     # collectstatic runs while LiveServer migrates. The admin's files are not on the chat
     # pages; leaving them out saves seconds.
+    ignore = [] if getattr(request.module, "ADMIN_STATIC", False) else ["--ignore", "admin"]
     collectstatic = subprocess.Popen(
-        [sys.executable, "manage.py", "collectstatic", "--no-input", "--ignore", "admin"],
+        [sys.executable, "manage.py", "collectstatic", "--no-input", *ignore],
         cwd=PROJECT,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -60,6 +60,10 @@ OUTSIDER_EVENTS = [
     ("room.update", lambda r, m: {"room_id": r["id"], "name": "pwned"}, 4040),
     ("room.delete", lambda r, m: {"room_id": r["id"]}, 4040),
     ("presence", lambda r, m: {"room_id": r["id"]}, 4040),
+    ("message.report", lambda r, m: {"message_id": m["id"], "reason": "spam"}, 4041),
+    ("room.ban", lambda r, m: {"room_id": r["id"], "username": "bob"}, 4040),
+    ("room.unban", lambda r, m: {"room_id": r["id"], "username": "bob"}, 4040),
+    ("room.bans", lambda r, m: {"room_id": r["id"]}, 4040),
 ]
 
 

@@ -5,12 +5,15 @@
  * to the panes, each a module of its own under app/, listed so that each uses only panes
  * below it:
  *
- *   app/details.js     the room details dialog: settings, members, mute, leave, delete
+ *   app/details.js     the room details dialog: settings, members, mute, leave, delete,
+ *                      block and ban
+ *   app/search.js      the search box and its results, each opening its room at the message
  *   app/dialogs.js     new room, direct message, public channels; what every dialog shares
  *   app/navigation.js  which room is open (#room/ID), the room list's clicks, Back
  *   app/rooms.js       the room records, updated from every room payload (post_roles too)
  *   app/room-view.js   the open room: opening, closing, its header, history pages, scrolling
  *   app/messages.js    rendering messages, reactions and replies; the actions on a message
+ *                      (report too); blocked users' messages collapsed
  *   app/composer.js    writing, sending (pending until acknowledged), replying, editing
  *   app/read.js        read state (message.read)
  *   app/presence.js    who is online and who is typing
@@ -29,15 +32,16 @@
 
 import { refreshDetails, renderDetails, setMuted } from "./app/details.js";
 import "./app/dialogs.js";
+import "./app/search.js";
 import { openRoomFromHash } from "./app/navigation.js";
 import { loadRooms, removeRoom, upsertRoom } from "./app/rooms.js";
 import { openRoom } from "./app/room-view.js";
-import { insertMessages, updateMessage } from "./app/messages.js";
+import { insertMessages, rerenderMessages, updateMessage } from "./app/messages.js";
 import { dropPending } from "./app/composer.js";
 import { markRead } from "./app/read.js";
 import { loadPresence, renderPresence, renderTyping, TYPING_EXPIRES } from "./app/presence.js";
 import { renderRooms } from "./app/room-list.js";
-import { client, me, nextRoomOrder, rooms, setMe, view } from "./app/state.js";
+import { blockedIds, client, me, nextRoomOrder, rooms, setMe, view } from "./app/state.js";
 import { button, el, nearBottom, notify, root, scrollToBottom } from "./app/dom.js";
 import { describeError } from "./app/format.js";
 
@@ -72,7 +76,9 @@ client.addEventListener("close", ({ detail }) => {
 client.addEventListener("open", async ({ detail }) => {
   setMe(detail.hello.user);
   try {
-    await loadRooms();
+    // Whom I block is asked for here, not carried by session.hello: connecting stays cheap.
+    const [blocks] = await Promise.all([client.request("user.blocks"), loadRooms()]);
+    setBlocked(blocks.users.map((user) => user.id));
   } catch (error) {
     notify(`Could not load your rooms: ${describeError(error)}`);
     return;
@@ -98,7 +104,9 @@ client.addEventListener("message", ({ detail }) => {
   room.order = nextRoomOrder();
   if (message.client_msg_id && message.sender?.id === me?.id) dropPending(message.client_msg_id);
   if (view && view.roomId === message.room_id && !view.loaded) view.early.push(message);
-  if (view && view.roomId === message.room_id && view.loaded) {
+  if (view && view.roomId === message.room_id && view.loaded && view.detached) {
+    el.jumpLatest.hidden = false; // shown with the rest once the user jumps to the latest
+  } else if (view && view.roomId === message.room_id && view.loaded) {
     const stick = nearBottom() || (me && message.sender?.id === me.id);
     insertMessages([message]);
     view.typing.delete(message.sender?.id);
@@ -144,6 +152,7 @@ client.addEventListener("room.deleted", ({ detail }) => {
 client.addEventListener("room.removed", ({ detail }) => {
   const reasons = {
     removed: "You were removed from {name}.",
+    banned: "You were banned from {name}.",
     left: "You left {name}.",
   };
   removeRoom(detail.room_id, reasons[detail.reason] || "{name} is no longer available.");
@@ -191,6 +200,30 @@ client.addEventListener("error", ({ detail }) => notify(detail.detail));
 
 // Muted or unmuted on another of my devices.
 client.addEventListener("room.muted", ({ detail }) => setMuted(detail.room_id, detail.muted));
+
+function setBlocked(ids) {
+  blockedIds.clear();
+  for (const id of ids) blockedIds.add(id);
+  rerenderMessages();
+}
+
+// Blocked or unblocked here or on another of my devices: collapse or show their messages.
+client.addEventListener("user.blocked", ({ detail }) => {
+  setBlocked([...blockedIds, detail.user.id]);
+  if (view) refreshDetails(view.roomId);
+});
+client.addEventListener("user.unblocked", ({ detail }) => {
+  setBlocked([...blockedIds].filter((id) => id !== detail.user.id));
+  if (view) refreshDetails(view.roomId);
+});
+
+// I am an admin of the room a message was reported in.
+client.addEventListener("message.reported", ({ detail }) => {
+  const { report } = detail;
+  const room = rooms.get(report.message.room_id);
+  const where = room ? ` in ${room.name || "a direct room"}` : "";
+  notify(`${report.reporter?.username ?? "Someone"} reported a message${where}: ${report.reason}`);
+});
 
 // For debugging from the console, and for the browser tests.
 window.chatClient = client;

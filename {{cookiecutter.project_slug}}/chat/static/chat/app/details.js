@@ -1,6 +1,7 @@
 /**
- * The room details dialog: the room's kind and settings, its members (with Remove for
- * admins), adding members, muting, leaving and deleting the room.
+ * The room details dialog: the room's kind and settings, its members (with Remove and Ban
+ * for admins, Block or Unblock for everyone), adding members, muting, leaving and deleting
+ * the room.
  */
 
 import { $, button, el, make } from "./dom.js";
@@ -8,7 +9,7 @@ import { roomName, usernames } from "./format.js";
 import { showDialog, showFormError } from "./dialogs.js";
 import { renderRooms } from "./room-list.js";
 import { upsertRoom } from "./rooms.js";
-import { client, isAdmin, me, rooms, view } from "./state.js";
+import { blockedIds, client, isAdmin, me, rooms, view } from "./state.js";
 
 el.detailsButton.addEventListener("click", async () => {
   if (!view) return;
@@ -50,10 +51,16 @@ export function renderDetails(payload) {
     if (member.id === me?.id) li.append(make("span", "tag", "you"));
     if (member.role === "admin") li.append(make("span", "tag", "admin"));
     if (view?.online.has(member.id)) li.append(make("span", "tag online", "online"));
+    if (member.id !== me?.id) {
+      const blocked = blockedIds.has(member.id);
+      const label = `${blocked ? "Unblock" : "Block"} ${member.username}`;
+      li.append(memberButton(blocked ? "Unblock" : "Block", "small", "block-member", label, member));
+    }
     if (admin && member.id !== me?.id) {
-      const remove = button("Remove", "small danger", "remove-member", `Remove ${member.username}`);
-      remove.dataset.username = member.username;
-      li.append(remove);
+      li.append(
+        memberButton("Remove", "small danger", "remove-member", `Remove ${member.username}`, member),
+        memberButton("Ban", "small danger", "ban-member", `Ban ${member.username}`, member),
+      );
     }
     el.membersList.append(li);
   }
@@ -64,14 +71,30 @@ export function renderDetails(payload) {
   el.deleteButton.hidden = !admin;
 }
 
+function memberButton(text, classes, action, label, member) {
+  const control = button(text, classes, action, label);
+  control.dataset.username = member.username;
+  return control;
+}
+
+/** What each member button asks the server: the request and its data. */
+const MEMBER_ACTIONS = {
+  "remove-member": (roomId, username) => ["room.remove_members", { room_id: roomId, members: [username] }],
+  "ban-member": (roomId, username) => ["room.ban", { room_id: roomId, username }],
+  "block-member": (roomId, username, target) => [
+    target.textContent === "Block" ? "user.block" : "user.unblock",
+    { username },
+  ],
+};
+
 el.membersList.addEventListener("click", async (event) => {
-  const target = event.target.closest('[data-action="remove-member"]');
-  if (!target || !view) return;
+  const target = event.target.closest("[data-action]");
+  const action = target && MEMBER_ACTIONS[target.dataset.action];
+  if (!action || !view) return;
+  const [eventType, data] = action(view.roomId, target.dataset.username, target);
+  if (eventType === "room.ban" && !confirm(`Ban ${target.dataset.username} from this room?`)) return;
   try {
-    await client.request("room.remove_members", {
-      room_id: view.roomId,
-      members: [target.dataset.username],
-    });
+    await client.request(eventType, data);
     await refreshDetails(view.roomId, true);
   } catch (error) {
     showFormError(el.detailsDialog, error);

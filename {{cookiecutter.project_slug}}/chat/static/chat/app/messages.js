@@ -1,7 +1,8 @@
 /**
  * The messages of the open room: rendering each message (sender, time, quoted reply, body,
  * reactions, actions), keeping them in seq order without repeats, applying edits, deletions
- * and reactions, and the actions on a message (reply, react, edit, delete).
+ * and reactions, and the actions on a message (reply, react, edit, delete, report). Messages
+ * of users this user blocks are collapsed to one line that can be opened.
  *
  * Opening a room and paging its history is room-view.js's; the composer (composer.js) takes
  * over for replies and edits.
@@ -11,7 +12,7 @@ import { renderAttachments } from "./attachments.js";
 import { button, el, make, notify } from "./dom.js";
 import { dateTimeFormat, describeError, shortTime } from "./format.js";
 import { handlePendingAction, setComposerContext } from "./composer.js";
-import { canPost, client, isAdmin, me, rooms, view } from "./state.js";
+import { canPost, client, isAdmin, isBlocked, me, rooms, view } from "./state.js";
 
 const REACTIONS = ["👍", "❤️", "😂", "🎉", "😮", "😢"];
 const GROUP_WINDOW = 5 * 60_000; // consecutive messages of one sender within this are grouped
@@ -92,7 +93,7 @@ export function updateMessage(message) {
   }
 }
 
-function renderMessage(message) {
+function renderMessage(message, { revealed = false } = {}) {
   const mine = me && message.sender && message.sender.id === me.id;
   const li = make("li", "msg");
   li.dataset.seq = message.seq;
@@ -100,6 +101,16 @@ function renderMessage(message) {
   li.tabIndex = -1;
   li.classList.toggle("mine", Boolean(mine));
   li.classList.toggle("deleted", message.deleted);
+  if (!mine && !revealed && !message.deleted && isBlocked(message.sender)) {
+    li.classList.add("blocked");
+    const collapsed = make("div", "msg-bubble msg-collapsed");
+    collapsed.append(
+      make("span", "muted", `Message from ${message.sender.username}, whom you blocked.`),
+      button("Show", "small", "show-blocked", `Show the message from ${message.sender.username}`),
+    );
+    li.append(collapsed);
+    return li;
+  }
 
   const bubble = make("div", "msg-bubble");
   const meta = make("div", "msg-meta");
@@ -166,6 +177,7 @@ function renderMessage(message) {
     actions.append(reactButton);
     if (mine) actions.append(button("Edit", "small", "edit"));
     if (mine || isAdmin(room)) actions.append(button("Delete", "small danger", "delete"));
+    if (!mine && message.sender) actions.append(button("Report", "small", "report"));
     bubble.append(actions); // a toolbar over the bubble's edge, shown on hover or focus
 
     const picker = make("div", "emoji-picker");
@@ -180,6 +192,25 @@ function renderMessage(message) {
     li.append(picker);
   }
   return li;
+}
+
+/** Show one collapsed message of a blocked user in full, where it stood. */
+function showBlocked(message) {
+  const item = view.items.get(message.seq);
+  const li = renderMessage(message, { revealed: true });
+  if (item) item.li = li;
+  return li;
+}
+
+/** Render the shown messages again (a block or unblock changes how a sender's look). */
+export function rerenderMessages() {
+  if (!view) return;
+  for (const item of view.items.values()) {
+    const li = renderMessage(item.message);
+    li.classList.toggle("continued", item.li.classList.contains("continued"));
+    item.li.replaceWith(li);
+    item.li = li;
+  }
 }
 
 function messageOf(node) {
@@ -200,7 +231,15 @@ el.messages.addEventListener("click", async (event) => {
   if (!message) return;
   const li = target.closest(".msg");
   try {
-    if (action === "reply") {
+    if (action === "show-blocked") {
+      li.replaceWith(showBlocked(message));
+    } else if (action === "report") {
+      const reason = prompt("Why are you reporting this message? The room's admins will see it.");
+      if (reason && reason.trim()) {
+        await client.request("message.report", { message_id: message.id, reason: reason.trim() });
+        notify("Reported. The room's admins and the site's moderators will look at it.");
+      }
+    } else if (action === "reply") {
       setComposerContext({ kind: "reply", message });
       el.input.focus();
     } else if (action === "edit") {

@@ -1,6 +1,7 @@
 /**
  * Which room is open, through the URL: #room/ID opens a room, so that Back returns to the
- * room list on phones. Also the room list's clicks and the Back button.
+ * room list on phones. Also the room list's clicks and the Back button. A search result opens
+ * its room the same way, at the result.
  */
 
 import { el, root } from "./dom.js";
@@ -9,6 +10,8 @@ import { rooms, view } from "./state.js";
 
 // Whether the open room's history entry was pushed by this page (so Back can pop it).
 let pushedRoom = false;
+// The seq to open the next room at (a search result), taken by the next openRoomFromHash().
+let openAt = null;
 
 /** Open or close a room to match the URL (#room/ID, or no hash for the room list). */
 export function openRoomFromHash() {
@@ -20,12 +23,15 @@ export function openRoomFromHash() {
   }
   const roomId = Number(match[1]);
   if (!rooms.has(roomId)) return;
-  if (!view || view.roomId !== roomId) openRoom(roomId);
+  const aroundSeq = openAt;
+  openAt = null;
+  if (!view || view.roomId !== roomId || aroundSeq != null) openRoom(roomId, { aroundSeq });
   root.dataset.view = "room";
 }
 
 /** Open a room through the URL (#room/ID), so that Back returns to the room list on phones. */
-export function goToRoom(roomId) {
+export function goToRoom(roomId, { aroundSeq = null } = {}) {
+  openAt = aroundSeq;
   const hash = `#room/${roomId}`;
   if (location.hash === hash) {
     openRoomFromHash();

@@ -14,7 +14,7 @@ const pendingReads = new Map(); // room id -> {timer, send}: message.read waitin
 
 /** Tell the server what the user has seen: the newest message of the open room, if visible. */
 export function markRead() {
-  if (!view || !view.loaded || document.visibilityState !== "visible") return;
+  if (!view || !view.loaded || view.detached || document.visibilityState !== "visible") return;
   if (!nearBottom()) return;
   const room = rooms.get(view.roomId);
   const seq = view.newestSeq;

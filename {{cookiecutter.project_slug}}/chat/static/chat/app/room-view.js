@@ -1,6 +1,7 @@
 /**
  * The open room: opening and closing it, its header (title, who may post), and its history,
- * loaded a page at a time as the user scrolls up.
+ * loaded a page at a time as the user scrolls up. A room opened at a search result shows the
+ * messages around it instead of the newest, until the user jumps to the latest.
  *
  * Messages themselves are rendered by messages.js; rooms are opened through navigation.js.
  */
@@ -15,8 +16,10 @@ import { renderRooms } from "./room-list.js";
 import { canPost, client, newView, pendingSends, rooms, setView, view } from "./state.js";
 
 const PAGE_SIZE = 50;
+const CONTEXT_BEFORE = 20; // messages shown above a search result
 
-export async function openRoom(roomId) {
+/** Open a room at its newest messages, or (``aroundSeq``) at one message in its context. */
+export async function openRoom(roomId, { aroundSeq = null } = {}) {
   sendTyping(false);
   setView(newView(roomId));
   const current = view;
@@ -33,9 +36,14 @@ export async function openRoom(roomId) {
   renderRooms();
   root.dataset.view = "room";
   try {
-    const page = await client.history(roomId, { limit: PAGE_SIZE });
+    const around = aroundSeq == null ? {} : { afterSeq: Math.max(aroundSeq - CONTEXT_BEFORE - 1, 0) };
+    const page = await client.history(roomId, { limit: PAGE_SIZE, ...around });
     if (view !== current) return;
     insertMessages(page.messages);
+    if (aroundSeq != null) {
+      showInContext(aroundSeq, page.has_more);
+      return;
+    }
     // Live messages that arrived while the page was on its way (duplicates are skipped).
     insertMessages(view.early);
     view.early = [];
@@ -53,6 +61,25 @@ export async function openRoom(roomId) {
   }
   loadPresence(roomId);
   if (matchMedia("(min-width: 48rem)").matches) el.input.focus();
+}
+
+/** After a page loaded around ``seq``: mark that message and bring it into view. */
+function showInContext(seq, newerExist) {
+  view.early = [];
+  view.detached = newerExist;
+  view.hasMore = view.oldestSeq != null && view.oldestSeq > 1;
+  view.loaded = true;
+  renderHistoryEdge();
+  el.jumpLatest.hidden = !newerExist;
+  const item = view.items.get(seq);
+  if (!item) {
+    notify("That message is no longer there.");
+    return;
+  }
+  item.li.classList.add("found");
+  item.li.scrollIntoView({ block: "center" });
+  item.li.focus();
+  if (!newerExist) markRead();
 }
 
 export function closeRoom() {
@@ -130,6 +157,11 @@ el.scroll.addEventListener("scroll", () => {
 });
 el.loadOlder.addEventListener("click", loadOlder);
 el.jumpLatest.addEventListener("click", () => {
+  // Opened at a search result, the newest messages are not loaded yet: load them.
+  if (view?.detached) {
+    openRoom(view.roomId);
+    return;
+  }
   scrollToBottom();
   markRead();
 });

@@ -17,6 +17,10 @@ export const rooms = new Map();
 export let me = null; // {id, username}
 let roomOrder = 0; // higher = more recently active
 
+/** Ids of the users this user blocks: their messages are collapsed (user.blocks when the
+ *  socket opens, then user.blocked and user.unblocked). */
+export const blockedIds = new Set();
+
 /** The open room's view; null when none is open. */
 export let view = null;
 
@@ -48,6 +52,8 @@ export function newView(roomId) {
     typing: new Map(), // user id -> {username, expires}
     online: new Map(), // user id -> username
     readSent: 0,
+    // Opened around a search result: newer messages are not loaded, so live ones wait too.
+    detached: false,
   };
 }
 
@@ -66,6 +72,10 @@ export function unreadOf(room) {
 export function canPost(room) {
   if (!room) return false;
   return room.postRoles.includes(room.role);
+}
+
+export function isBlocked(user) {
+  return Boolean(user) && blockedIds.has(user.id);
 }
 
 export function isAdmin(room) {

@@ -292,6 +292,97 @@
  */
 
 /**
+ * An event about one user (user.block, user.unblock).
+ * @typedef {Object} UserRef
+ * @property {string} username
+ */
+
+/**
+ * user.block and user.unblock replies; user.blocked and user.unblocked.
+ * @typedef {Object} UserData
+ * @property {User} user
+ */
+
+/**
+ * user.blocks reply: whom the user blocks.
+ * @typedef {Object} Users
+ * @property {Array<User>} users
+ */
+
+/**
+ * @typedef {Object} MessageReport
+ * @property {number} message_id A database id (1 to 2^63 - 1).
+ * @property {string} reason
+ */
+
+/**
+ * message.report reply.
+ * @typedef {Object} ReportReceipt
+ * @property {number} report_id A database id (1 to 2^63 - 1).
+ * @property {number} message_id A database id (1 to 2^63 - 1).
+ */
+
+/**
+ * @typedef {Object} RoomBan
+ * @property {number} room_id A database id (1 to 2^63 - 1).
+ * @property {string} username
+ * @property {string|null} [reason]
+ */
+
+/**
+ * room.ban and room.unban replies.
+ * @typedef {Object} BanData
+ * @property {number} room_id A database id (1 to 2^63 - 1).
+ * @property {User} user
+ */
+
+/**
+ * @typedef {Object} RoomUnban
+ * @property {number} room_id A database id (1 to 2^63 - 1).
+ * @property {string} username
+ */
+
+/**
+ * room.bans reply.
+ * @typedef {Object} Bans
+ * @property {number} room_id A database id (1 to 2^63 - 1).
+ * @property {Array<Ban>} bans
+ */
+
+/**
+ * @typedef {Object} Ban
+ * @property {User} user
+ * @property {User|null} banned_by
+ * @property {string} reason
+ * @property {string} created_at ISO 8601 date and time.
+ */
+
+/**
+ * @typedef {Object} MessageSearch
+ * @property {string} query
+ * @property {number|null} [room_id] A database id (1 to 2^63 - 1).
+ * @property {string|null} [sender]
+ * @property {string|null} [cursor] next_cursor, as given.
+ * @property {number|null} [limit]
+ */
+
+/**
+ * message.search reply; next_cursor fetches the next page (null: no more).
+ * @typedef {Object} SearchPage
+ * @property {Array<SearchResult>} results
+ * @property {string|null} next_cursor
+ */
+
+/**
+ * A match: the message, its snippet as [text, matched] pieces, and its rank (PostgreSQL;
+null on SQLite, whose results come newest first).
+ * @typedef {Object} SearchResult
+ * @property {Message} message
+ * @property {Array<[string, boolean]>} snippet
+ * @property {number|null} rank
+ */
+
+/**
  * @typedef {Object} Hello
  * @property {number} session_id A database id (1 to 2^63 - 1).
  * @property {User} user
@@ -313,7 +404,7 @@
 /**
  * @typedef {Object} RoomRemoved
  * @property {number} room_id A database id (1 to 2^63 - 1).
- * @property {"deleted"|"left"|"removed"} reason
+ * @property {"banned"|"deleted"|"left"|"removed"} reason
  */
 
 /**
@@ -336,6 +427,21 @@
  */
 
 /**
+ * message.reported, to the room's admins.
+ * @typedef {Object} ReportData
+ * @property {Report} report
+ */
+
+/**
+ * @typedef {Object} Report
+ * @property {number} id A database id (1 to 2^63 - 1).
+ * @property {Message} message
+ * @property {User|null} reporter
+ * @property {string} reason
+ * @property {string} created_at ISO 8601 date and time.
+ */
+
+/**
  * An error: its stable code and name (docs/protocol.md) and a detail naming the key.
  * @typedef {Object} ErrorData
  * @property {number} code
@@ -345,17 +451,17 @@
 
 /**
  * Each client event's data.
- * @typedef {{"message.send": MessageSend, "message.edit": MessageEdit, "message.forward": MessageForward, "message.delete": MessageDelete, "message.react": MessageReact, "message.read": MessageRead, "message.typing": MessageTyping, "room.create": RoomCreate, "room.list": Empty, "room.discover": Empty, "room.info": RoomRef, "room.messages": RoomMessages, "room.join": RoomRef, "room.leave": RoomRef, "room.add_members": RoomMembers, "room.remove_members": RoomMembers, "room.update": RoomUpdate, "room.delete": RoomRef, "room.mute": RoomMute, "presence": RoomRef, "session.heartbeat": Empty}} ClientEventData
+ * @typedef {{"message.send": MessageSend, "message.edit": MessageEdit, "message.forward": MessageForward, "message.delete": MessageDelete, "message.react": MessageReact, "message.read": MessageRead, "message.typing": MessageTyping, "room.create": RoomCreate, "room.list": Empty, "room.discover": Empty, "room.info": RoomRef, "room.messages": RoomMessages, "room.join": RoomRef, "room.leave": RoomRef, "room.add_members": RoomMembers, "room.remove_members": RoomMembers, "room.update": RoomUpdate, "room.delete": RoomRef, "room.mute": RoomMute, "presence": RoomRef, "session.heartbeat": Empty, "user.block": UserRef, "user.unblock": UserRef, "user.blocks": Empty, "message.report": MessageReport, "room.ban": RoomBan, "room.unban": RoomUnban, "room.bans": RoomRef, "message.search": MessageSearch}} ClientEventData
  */
 
 /**
  * Each client event's reply data.
- * @typedef {{"message.send": MessageData, "message.edit": MessageData, "message.forward": MessageData, "message.delete": MessageData, "message.react": MessageData, "message.read": ReadData, "message.typing": TypingData, "room.create": RoomData, "room.list": Rooms, "room.discover": Rooms, "room.info": RoomData, "room.messages": MessagesPage, "room.join": RoomData, "room.leave": RoomIdData, "room.add_members": MembersAdded, "room.remove_members": MembersRemoved, "room.update": RoomData, "room.delete": RoomIdData, "room.mute": MuteData, "presence": PresenceData, "session.heartbeat": Heartbeat}} ReplyData
+ * @typedef {{"message.send": MessageData, "message.edit": MessageData, "message.forward": MessageData, "message.delete": MessageData, "message.react": MessageData, "message.read": ReadData, "message.typing": TypingData, "room.create": RoomData, "room.list": Rooms, "room.discover": Rooms, "room.info": RoomData, "room.messages": MessagesPage, "room.join": RoomData, "room.leave": RoomIdData, "room.add_members": MembersAdded, "room.remove_members": MembersRemoved, "room.update": RoomData, "room.delete": RoomIdData, "room.mute": MuteData, "presence": PresenceData, "session.heartbeat": Heartbeat, "user.block": UserData, "user.unblock": UserData, "user.blocks": Users, "message.report": ReportReceipt, "room.ban": BanData, "room.unban": BanData, "room.bans": Bans, "message.search": SearchPage}} ReplyData
  */
 
 /**
  * Each server event's data.
- * @typedef {{"session.hello": Hello, "message.new": MessageData, "message.edited": MessageData, "message.deleted": MessageData, "message.reactions": MessageData, "room.read": ReadData, "room.typing": TypingData, "room.created": RoomData, "room.updated": RoomData, "room.deleted": RoomIdData, "room.removed": RoomRemoved, "room.members_added": RoomMembersAdded, "room.members_removed": RoomMembersRemoved, "room.muted": MuteData, "presence.changed": PresenceChanged, "error": ErrorData}} ServerEventData
+ * @typedef {{"session.hello": Hello, "message.new": MessageData, "message.edited": MessageData, "message.deleted": MessageData, "message.reactions": MessageData, "room.read": ReadData, "room.typing": TypingData, "room.created": RoomData, "room.updated": RoomData, "room.deleted": RoomIdData, "room.removed": RoomRemoved, "room.members_added": RoomMembersAdded, "room.members_removed": RoomMembersRemoved, "room.muted": MuteData, "presence.changed": PresenceChanged, "user.blocked": UserData, "user.unblocked": UserData, "message.reported": ReportData, "error": ErrorData}} ServerEventData
  */
 
 /** @typedef {keyof ClientEventData} ClientEventType */

@@ -25,6 +25,9 @@ export const FORWARDED_EVENTS = new Set([
   "room.read",
   "room.typing",
   "presence.changed",
+  "user.blocked",
+  "user.unblocked",
+  "message.reported",
 ]);
 
 /** Server events that change a message already delivered, and the `kind` apps get. */

@@ -1,0 +1,117 @@
+"""The payloads the server's replies and events are made of: users, rooms, messages.
+
+chat.payloads builds them as plain dicts; chat.events.replies wraps them in each reply and
+event. Keys a payload carries only in some replies default to UNSET (may be absent).
+"""
+
+from msgspec import UNSET, UnsetType
+
+from .types import Count, Id, Role, RoomKind, Seq, Shape, Timestamp
+
+
+class User(Shape):
+    """A user as others see them: never an email address or a name."""
+
+    id: Id
+    username: str
+
+
+class Member(User):
+    role: Role
+
+
+class Reaction(Shape):
+    emoji: str
+    count: Count
+    user_ids: list[Id]
+
+
+class ReplyPreview(Shape):
+    id: Id
+    seq: Seq
+    sender: User | None
+    content: str
+    deleted: bool
+
+
+class Attachment(Shape):
+    """A file of a message; its URLs are the site's own, checked again on every fetch."""
+
+    id: Id
+    name: str
+    size: Count
+    content_type: str
+    sha256: str
+    width: Count | None
+    height: Count | None
+    inline: bool
+    url: str
+    thumbnail_url: str | None
+
+
+class ForwardedFrom(Shape):
+    """Where a forwarded copy came from; only readers of that room can follow it."""
+
+    room_id: Id
+    seq: Seq
+
+
+class Message(Shape):
+    """A message; a deleted one keeps its seq and shows content "" and deleted true."""
+
+    id: Id
+    room_id: Id
+    seq: Seq
+    sender: User | None
+    content: str
+    created_at: Timestamp
+    client_msg_id: str | None
+    reply_to: ReplyPreview | None
+    edited_at: Timestamp | None
+    deleted: bool
+    rev: Count
+    reactions: list[Reaction]
+    attachments: list[Attachment]
+    forwarded_from: ForwardedFrom | None
+
+
+class Room(Shape):
+    """A room; members, the user's own membership, peer and joined only where documented."""
+
+    id: Id
+    kind: RoomKind
+    name: str
+    description: str
+    is_public: bool
+    posting_locked: bool
+    max_members: Count | None
+    post_roles: list[Role]
+    created_at: Timestamp
+    last_seq: Seq
+    last_rev: Count
+    last_activity_at: Timestamp | None
+    members: list[Member] | UnsetType = UNSET
+    role: Role | UnsetType = UNSET
+    muted: bool | UnsetType = UNSET
+    last_read_seq: Seq | UnsetType = UNSET
+    unread: Count | UnsetType = UNSET
+    peer: User | None | UnsetType = UNSET
+    joined: bool | UnsetType = UNSET
+
+
+class Position(Shape):
+    """Where a room stands, for catching up (session.hello, session.heartbeat)."""
+
+    id: Id
+    last_seq: Seq
+    last_rev: Count
+    last_read_seq: Seq
+    unread: Count
+
+
+class Limits(Shape):
+    max_frame_bytes: Count
+    max_content_chars: Count
+    page_max: Count
+    rate_per_second: float
+    rate_burst: Count

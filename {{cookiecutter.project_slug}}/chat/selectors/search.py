@@ -1,0 +1,156 @@
+"""Search: the messages of the user's rooms that match a query, best first.
+
+The same permission rule as history: only rooms the user is a member of now (never rooms
+they left or were never in), never deleted messages. On PostgreSQL the match is full-text
+search over a GIN index (migration 0002), ranked by ts_rank and highlighted by ts_headline;
+on other databases (SQLite, the local default) every word of the query must appear in the
+message, newest first, and the highlight is found in Python. Pages follow a cursor.
+
+The text search configuration is 'simple' (no stemming, no stop words): a chat's messages are
+in whatever languages its members write, and a word matches as written.
+"""
+
+import re
+
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+from django.db import connection
+from django.db.models import F, FloatField, Func, Q, Value
+
+from .. import exceptions, payloads
+from ..models import Membership, Message
+from .rooms import membership_for
+
+SEARCH_CONFIG = "simple"
+# ts_headline marks matches with these control characters and the payload splits on them. A
+# message that contains them itself gets a stray highlight at worst: snippets are plain text.
+START, STOP = "\x02", "\x03"
+SNIPPET_CHARS = 160
+PAGE_DEFAULT = 20
+WORDS_MAX = 10
+
+
+class AsReal(Func):
+    """ts_rank is a real (float4): a cursor's rank compares as one, so ties stay exact."""
+
+    template = "CAST(%(expressions)s AS real)"
+    output_field = FloatField()
+
+
+def search_vector():
+    """The indexed expression: the GIN index in migration 0002 is built on exactly this."""
+    return SearchVector("content", config=SEARCH_CONFIG)
+
+
+def message_search(*, user, query, room_id=None, sender=None, cursor=None, limit=None):
+    """Return {"results": [{"message", "snippet", "rank"}], "next_cursor"} for ``query``."""
+    words = query.split()
+    if not words:
+        raise exceptions.InvalidPayloadError("query must not be empty.")
+    limit = limit or PAGE_DEFAULT
+    messages = visible_messages(user, room_id, sender).select_related("sender")
+    if connection.vendor == "postgresql":
+        page, next_cursor = _postgres_page(messages, query, cursor, limit)
+    else:
+        page, next_cursor = _fallback_page(messages, words[:WORDS_MAX], cursor, limit)
+    return {"results": page, "next_cursor": next_cursor}
+
+
+def visible_messages(user, room_id, sender):
+    """The messages ``user`` may find: their current rooms' (or one of them), not deleted."""
+    if room_id is not None:
+        membership_for(user, room_id)  # RoomNotFoundError for a room the user is not in
+        messages = Message.objects.filter(room_id=room_id)
+    else:
+        rooms = Membership.objects.filter(user=user).values("room_id")
+        messages = Message.objects.filter(room_id__in=rooms)
+    if sender is not None:
+        messages = messages.filter(sender__username=sender)
+    return messages.filter(deleted_at__isnull=True)
+
+
+def ranked_queryset(messages, query, cursor=None):
+    """PostgreSQL: the matches of ``query`` among ``messages``, best first, with headlines."""
+    search = SearchQuery(query, config=SEARCH_CONFIG, search_type="websearch")
+    # The @@ match is what the GIN index serves; the rank orders what it found.
+    ranked = messages.alias(vector=search_vector()).filter(vector=search)
+    ranked = ranked.annotate(rank=SearchRank(search_vector(), search))
+    if cursor is not None:
+        rank, message_id = _parse_cursor(cursor, with_rank=True)
+        rank = AsReal(Value(rank))
+        ranked = ranked.filter(Q(rank__lt=rank) | Q(rank=rank, pk__lt=message_id))
+    headline = SearchHeadline(
+        "content",
+        search,
+        config=SEARCH_CONFIG,
+        start_sel=START,
+        stop_sel=STOP,
+        max_words=30,
+        min_words=10,
+    )
+    return ranked.annotate(headline=headline).order_by(F("rank").desc(), "-pk")
+
+
+def _postgres_page(messages, query, cursor, limit):
+    rows = list(ranked_queryset(messages, query, cursor)[: limit + 1])
+    results = [_result(m, _segments(m.headline), m.rank) for m in rows[:limit]]
+    last = rows[limit - 1] if len(rows) > limit else None
+    return results, (f"{last.rank!r}:{last.pk}" if last else None)
+
+
+def _fallback_page(messages, words, cursor, limit):
+    for word in words:
+        messages = messages.filter(content__icontains=word)
+    if cursor is not None:
+        (message_id,) = _parse_cursor(cursor, with_rank=False)
+        messages = messages.filter(pk__lt=message_id)
+    rows = list(messages.order_by("-pk")[: limit + 1])
+    results = [_result(m, _highlight(m.content, words), None) for m in rows[:limit]]
+    return results, (str(rows[limit - 1].pk) if len(rows) > limit else None)
+
+
+def _parse_cursor(cursor, *, with_rank):
+    try:
+        if with_rank:
+            rank, message_id = cursor.split(":")
+            return float(rank), int(message_id)
+        return (int(cursor),)
+    except ValueError:
+        raise exceptions.InvalidPayloadError("cursor is not one this search returned.") from None
+
+
+def _result(message, snippet, rank):
+    return {"message": payloads.message_payload(message), "snippet": snippet, "rank": rank}
+
+
+def _segments(marked):
+    """Split ts_headline's output into [[text, matched]] pairs, for the page to mark up."""
+    segments = []
+    for part in re.split(f"({START}.*?{STOP})", marked, flags=re.S):
+        if part.startswith(START):
+            segments.append([part[1:-1], True])
+        elif part:
+            segments.append([part, False])
+    return segments
+
+
+def _highlight(content, words):
+    """The fallback's snippet: the text around the first match, every match marked."""
+    lowered = content.lower()
+    first = min((i for w in words if (i := lowered.find(w.lower())) >= 0), default=0)
+    start = max(0, first - SNIPPET_CHARS // 3)
+    text = content[start : start + SNIPPET_CHARS]
+    pattern = "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+    segments = []
+    position = 0
+    for match in re.finditer(pattern, text, flags=re.I):
+        if match.start() > position:
+            segments.append([text[position : match.start()], False])
+        segments.append([match.group(), True])
+        position = match.end()
+    if position < len(text):
+        segments.append([text[position:], False])
+    if start > 0:
+        segments.insert(0, ["…", False])
+    if start + SNIPPET_CHARS < len(content):
+        segments.append(["…", False])
+    return segments

@@ -1,0 +1,62 @@
+"""message.search through a real socket: permission scoping and hostile input."""
+
+import pytest
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+
+async def test_search_over_the_socket_finds_only_the_users_rooms(connect, alice, bob, carol):
+    a, c = await connect(alice), await connect(carol)
+    shared = (await a.ok("room.create", {"kind": "group", "name": "A", "members": ["bob"]}))["room"]
+    other = (await c.ok("room.create", {"kind": "group", "name": "C", "members": []}))["room"]
+    await a.ok("message.send", {"room_id": shared["id"], "content": "quarterly numbers attached"})
+    await c.ok("message.send", {"room_id": other["id"], "content": "quarterly secrets"})
+    b = await connect(bob)
+    reply = await b.ok("message.search", {"query": "quarterly"})
+    assert [r["message"]["content"] for r in reply["results"]] == ["quarterly numbers attached"]
+    assert reply["results"][0]["message"]["seq"] == 1
+    assert reply["next_cursor"] is None
+    refused = await b.request("message.search", {"query": "quarterly", "room_id": other["id"]})
+    assert refused["data"]["code"] == 4040
+    assert "secrets" not in str(refused)
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        ({}, 4004),
+        ({"query": ""}, 4004),
+        ({"query": "   "}, 4004),
+        ({"query": "x" * 201}, 4004),
+        ({"query": "a\x00b"}, 4004),
+        ({"query": "a\ud800"}, 4004),
+        ({"query": 5}, 4004),
+        ({"query": "x", "limit": 0}, 4004),
+        ({"query": "x", "limit": 51}, 4004),
+        ({"query": "x", "limit": True}, 4004),
+        ({"query": "x", "room_id": 0}, 4004),
+        ({"query": "x", "room_id": 2**63}, 4004),
+        ({"query": "x", "cursor": "'; DROP TABLE chat_message; --"}, 4004),
+        ({"query": "x", "cursor": "9" * 41}, 4004),
+        ({"query": "x", "sender": "y" * 151}, 4004),
+        ({"query": "x", "page": 2}, 4004),
+        ({"query": "x", "room_id": 999_999}, 4040),
+        ({"query": "' OR 1=1 --"}, None),
+        ({"query": '"unbalanced OR -'}, None),
+        ({"query": "x", "sender": "nobody"}, None),
+    ],
+)
+async def test_hostile_search_frames_get_clear_answers(connect, alice, bob, data, code):
+    a = await connect(alice)
+    room = (await a.ok("room.create", {"kind": "group", "name": "A", "members": ["bob"]}))["room"]
+    await a.ok("message.send", {"room_id": room["id"], "content": "kept safe"})
+    reply = await a.request("message.search", data, hostile=True)
+    if code is None:
+        # Odd but valid text is a query like any other: it finds nothing, and breaks nothing.
+        assert reply["event_type"] == "message.search"
+        assert reply["data"]["results"] == []
+    else:
+        assert reply["event_type"] == "error"
+        assert reply["data"]["code"] == code
+    found = await a.ok("message.search", {"query": "kept"})
+    assert [r["message"]["content"] for r in found["results"]] == ["kept safe"]
