@@ -18,6 +18,9 @@ async def test_a_forward_reaches_the_destination_and_refers_to_its_origin(
     a, b, c = await connect(alice), await connect(bob), await connect(carol)
     origin = await group(a, "Origin", "bob")
     destination = await group(a, "Destination", "carol")
+    # Each member's socket has joined its room once it has heard of it.
+    await b.expect("room.created", where=lambda d: d["room"]["id"] == origin)
+    await c.expect("room.created", where=lambda d: d["room"]["id"] == destination)
     sent = (await b.ok("message.send", {"room_id": origin, "content": "look"}))["message"]
     data = {"message_id": sent["id"], "room_id": destination, "client_msg_id": "fw-1"}
     copy = (await a.ok("message.forward", data))["message"]
