@@ -9,29 +9,38 @@ BUILD := build
 DEMO_DIR := $(BUILD)/demo
 DEMO_SLUG := team_chat
 SYSTEM_PACKAGES := redis-server postgresql stunnel4 nginx chromium
+# The default bake's Python (cookiecutter.json): the machine's own 3.14, else Debian's,
+# unpacked into build/python3.14 on first use (tools/debian_python.py says how and why).
+# It prints the interpreter's path, or fails with the reason (a changed archive, say).
+FIND_PYTHON := $(BIN)/python tools/debian_python.py $(BUILD)/python3.14
 
-.PHONY: demo test bench lock system-packages clean tidy-template
+.PHONY: demo test bench lock python3.14 system-packages clean tidy-template
 
 demo: $(VENV)/.installed tidy-template
 	$(BIN)/cookiecutter . --no-input --overwrite-if-exists --output-dir $(DEMO_DIR)
-	$(MAKE) -C $(DEMO_DIR)/$(DEMO_SLUG) VENV=$(abspath $(BUILD)/venvs/demo) UV=$(abspath $(BIN))/uv \
-		demo-users run
+	python=$$($(FIND_PYTHON)) && UV_PYTHON=$$python $(MAKE) -C $(DEMO_DIR)/$(DEMO_SLUG) \
+		VENV=$(abspath $(BUILD)/venvs/demo) UV=$(abspath $(BIN))/uv demo-users run
 
 # The baked project's benchmark against the Channels tutorial consumer copied in bench/tutorial.
 bench: $(VENV)/.installed system-packages tidy-template
 	$(BIN)/cookiecutter . --no-input --overwrite-if-exists --output-dir $(BUILD)/bench
-	$(MAKE) -C $(BUILD)/bench/$(DEMO_SLUG) VENV=$(abspath $(BUILD)/venvs/bench) UV=$(abspath $(BIN))/uv \
+	python=$$($(FIND_PYTHON)) && UV_PYTHON=$$python $(MAKE) -C $(BUILD)/bench/$(DEMO_SLUG) \
+		VENV=$(abspath $(BUILD)/venvs/bench) UV=$(abspath $(BIN))/uv \
 		BASELINE=$(abspath bench/tutorial) bench
 
-test: $(VENV)/.installed system-packages
+test: $(VENV)/.installed system-packages python3.14
 	CHAT_REQUIRE_SERVICES=1 $(BIN)/pytest tests $(PYTEST_ARGS)
+
+# Prints the Python 3.14 the tests bake with (tests/conftest.py::find_python finds the same).
+python3.14: $(VENV)/.installed
+	$(FIND_PYTHON)
 
 # After changing the baked project's pyproject.toml: lock a default bake and bring its uv.lock
 # back, with the project's name a template variable again.
 lock: $(VENV)/.installed tidy-template
 	rm -rf $(BUILD)/lock
 	$(BIN)/cookiecutter . --no-input --output-dir $(BUILD)/lock
-	cd $(BUILD)/lock/$(DEMO_SLUG) && $(abspath $(BIN))/uv lock
+	python=$$($(FIND_PYTHON)) && cd $(BUILD)/lock/$(DEMO_SLUG) && UV_PYTHON=$$python $(abspath $(BIN))/uv lock
 	$(BIN)/python -c 'import sys; lock = open(sys.argv[1]).read(); \
 		print(lock.replace("\nname = \"team-chat\"\n", \
 		"\nname = \"{{ cookiecutter.project_slug | replace(\x27_\x27, \x27-\x27) }}\"\n"), end="")' \

@@ -1,6 +1,5 @@
 """Bake projects from the template and give them a virtual environment to run in."""
 
-import glob
 import hashlib
 import json
 import os
@@ -10,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from cookiecutter.main import cookiecutter
+
+from tools import debian_python
 
 TEMPLATE = Path(__file__).resolve().parent.parent
 BUILD = TEMPLATE / "build"
@@ -26,18 +27,12 @@ def bake(output_dir, **answers):
 
 
 def find_python(version):
-    """Return an interpreter of the given major.minor version, or None."""
-    candidates = [shutil.which(f"python{version}")]
-    candidates += sorted(glob.glob(os.path.expanduser(f"~/.pyenv/versions/{version}.*/bin/python")))
-    for candidate in filter(None, candidates):
-        result = subprocess.run(
-            [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-            capture_output=True,
-            text=True,
-        )
-        if result.returncode == 0 and result.stdout.strip() == version:
-            return candidate
-    return None
+    """Return an interpreter of the given major.minor version, or None.
+
+    The machine's own (PATH, pyenv, uv-managed), else the one ``make python3.14`` unpacked
+    into build/ from Debian's archive (tools/debian_python.py).
+    """
+    return debian_python.find(version, BUILD / f"python{version}")
 
 
 def uv():

@@ -7,6 +7,7 @@ checks that need their values are skipped there; they run in every baked project
 import json
 import re
 import shlex
+import tomllib
 from pathlib import Path
 
 import jsonschema
@@ -116,8 +117,11 @@ def test_exactly_one_package_manager_file():
     assert not list(PROJECT.glob("requirements*.txt"))
 
 
-def test_python_version_is_major_minor():
+def test_python_version_is_major_minor_and_one_the_project_supports():
     version = rendered_text(".python-version").strip()
     assert re.fullmatch(r"3\.\d+", version), version
-    # Django 6.1 needs Python 3.12 or newer.
-    assert int(version.split(".")[1]) >= 12
+    # Heroku installs .python-version; uv refuses it if pyproject.toml's floor excludes it.
+    pyproject = tomllib.loads((PROJECT / "pyproject.toml").read_text())
+    floor = re.fullmatch(r">=3\.(\d+)", pyproject["project"]["requires-python"])
+    assert floor, pyproject["project"]["requires-python"]
+    assert int(version.split(".")[1]) >= int(floor[1])
