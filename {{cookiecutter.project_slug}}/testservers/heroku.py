@@ -28,7 +28,7 @@ import threading
 from pathlib import Path
 
 from testservers.live import PROJECT
-from testservers.processes import free_port, wait_for_port
+from testservers.processes import free_port, start_logged, wait_for_port
 from testservers.router import HerokuRouter
 
 KILL_AFTER = 30  # seconds from SIGTERM to SIGKILL when Heroku stops a dyno
@@ -112,17 +112,9 @@ class Dyno:
         self._killer: threading.Timer | None = None
 
     def start(self, timeout: float = 60) -> Dyno:
-        self.workdir.mkdir(parents=True, exist_ok=True)
-        with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(
-                ["bash", "-c", self.command],
-                cwd=self.slug,
-                env=self.env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        self.process = start_logged(
+            ["bash", "-c", self.command], cwd=self.slug, env=self.env, log_path=self.log_path
+        )
         try:
             wait_for_port("127.0.0.1", self.port, timeout)
         except TimeoutError:

@@ -12,7 +12,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from testservers.processes import free_port, wait_for_port
+from testservers.processes import free_port, start_logged, wait_for_port
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -120,16 +120,7 @@ class LiveServer:
         ]  # fmt: skip
         if isinstance(command, str):
             command = ["bash", "-c", command]
-        self.workdir.mkdir(parents=True, exist_ok=True)
-        with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(
-                command,
-                cwd=PROJECT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        self.process = start_logged(command, cwd=PROJECT, env=env, log_path=self.log_path)
         try:
             wait_for_port("127.0.0.1", self.port, timeout)
         except TimeoutError:

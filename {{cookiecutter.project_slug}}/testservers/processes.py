@@ -93,6 +93,25 @@ def log_tail(path: Path, lines: int = 20) -> str:
 _running: set[Server] = set()
 
 
+def start_logged(command: list[str], *, cwd: Path, env: dict[str, str], log_path: Path):
+    """Start ``command`` in a process group of its own, its output appended to ``log_path``.
+
+    The group lets a caller signal the command and everything it started (a shell, the
+    tunnel, Uvicorn's workers) together.
+    """
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "ab") as log:
+        return subprocess.Popen(
+            command,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
 def terminate(process: subprocess.Popen, timeout: float = STOP_TIMEOUT) -> None:
     """Stop a server process with SIGTERM, and SIGKILL if it is still there after ``timeout``."""
     if process.poll() is None:

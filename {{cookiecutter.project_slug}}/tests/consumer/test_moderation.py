@@ -282,14 +282,20 @@ def admin_post(url_name, data, *args):
     return response
 
 
-async def test_admin_ban_of_a_reported_sender_reaches_their_socket_at_once(
-    connect, alice, bob, carol
-):
+async def carol_reported_by_bob(connect, alice, bob, carol):
+    """Alice's group room, where Bob reports Carol's message: sockets, room, message, report."""
     a, b, c = await connect(alice), await connect(bob), await connect(carol)
     room = await group_room(a)
     await joined(room, a, b, c)
     sent = await c.ok("message.send", {"room_id": room["id"], "content": "rude"})
     reply = await b.ok("message.report", {"message_id": sent["message"]["id"], "reason": "rude"})
+    return (a, b, c), room, sent, reply
+
+
+async def test_admin_ban_of_a_reported_sender_reaches_their_socket_at_once(
+    connect, alice, bob, carol
+):
+    (a, b, c), room, sent, reply = await carol_reported_by_bob(connect, alice, bob, carol)
     await call(
         admin_post,
         url_name="admin:chat_report_changelist",
@@ -304,11 +310,7 @@ async def test_admin_ban_of_a_reported_sender_reaches_their_socket_at_once(
 
 
 async def test_admin_deletes_a_reported_message_in_place(connect, alice, bob, carol):
-    a, b, c = await connect(alice), await connect(bob), await connect(carol)
-    room = await group_room(a)
-    await joined(room, a, b, c)
-    sent = await c.ok("message.send", {"room_id": room["id"], "content": "rude"})
-    reply = await b.ok("message.report", {"message_id": sent["message"]["id"], "reason": "rude"})
+    (a, b, c), room, sent, reply = await carol_reported_by_bob(connect, alice, bob, carol)
     await call(
         admin_post,
         url_name="admin:chat_report_changelist",
