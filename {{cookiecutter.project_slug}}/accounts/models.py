@@ -35,6 +35,14 @@ class User(AbstractUser):
     # session, every WebSocket token and every open socket of the user ("log out everywhere")
     # without touching the password.
     security_stamp = models.CharField(max_length=32, default=new_security_stamp, editable=False)
+    # Whether others see when this user has read their messages (chat read receipts). Off,
+    # the user sees no one's either: receipts are shared both ways or not at all.
+    read_receipts = models.BooleanField(
+        "share read receipts",
+        default=True,
+        db_default=True,
+        help_text="Others see when you have read their messages, and you see when they have.",
+    )
 
     class Meta(AbstractUser.Meta):
         constraints = [

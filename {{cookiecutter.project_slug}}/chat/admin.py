@@ -19,7 +19,7 @@ class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     raw_id_fields = ["user"]
-    readonly_fields = ["joined_at", "last_read_seq", "blocked_by_peer"]
+    readonly_fields = ["joined_at", "last_read_seq", "last_delivered_seq", "blocked_by_peer"]
 
 
 @admin.register(Room)
@@ -66,7 +66,7 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ["role"]
     search_fields = ["user__username", "room__name"]
     raw_id_fields = ["room", "user"]
-    readonly_fields = ["blocked_by_peer"]
+    readonly_fields = ["last_delivered_seq", "blocked_by_peer"]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -59,17 +59,28 @@ def room_message(room_id, envelope, *, exclude_channel=None):
     return message
 
 
-def room_event(room_id, envelope):
-    """Send ``envelope`` to every socket in the room, after commit."""
-    _publish_on_commit(room_group(room_id), room_message(room_id, envelope))
+def room_event(room_id, envelope, *, read_by=None):
+    """Send ``envelope`` to every socket in the room, after commit.
+
+    ``read_by`` marks a read receipt of that user: sockets of users who share no read
+    receipts skip it (chat.consumers), their own excepted.
+    """
+    message = room_message(room_id, envelope)
+    if read_by is not None:
+        message["read_by"] = read_by
+    _publish_on_commit(room_group(room_id), message)
 
 
-def user_event(user_id, envelope):
-    """Send ``envelope`` to every open socket of one user, after commit."""
+def user_event(user_id, envelope, *, settings=None):
+    """Send ``envelope`` to every open socket of one user, after commit.
+
+    ``settings`` (the user's chat settings, changed) are applied by each socket too.
+    """
     group = user_group(user_id)
-    _publish_on_commit(
-        group, {"type": EVENT, "group": group, "room_id": None, "text": protocol.encode(envelope)}
-    )
+    message = {"type": EVENT, "group": group, "room_id": None, "text": protocol.encode(envelope)}
+    if settings is not None:
+        message["settings"] = settings
+    _publish_on_commit(group, message)
 
 
 def membership_changed(user_id, room_id, *, joined, envelope=None):

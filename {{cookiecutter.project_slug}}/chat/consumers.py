@@ -267,6 +267,11 @@ class ChatConsumer:
             return
         if message.get("exclude_channel") == self.channel_name:
             return
+        read_by = message.get("read_by")
+        if read_by is not None and read_by != self.user.pk and not self.user.read_receipts:
+            return  # receipts are shared both ways or not at all (chat.services.receipts)
+        if (settings := message.get("settings")) is not None:
+            self.user.read_receipts = settings["read_receipts"]
         await self.send(message["text"])
 
     async def apply_membership(self, message):

@@ -48,6 +48,7 @@ ROUTES = {
     protocol.MESSAGE_DELETE: Route(services.message_delete),
     protocol.MESSAGE_REACT: Route(services.message_react),
     protocol.MESSAGE_READ: Route(services.message_read),
+    protocol.MESSAGE_DELIVERED: Route(services.message_delivered),
     protocol.MESSAGE_TYPING: Route(
         services.typing_send, facts=("user", "channel_name", "room_ids")
     ),
@@ -69,6 +70,8 @@ ROUTES = {
         facts=("user", "channel_name", "credential"),
         syncs_groups=True,
     ),
+    protocol.SETTINGS_UPDATE: Route(services.settings_update),
+    protocol.ROOM_RECEIPTS: Route(selectors.room_receipts),
     protocol.USER_BLOCK: Route(services.user_block),
     protocol.USER_UNBLOCK: Route(services.user_unblock),
     protocol.USER_BLOCKS: Route(selectors.user_blocks),

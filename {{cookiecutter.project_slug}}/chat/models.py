@@ -81,6 +81,9 @@ class Membership(models.Model):
     joined_at = models.DateTimeField(auto_now_add=True)
     # Everything up to and including this seq has been read; unread = room.last_seq - this.
     last_read_seq = models.PositiveBigIntegerField(default=0)
+    # Everything up to and including this seq reached at least one of the member's devices
+    # (message.delivered, in batches); never behind last_read_seq. Senders' ticks read it.
+    last_delivered_seq = models.PositiveBigIntegerField(default=0, db_default=0)
     muted = models.BooleanField(default=False)
     # Direct rooms only: the other member blocked this one, who still reads but cannot post.
     # Kept here, on the row the send statement already checks, so a block costs sends nothing.

@@ -21,6 +21,7 @@ MESSAGE_FORWARD = "message.forward"
 MESSAGE_DELETE = "message.delete"
 MESSAGE_REACT = "message.react"
 MESSAGE_READ = "message.read"
+MESSAGE_DELIVERED = "message.delivered"
 MESSAGE_TYPING = "message.typing"
 ROOM_CREATE = "room.create"
 ROOM_LIST = "room.list"
@@ -36,6 +37,8 @@ ROOM_DISCOVER = "room.discover"
 ROOM_MUTE = "room.mute"
 PRESENCE = "presence"
 SESSION_HEARTBEAT = "session.heartbeat"
+SETTINGS_UPDATE = "settings.update"
+ROOM_RECEIPTS = "room.receipts"
 # Moderation
 USER_BLOCK = "user.block"
 USER_UNBLOCK = "user.unblock"
@@ -55,6 +58,7 @@ MESSAGE_EDITED = "message.edited"
 MESSAGE_DELETED = "message.deleted"
 MESSAGE_REACTIONS = "message.reactions"
 ROOM_READ = "room.read"
+ROOM_DELIVERED = "room.delivered"
 ROOM_TYPING = "room.typing"
 ROOM_CREATED = "room.created"
 ROOM_UPDATED = "room.updated"
@@ -67,6 +71,7 @@ PRESENCE_CHANGED = "presence.changed"
 USER_BLOCKED = "user.blocked"
 USER_UNBLOCKED = "user.unblocked"
 MESSAGE_REPORTED = "message.reported"
+SETTINGS_UPDATED = "settings.updated"
 ERROR = "error"
 
 # --- Close codes (RFC 6455 reserves 4000-4999 for applications) -----------------------------
@@ -87,6 +92,7 @@ CLIENT_EVENTS = {
     MESSAGE_DELETE: (requests.MessageDelete, replies.MessageData),
     MESSAGE_REACT: (requests.MessageReact, replies.MessageData),
     MESSAGE_READ: (requests.MessageRead, replies.ReadData),
+    MESSAGE_DELIVERED: (requests.MessageDelivered, replies.Delivered),
     MESSAGE_TYPING: (requests.MessageTyping, replies.TypingData),
     ROOM_CREATE: (requests.RoomCreate, replies.RoomData),
     ROOM_LIST: (requests.Empty, replies.Rooms),
@@ -102,6 +108,8 @@ CLIENT_EVENTS = {
     ROOM_MUTE: (requests.RoomMute, replies.MuteData),
     PRESENCE: (requests.RoomRef, replies.PresenceData),
     SESSION_HEARTBEAT: (requests.Empty, replies.Heartbeat),
+    SETTINGS_UPDATE: (requests.SettingsUpdate, replies.SettingsData),
+    ROOM_RECEIPTS: (requests.RoomRef, replies.Receipts),
     USER_BLOCK: (requests.UserRef, replies.UserData),
     USER_UNBLOCK: (requests.UserRef, replies.UserData),
     USER_BLOCKS: (requests.Empty, replies.Users),
@@ -120,6 +128,7 @@ SERVER_EVENTS = {
     MESSAGE_DELETED: replies.MessageData,
     MESSAGE_REACTIONS: replies.MessageData,
     ROOM_READ: replies.ReadData,
+    ROOM_DELIVERED: replies.DeliveredData,
     ROOM_TYPING: replies.TypingData,
     ROOM_CREATED: replies.RoomData,
     ROOM_UPDATED: replies.RoomData,
@@ -132,6 +141,7 @@ SERVER_EVENTS = {
     USER_BLOCKED: replies.UserData,
     USER_UNBLOCKED: replies.UserData,
     MESSAGE_REPORTED: replies.ReportData,
+    SETTINGS_UPDATED: replies.SettingsData,
     ERROR: replies.ErrorData,
 }
 

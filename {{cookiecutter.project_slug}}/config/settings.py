@@ -401,6 +401,11 @@ CHAT = {
     # Rooms of more members get no presence.changed (a storm of N users in rooms of M members
     # would send N x M of them): clients ask with the presence event when they show the room.
     "PRESENCE_MAX_ROOM_SIZE": env.int("CHAT_PRESENCE_MAX_ROOM_SIZE", default=50),
+    # Read and delivery receipts (room.read, room.delivered to the room, room.receipts) in
+    # direct rooms and groups up to this many members. Every member's read is an event to
+    # every member: M x M events per message read by all, 2,500 at 50. Above it a read goes
+    # to the reader's own devices only, as in channels, where "seen by 900" tells nobody much.
+    "RECEIPTS_MAX_ROOM_SIZE": env.int("CHAT_RECEIPTS_MAX_ROOM_SIZE", default=50),
     # Events per user, all sockets on all processes together (chat/ratelimit.py).
     "RATE_LIMIT_PER_SECOND": env.float("CHAT_RATE_LIMIT_PER_SECOND", default=10.0),
     "RATE_LIMIT_BURST": env.int("CHAT_RATE_LIMIT_BURST", default=30),

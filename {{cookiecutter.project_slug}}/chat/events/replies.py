@@ -44,6 +44,47 @@ class ReadData(Shape):
     last_read_seq: Seq
 
 
+class DeliveredData(Shape):
+    """room.delivered: a member's delivered position moved."""
+
+    room_id: Id
+    user: User
+    last_delivered_seq: Seq
+
+
+class DeliveredRoom(Shape):
+    room_id: Id
+    last_delivered_seq: Seq
+
+
+class Delivered(Shape):
+    """message.delivered reply: where each named room's position stands now."""
+
+    positions: list[DeliveredRoom]
+
+
+class Receipt(Shape):
+    """Where one other member stands; last_read_seq null when either side shares no reads."""
+
+    user: User
+    last_read_seq: Seq | None
+    last_delivered_seq: Seq
+
+
+class Receipts(Shape):
+    """room.receipts reply; enabled false (and no members) above RECEIPTS_MAX_ROOM_SIZE."""
+
+    room_id: Id
+    enabled: bool
+    members: list[Receipt]
+
+
+class SettingsData(Shape):
+    """settings.update reply; settings.updated; session.hello's settings."""
+
+    read_receipts: bool
+
+
 class TypingData(Shape):
     """message.typing reply; room.typing."""
 
@@ -101,6 +142,7 @@ class Hello(Shape):
     server_time: Timestamp
     heartbeat_interval: float
     limits: Limits
+    settings: SettingsData
     rooms: list[Position]
 
 

@@ -4,7 +4,12 @@ One Struct per event, named after it; chat.protocol.CLIENT_EVENTS ties each to i
 name and reply. A key with a default is optional; None (or null on the wire) means absent.
 """
 
+from typing import Annotated
+
+from msgspec import Meta
+
 from .types import (
+    MAX_ROOMS_PER_DELIVERED,
     AttachmentIds,
     ClientMsgId,
     Content,
@@ -59,6 +64,25 @@ class MessageReact(Data):
 class MessageRead(Data):
     room_id: Id
     seq: Seq
+
+
+class DeliveredPosition(Data):
+    """Everything up to ``seq`` in ``room_id`` reached this device."""
+
+    room_id: Id
+    seq: Seq
+
+
+class MessageDelivered(Data):
+    """A batch of delivery acknowledgements: one position per room, many rooms at once."""
+
+    positions: Annotated[
+        list[DeliveredPosition], Meta(min_length=1, max_length=MAX_ROOMS_PER_DELIVERED)
+    ]
+
+
+class SettingsUpdate(Data):
+    read_receipts: bool
 
 
 class MessageTyping(Data):

@@ -21,6 +21,7 @@ REQUEST_ID_MAX_LENGTH = 64
 USERNAME_MAX_LENGTH = 150
 EMOJI_MAX_LENGTH = 32
 MAX_MEMBERS_PER_REQUEST = 100
+MAX_ROOMS_PER_DELIVERED = 100
 
 # Text rules (chat.events.clean). NAME: storable, bidi controls removed, outer spaces
 # stripped, then at most its max_length. CONTENT: storable, only the bidi overrides removed,

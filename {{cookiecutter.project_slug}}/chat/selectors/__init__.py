@@ -13,6 +13,7 @@ from .messages import (
     with_reactions,
 )
 from .moderation import room_bans, user_blocks
+from .receipts import receipts_enabled, room_receipts
 from .rooms import (
     direct_peers,
     membership_for,
@@ -37,6 +38,7 @@ __all__ = [
     "message_payloads",
     "message_search",
     "public_channels",
+    "receipts_enabled",
     "room_detail",
     "room_bans",
     "room_ids_for_user",
@@ -44,6 +46,7 @@ __all__ = [
     "room_info",
     "room_list",
     "room_messages",
+    "room_receipts",
     "room_positions_for_user",
     "session_hellos",
     "user_blocks",

@@ -20,11 +20,11 @@ from .messages import (
     message_edit,
     message_forward,
     message_react,
-    message_read,
     message_remove,
     message_send,
 )
 from .moderation import message_report, room_ban, room_unban, user_block, user_unblock
+from .receipts import message_delivered, message_read, settings_update
 from .rooms import (
     room_create,
     room_delete,
@@ -51,6 +51,7 @@ __all__ = [
     "attachment_upload",
     "forward_copies",
     "message_delete",
+    "message_delivered",
     "message_edit",
     "message_forward",
     "message_react",
@@ -75,6 +76,7 @@ __all__ = [
     "sessions_close",
     "sessions_open",
     "sessions_touch",
+    "settings_update",
     "typing_send",
     "uploads_cleanup",
     "user_block",

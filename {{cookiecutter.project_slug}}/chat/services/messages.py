@@ -1,4 +1,4 @@
-"""Messages: sending, editing, deleting, reacting, and moving read positions.
+"""Messages: sending, editing, deleting and reacting (read positions: chat.services.receipts).
 
 Each message has its room's next seq, allocated under the room row's lock, so seqs are
 gap-free and clients detect a lost delivery by the gap. Every change to a message (edit,
@@ -214,21 +214,3 @@ def message_react(*, user, message_id, emoji):
         current.emoji = emoji
         current.save(update_fields=["emoji"])
     return _changed(message, protocol.MESSAGE_REACTIONS)
-
-
-@transaction.atomic
-def message_read(*, user, room_id, seq):
-    """Move the user's read pointer forward to ``seq`` (never back); tell the room."""
-    membership = selectors.membership_for(user, room_id)
-    seq = min(seq, membership.room.last_seq)
-    moved = Membership.objects.filter(pk=membership.pk, last_read_seq__lt=seq).update(
-        last_read_seq=seq
-    )
-    data = {
-        "room_id": room_id,
-        "user": payloads.user_payload(user),
-        "last_read_seq": max(seq, membership.last_read_seq),
-    }
-    if moved:
-        broadcast.room_event(room_id, protocol.event(protocol.ROOM_READ, data))
-    return data

@@ -10,6 +10,7 @@ Like the other services, a missing Chromium skips these tests, or fails them wit
 CHAT_REQUIRE_SERVICES=1.
 """
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from tests.browser.pages import PASSWORD, USERS, Pages
 from tests.helpers import start_service
 from testservers.live import LiveServer, base_env, create_users
 from testservers.processes import MissingService
+from testservers.s3 import S3Server
 
 CHROMIUM = Path(os.environ.get("CHAT_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -77,9 +79,23 @@ def chat_server(request, tmp_path_factory, redis_server):
     """The project served by Uvicorn with the Redis channel layer; users alice, bob, carol.
 
     A test module that drives the Django admin sets ``ADMIN_STATIC = True``: the admin's
-    static files are then collected too.
+    static files are then collected too. One that sets ``STORAGE = "s3"`` gets attachments
+    stored in an S3-compatible server on loopback (testservers/s3.py) instead of on disk.
     """
     workdir = tmp_path_factory.mktemp("browser-server")
+    with contextlib.ExitStack() as stack:
+        storage, s3 = getattr(request.module, "STORAGE", "local"), None
+        if storage == "s3":
+            s3 = stack.enter_context(start_service(lambda: S3Server(workdir / "s3")))
+        server = stack.enter_context(
+            _chat_server(request, workdir, redis_server, s3.env() if s3 else {})
+        )
+        server.storage, server.s3 = storage, s3
+        yield server
+
+
+@contextlib.contextmanager
+def _chat_server(request, workdir, redis_server, storage_env):
     (workdir / "browser_settings.py").write_text(
         SETTINGS_MODULE.format(static_root=str(workdir / "static"))
     )
@@ -92,6 +108,7 @@ def chat_server(request, tmp_path_factory, redis_server):
         # Offline shows a second after the last tab closes, not after the default 15 s.
         CHAT_PRESENCE_GRACE=1,
         PYTHONPATH=os.pathsep.join([str(workdir), str(PROJECT)]),
+        **storage_env,
     )
     # collectstatic runs while LiveServer migrates. The admin's files are not on the chat
     # pages; leaving them out saves seconds.

@@ -309,10 +309,13 @@ def test_message_read_moves_forward_only_and_tells_the_room(room, alice, bob):
         "last_read_seq": 2,
     }
     assert read_seqs(room)["bob"] == 2
+    # No device of Bob's had acknowledged them: the room learns they were delivered too.
     assert heads(events) == [
-        room_event(room.pk, protocol.ROOM_READ, "room_id", "user", "last_read_seq")
+        room_event(room.pk, protocol.ROOM_READ, "room_id", "user", "last_read_seq"),
+        room_event(room.pk, protocol.ROOM_DELIVERED, "last_delivered_seq", "room_id", "user"),
     ]
     assert events[0].data == result
+    assert events[1].data["last_delivered_seq"] == 2
     for seq in (1, 2):  # never back, and not again
         result, events = published(services.message_read, user=bob, room_id=room.pk, seq=seq)
         assert (result["last_read_seq"], events) == (2, [])

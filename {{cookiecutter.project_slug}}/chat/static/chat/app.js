@@ -14,8 +14,10 @@
  *   app/room-view.js   the open room: opening, closing, its header, history pages, scrolling
  *   app/messages.js    rendering messages, reactions and replies; the actions on a message
  *                      (report too); blocked users' messages collapsed
+ *   app/forward.js     the dialog that forwards a message into another room
  *   app/composer.js    writing, sending (pending until acknowledged), replying, editing
  *   app/read.js        read state (message.read)
+ *   app/receipts.js    ticks on my messages, who has seen them, the read-receipts switch
  *   app/presence.js    who is online and who is typing
  *   app/room-list.js   the room list, its unread badges, the unread count in the title
  *
@@ -39,6 +41,7 @@ import { openRoom } from "./app/room-view.js";
 import { insertMessages, rerenderMessages, updateMessage } from "./app/messages.js";
 import { dropPending } from "./app/composer.js";
 import { markRead } from "./app/read.js";
+import { applyPosition, showSetting } from "./app/receipts.js";
 import { loadPresence, renderPresence, renderTyping, TYPING_EXPIRES } from "./app/presence.js";
 import { renderRooms } from "./app/room-list.js";
 import { blockedIds, client, me, nextRoomOrder, rooms, setMe, view } from "./app/state.js";
@@ -75,6 +78,7 @@ client.addEventListener("close", ({ detail }) => {
 
 client.addEventListener("open", async ({ detail }) => {
   setMe(detail.hello.user);
+  showSetting(client.settings);
   try {
     // Whom I block is asked for here, not carried by session.hello: connecting stays cheap.
     const [blocks] = await Promise.all([client.request("user.blocks"), loadRooms()]);
@@ -168,6 +172,7 @@ client.addEventListener("room.members_removed", ({ detail }) => {
 });
 
 client.addEventListener("room.read", ({ detail }) => {
+  applyPosition(detail);
   const room = rooms.get(detail.room_id);
   if (room && me && detail.user.id === me.id) {
     // Read in another tab or device.
@@ -175,6 +180,9 @@ client.addEventListener("room.read", ({ detail }) => {
     renderRooms();
   }
 });
+
+client.addEventListener("room.delivered", ({ detail }) => applyPosition(detail));
+client.addEventListener("settings.updated", ({ detail }) => showSetting(detail));
 
 client.addEventListener("room.typing", ({ detail }) => {
   if (!view || view.roomId !== detail.room_id || (me && detail.user.id === me.id)) return;

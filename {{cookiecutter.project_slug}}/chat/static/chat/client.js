@@ -15,6 +15,7 @@
  *   client/cursors.js     per-room seq/rev cursors: no message lost or delivered twice
  *   client/catchup.js     fetching what a room's cursor is missing (after_seq, changed_after_rev)
  *   client/uploads.js     uploading attachments over HTTP, with progress
+ *   client/receipts.js    delivery acknowledgements in batches, receipts, the read setting
  *   client/protocol.js    close codes, event names, ChatError, newClientMsgId
  *
  * Events (an EventTarget; every event is a CustomEvent whose `detail` is shown):
@@ -31,7 +32,8 @@
  *   error           ChatError                 an error the server sent outside any request
  *   event           {event_type, data, request_id}  every frame received, for debugging
  *   room.created, room.updated, room.deleted, room.removed, room.members_added,
- *   room.members_removed, room.muted, room.read, room.typing, presence.changed
+ *   room.members_removed, room.muted, room.read, room.delivered, room.typing,
+ *   presence.changed, settings.updated, user.blocked, user.unblocked, message.reported
  *                   the server event's data, unchanged (room.removed also comes with
  *                   reason "unknown" when a reconnect or heartbeat shows a room is gone)
  */
@@ -41,6 +43,7 @@ import { ConnectionMethods } from "./client/connection.js";
 import { CursorMethods } from "./client/cursors.js";
 import { OutboxMethods } from "./client/outbox.js";
 import { newClientMsgId } from "./client/protocol.js";
+import { ReceiptMethods } from "./client/receipts.js";
 import { RequestMethods } from "./client/requests.js";
 import { SessionMethods } from "./client/session.js";
 import { UploadMethods } from "./client/uploads.js";
@@ -69,6 +72,8 @@ const DEFAULTS = {
   maxCatchUp: 1_000, // messages per room fetched after a gap before giving up with `reset`
   syncConcurrency: 3, // rooms caught up at the same time
   autoConnect: true, // connect in the constructor
+  acknowledgeDelivery: true, // tell the server which messages reached this device (receipts)
+  deliveryAckDelay: 1_000, // ms: acknowledgements go out in one batch at most this often
   random: Math.random, // replaceable for tests
 };
 
@@ -88,6 +93,7 @@ export class ChatClient extends EventTarget {
     this.user = null; // {id, username} from session.hello
     this.sessionId = null;
     this.limits = {};
+    this.settings = { read_receipts: true }; // the user's chat settings, from session.hello
     this.heartbeatInterval = this.options.heartbeatInterval;
 
     // The socket and its timers (connection.js, session.js).
@@ -116,6 +122,10 @@ export class ChatClient extends EventTarget {
     this._syncQueue = [];
     this._syncRunning = 0;
 
+    // room_id -> the highest seq received and not yet acknowledged (receipts.js).
+    this._delivered = new Map();
+    this._deliveredTimer = null;
+
     this._onOnline = () => this.retryNow();
     this._onVisible = () => {
       if (globalThis.document?.visibilityState === "visible") this.retryNow();
@@ -136,6 +146,7 @@ for (const part of [
   CursorMethods,
   CatchUpMethods,
   UploadMethods,
+  ReceiptMethods,
 ]) {
   const descriptors = Object.getOwnPropertyDescriptors(part.prototype);
   delete descriptors.constructor;

@@ -1,7 +1,7 @@
 /**
  * The messages of the open room: rendering each message (sender, time, quoted reply, body,
  * reactions, actions), keeping them in seq order without repeats, applying edits, deletions
- * and reactions, and the actions on a message (reply, react, edit, delete, report). Messages
+ * and reactions, and the actions on a message (reply, react, forward, edit, delete, report). Messages
  * of users this user blocks are collapsed to one line that can be opened.
  *
  * Opening a room and paging its history is room-view.js's; the composer (composer.js) takes
@@ -9,6 +9,8 @@
  */
 
 import { renderAttachments } from "./attachments.js";
+import { openForward } from "./forward.js";
+import { receiptElement } from "./receipts.js";
 import { button, el, make, notify } from "./dom.js";
 import { dateTimeFormat, describeError, shortTime } from "./format.js";
 import { handlePendingAction, setComposerContext } from "./composer.js";
@@ -122,6 +124,8 @@ function renderMessage(message, { revealed = false } = {}) {
   if (message.edited_at && !message.deleted) meta.append(make("span", "msg-edited", "edited"));
   // Where it came from is only a room and seq: readers of that room can find it there.
   if (message.forwarded_from) meta.append(make("span", "msg-forwarded", "forwarded"));
+  const tick = receiptElement(message);
+  if (tick) meta.append(tick);
   bubble.append(meta);
 
   if (message.reply_to) {
@@ -175,6 +179,7 @@ function renderMessage(message, { revealed = false } = {}) {
     const reactButton = button("React", "small", "pick-reaction");
     reactButton.setAttribute("aria-expanded", "false");
     actions.append(reactButton);
+    actions.append(button("Forward", "small", "forward"));
     if (mine) actions.append(button("Edit", "small", "edit"));
     if (mine || isAdmin(room)) actions.append(button("Delete", "small danger", "delete"));
     if (!mine && message.sender) actions.append(button("Report", "small", "report"));
@@ -239,6 +244,8 @@ el.messages.addEventListener("click", async (event) => {
         await client.request("message.report", { message_id: message.id, reason: reason.trim() });
         notify("Reported. The room's admins and the site's moderators will look at it.");
       }
+    } else if (action === "forward") {
+      openForward(message);
     } else if (action === "reply") {
       setComposerContext({ kind: "reply", message });
       el.input.focus();

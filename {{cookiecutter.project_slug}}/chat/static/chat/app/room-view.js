@@ -12,6 +12,7 @@ import { setComposerContext } from "./composer.js";
 import { insertMessages } from "./messages.js";
 import { loadPresence, renderPresence, sendTyping } from "./presence.js";
 import { markRead } from "./read.js";
+import { loadReceipts } from "./receipts.js";
 import { renderRooms } from "./room-list.js";
 import { canPost, client, newView, pendingSends, rooms, setView, view } from "./state.js";
 
@@ -60,6 +61,7 @@ export async function openRoom(roomId, { aroundSeq = null } = {}) {
     if (view === current) notify(`Could not load the messages: ${describeError(error)}`);
   }
   loadPresence(roomId);
+  loadReceipts(roomId);
   if (matchMedia("(min-width: 48rem)").matches) el.input.focus();
 }
 

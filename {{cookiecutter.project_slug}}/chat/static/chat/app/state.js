@@ -52,6 +52,7 @@ export function newView(roomId) {
     typing: new Map(), // user id -> {username, expires}
     online: new Map(), // user id -> username
     readSent: 0,
+    receipts: null, // user id -> {username, read, delivered}: the other members (receipts.js)
     // Opened around a search result: newer messages are not loaded, so live ones wait too.
     detached: false,
   };

@@ -60,6 +60,7 @@ export class CursorMethods {
       return;
     }
     room.seq = message.seq;
+    this._noteDelivered(message);
     this._emit("message", { message, live });
   }
 

@@ -120,6 +120,31 @@
  */
 
 /**
+ * A batch of delivery acknowledgements: one position per room, many rooms at once.
+ * @typedef {Object} MessageDelivered
+ * @property {Array<DeliveredPosition>} positions
+ */
+
+/**
+ * Everything up to ``seq`` in ``room_id`` reached this device.
+ * @typedef {Object} DeliveredPosition
+ * @property {number} room_id A database id (1 to 2^63 - 1).
+ * @property {number} seq A position (0 to 2^63 - 1).
+ */
+
+/**
+ * message.delivered reply: where each named room's position stands now.
+ * @typedef {Object} Delivered
+ * @property {Array<DeliveredRoom>} positions
+ */
+
+/**
+ * @typedef {Object} DeliveredRoom
+ * @property {number} room_id A database id (1 to 2^63 - 1).
+ * @property {number} last_delivered_seq A position (0 to 2^63 - 1).
+ */
+
+/**
  * @typedef {Object} MessageTyping
  * @property {number} room_id A database id (1 to 2^63 - 1).
  * @property {boolean|null} [is_typing]
@@ -292,6 +317,33 @@
  */
 
 /**
+ * @typedef {Object} SettingsUpdate
+ * @property {boolean} read_receipts
+ */
+
+/**
+ * settings.update reply; settings.updated; session.hello's settings.
+ * @typedef {Object} SettingsData
+ * @property {boolean} read_receipts
+ */
+
+/**
+ * room.receipts reply; enabled false (and no members) above RECEIPTS_MAX_ROOM_SIZE.
+ * @typedef {Object} Receipts
+ * @property {number} room_id A database id (1 to 2^63 - 1).
+ * @property {boolean} enabled
+ * @property {Array<Receipt>} members
+ */
+
+/**
+ * Where one other member stands; last_read_seq null when either side shares no reads.
+ * @typedef {Object} Receipt
+ * @property {User} user
+ * @property {number|null} last_read_seq A position (0 to 2^63 - 1).
+ * @property {number} last_delivered_seq A position (0 to 2^63 - 1).
+ */
+
+/**
  * An event about one user (user.block, user.unblock).
  * @typedef {Object} UserRef
  * @property {string} username
@@ -389,6 +441,7 @@ null on SQLite, whose results come newest first).
  * @property {string} server_time ISO 8601 date and time.
  * @property {number} heartbeat_interval
  * @property {Limits} limits
+ * @property {SettingsData} settings
  * @property {Array<Position>} rooms
  */
 
@@ -399,6 +452,14 @@ null on SQLite, whose results come newest first).
  * @property {number} page_max
  * @property {number} rate_per_second
  * @property {number} rate_burst
+ */
+
+/**
+ * room.delivered: a member's delivered position moved.
+ * @typedef {Object} DeliveredData
+ * @property {number} room_id A database id (1 to 2^63 - 1).
+ * @property {User} user
+ * @property {number} last_delivered_seq A position (0 to 2^63 - 1).
  */
 
 /**
@@ -451,17 +512,17 @@ null on SQLite, whose results come newest first).
 
 /**
  * Each client event's data.
- * @typedef {{"message.send": MessageSend, "message.edit": MessageEdit, "message.forward": MessageForward, "message.delete": MessageDelete, "message.react": MessageReact, "message.read": MessageRead, "message.typing": MessageTyping, "room.create": RoomCreate, "room.list": Empty, "room.discover": Empty, "room.info": RoomRef, "room.messages": RoomMessages, "room.join": RoomRef, "room.leave": RoomRef, "room.add_members": RoomMembers, "room.remove_members": RoomMembers, "room.update": RoomUpdate, "room.delete": RoomRef, "room.mute": RoomMute, "presence": RoomRef, "session.heartbeat": Empty, "user.block": UserRef, "user.unblock": UserRef, "user.blocks": Empty, "message.report": MessageReport, "room.ban": RoomBan, "room.unban": RoomUnban, "room.bans": RoomRef, "message.search": MessageSearch}} ClientEventData
+ * @typedef {{"message.send": MessageSend, "message.edit": MessageEdit, "message.forward": MessageForward, "message.delete": MessageDelete, "message.react": MessageReact, "message.read": MessageRead, "message.delivered": MessageDelivered, "message.typing": MessageTyping, "room.create": RoomCreate, "room.list": Empty, "room.discover": Empty, "room.info": RoomRef, "room.messages": RoomMessages, "room.join": RoomRef, "room.leave": RoomRef, "room.add_members": RoomMembers, "room.remove_members": RoomMembers, "room.update": RoomUpdate, "room.delete": RoomRef, "room.mute": RoomMute, "presence": RoomRef, "session.heartbeat": Empty, "settings.update": SettingsUpdate, "room.receipts": RoomRef, "user.block": UserRef, "user.unblock": UserRef, "user.blocks": Empty, "message.report": MessageReport, "room.ban": RoomBan, "room.unban": RoomUnban, "room.bans": RoomRef, "message.search": MessageSearch}} ClientEventData
  */
 
 /**
  * Each client event's reply data.
- * @typedef {{"message.send": MessageData, "message.edit": MessageData, "message.forward": MessageData, "message.delete": MessageData, "message.react": MessageData, "message.read": ReadData, "message.typing": TypingData, "room.create": RoomData, "room.list": Rooms, "room.discover": Rooms, "room.info": RoomData, "room.messages": MessagesPage, "room.join": RoomData, "room.leave": RoomIdData, "room.add_members": MembersAdded, "room.remove_members": MembersRemoved, "room.update": RoomData, "room.delete": RoomIdData, "room.mute": MuteData, "presence": PresenceData, "session.heartbeat": Heartbeat, "user.block": UserData, "user.unblock": UserData, "user.blocks": Users, "message.report": ReportReceipt, "room.ban": BanData, "room.unban": BanData, "room.bans": Bans, "message.search": SearchPage}} ReplyData
+ * @typedef {{"message.send": MessageData, "message.edit": MessageData, "message.forward": MessageData, "message.delete": MessageData, "message.react": MessageData, "message.read": ReadData, "message.delivered": Delivered, "message.typing": TypingData, "room.create": RoomData, "room.list": Rooms, "room.discover": Rooms, "room.info": RoomData, "room.messages": MessagesPage, "room.join": RoomData, "room.leave": RoomIdData, "room.add_members": MembersAdded, "room.remove_members": MembersRemoved, "room.update": RoomData, "room.delete": RoomIdData, "room.mute": MuteData, "presence": PresenceData, "session.heartbeat": Heartbeat, "settings.update": SettingsData, "room.receipts": Receipts, "user.block": UserData, "user.unblock": UserData, "user.blocks": Users, "message.report": ReportReceipt, "room.ban": BanData, "room.unban": BanData, "room.bans": Bans, "message.search": SearchPage}} ReplyData
  */
 
 /**
  * Each server event's data.
- * @typedef {{"session.hello": Hello, "message.new": MessageData, "message.edited": MessageData, "message.deleted": MessageData, "message.reactions": MessageData, "room.read": ReadData, "room.typing": TypingData, "room.created": RoomData, "room.updated": RoomData, "room.deleted": RoomIdData, "room.removed": RoomRemoved, "room.members_added": RoomMembersAdded, "room.members_removed": RoomMembersRemoved, "room.muted": MuteData, "presence.changed": PresenceChanged, "user.blocked": UserData, "user.unblocked": UserData, "message.reported": ReportData, "error": ErrorData}} ServerEventData
+ * @typedef {{"session.hello": Hello, "message.new": MessageData, "message.edited": MessageData, "message.deleted": MessageData, "message.reactions": MessageData, "room.read": ReadData, "room.delivered": DeliveredData, "room.typing": TypingData, "room.created": RoomData, "room.updated": RoomData, "room.deleted": RoomIdData, "room.removed": RoomRemoved, "room.members_added": RoomMembersAdded, "room.members_removed": RoomMembersRemoved, "room.muted": MuteData, "presence.changed": PresenceChanged, "user.blocked": UserData, "user.unblocked": UserData, "message.reported": ReportData, "settings.updated": SettingsData, "error": ErrorData}} ServerEventData
  */
 
 /** @typedef {keyof ClientEventData} ClientEventType */

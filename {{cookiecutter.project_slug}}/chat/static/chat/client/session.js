@@ -38,6 +38,7 @@ export class SessionMethods {
       this._emit("error", new ChatError(data.code, data.name, data.detail));
     } else if (FORWARDED_EVENTS.has(type)) {
       this._trackMembership(type, data);
+      if (type === "settings.updated") this.settings = data;
       this._emit(type, data);
     }
   }
@@ -49,6 +50,7 @@ export class SessionMethods {
     this.user = data.user;
     this.sessionId = data.session_id;
     this.limits = data.limits || {};
+    this.settings = data.settings || this.settings;
     this.heartbeatInterval = data.heartbeat_interval || this.options.heartbeatInterval;
     const reconnected = this._everOpened;
     this._everOpened = true;
@@ -61,6 +63,7 @@ export class SessionMethods {
       if (!pending.sent) this._write(pending);
     }
     for (const entry of this._outbox.values()) this._trySend(entry);
+    if (this._delivered.size) this._flushDelivered();
 
     this._heartbeatTimer = setInterval(() => this._heartbeat(), this.heartbeatInterval * 1000);
     this._emit("open", { hello: data, reconnected });
