@@ -13,6 +13,7 @@ port 443, and says so in X-Forwarded-Port).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -212,11 +213,35 @@ class HerokuRouter(Server):
         before = self.workers()
         self.process.send_signal(signal.SIGHUP)
         deadline = time.monotonic() + START_TIMEOUT
-        # The new configuration is live once a worker started after the reload takes requests.
-        while not self.workers() - before:
+        # The new configuration is live once a worker started after the reload is up and every
+        # old worker has closed its listening socket: until then an old one, which keeps the
+        # connections it holds (open WebSockets), may still accept a new one for the old dynos.
+        while not self.workers() - before or self._listening(before):
             if time.monotonic() >= deadline:
                 raise TimeoutError("nginx did not reload:\n" + log_tail(self.workdir / "error.log"))
             time.sleep(0.05)
+
+    def _listening(self, pids: set[int]) -> set[int]:
+        """Those of ``pids`` that still hold the router's listening socket."""
+        listening = set()
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                # local address "ADDR:PORT" in hex, state 0A = LISTEN, then the socket's inode
+                if fields[3] == "0A" and int(fields[1].rpartition(":")[2], 16) == self.port:
+                    listening.add(f"socket:[{fields[9]}]")
+        holding = set()
+        for pid in pids:
+            try:
+                fds = os.listdir(f"/proc/{pid}/fd")
+            except OSError:
+                continue  # gone
+            for fd in fds:
+                with contextlib.suppress(OSError):
+                    if os.readlink(f"/proc/{pid}/fd/{fd}") in listening:
+                        holding.add(pid)
+                        break
+        return holding
 
     def log_lines(self) -> list[str]:
         return self.access_log.read_text(errors="replace").splitlines()
