@@ -43,6 +43,14 @@ class User(AbstractUser):
         db_default=True,
         help_text="Others see when you have read their messages, and you see when they have.",
     )
+    # Whether missed mentions and direct messages are emailed in digests (the digest's
+    # unsubscribe link turns it off).
+    email_digests = models.BooleanField(
+        "email digests",
+        default=True,
+        db_default=True,
+        help_text="An email listing what you missed while away, at most one an hour.",
+    )
 
     class Meta(AbstractUser.Meta):
         constraints = [

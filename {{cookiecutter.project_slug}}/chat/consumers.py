@@ -272,6 +272,7 @@ class ChatConsumer:
             return  # receipts are shared both ways or not at all (chat.services.receipts)
         if (settings := message.get("settings")) is not None:
             self.user.read_receipts = settings["read_receipts"]
+            self.user.email_digests = settings["email_digests"]
         await self.send(message["text"])
 
     async def apply_membership(self, message):

@@ -72,6 +72,7 @@ ROUTES = {
     ),
     protocol.SETTINGS_UPDATE: Route(services.settings_update),
     protocol.ROOM_RECEIPTS: Route(selectors.room_receipts),
+    protocol.NOTIFICATION_LIST: Route(selectors.notification_list),
     protocol.USER_BLOCK: Route(services.user_block),
     protocol.USER_UNBLOCK: Route(services.user_unblock),
     protocol.USER_BLOCKS: Route(selectors.user_blocks),

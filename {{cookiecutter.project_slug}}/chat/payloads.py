@@ -17,6 +17,11 @@ def user_payload(user):
     return {"id": user.pk, "username": user.get_username()}
 
 
+def settings_payload(user):
+    """The user's chat settings (session.hello, settings.update)."""
+    return {"read_receipts": user.read_receipts, "email_digests": user.email_digests}
+
+
 def room_payload(room, *, members=None, membership=None, peer=None):
     """Return a room; ``members`` (memberships with users) and ``membership`` are optional."""
     data = {
@@ -40,6 +45,7 @@ def room_payload(room, *, members=None, membership=None, peer=None):
         data["muted"] = membership.muted
         data["last_read_seq"] = membership.last_read_seq
         data["unread"] = max(room.last_seq - membership.last_read_seq, 0)
+        data["mentions"] = membership.unread_mentions
     if peer is not None:
         data["peer"] = user_payload(peer)
     return data

@@ -39,6 +39,7 @@ PRESENCE = "presence"
 SESSION_HEARTBEAT = "session.heartbeat"
 SETTINGS_UPDATE = "settings.update"
 ROOM_RECEIPTS = "room.receipts"
+NOTIFICATION_LIST = "notification.list"
 # Moderation
 USER_BLOCK = "user.block"
 USER_UNBLOCK = "user.unblock"
@@ -72,6 +73,7 @@ USER_BLOCKED = "user.blocked"
 USER_UNBLOCKED = "user.unblocked"
 MESSAGE_REPORTED = "message.reported"
 SETTINGS_UPDATED = "settings.updated"
+NOTIFICATION_NEW = "notification.new"
 ERROR = "error"
 
 # --- Close codes (RFC 6455 reserves 4000-4999 for applications) -----------------------------
@@ -110,6 +112,7 @@ CLIENT_EVENTS = {
     SESSION_HEARTBEAT: (requests.Empty, replies.Heartbeat),
     SETTINGS_UPDATE: (requests.SettingsUpdate, replies.SettingsData),
     ROOM_RECEIPTS: (requests.RoomRef, replies.Receipts),
+    NOTIFICATION_LIST: (requests.Empty, replies.Notifications),
     USER_BLOCK: (requests.UserRef, replies.UserData),
     USER_UNBLOCK: (requests.UserRef, replies.UserData),
     USER_BLOCKS: (requests.Empty, replies.Users),
@@ -142,6 +145,7 @@ SERVER_EVENTS = {
     USER_UNBLOCKED: replies.UserData,
     MESSAGE_REPORTED: replies.ReportData,
     SETTINGS_UPDATED: replies.SettingsData,
+    NOTIFICATION_NEW: replies.NotificationData,
     ERROR: replies.ErrorData,
 }
 

@@ -11,6 +11,11 @@ urlpatterns = [
     path("api/attachments/", views.attachment_upload, name="attachment_upload"),
     path("attachments/<int:attachment_id>/", views.attachment_file, name="attachment"),
     path(
+        "digests/unsubscribe/<str:token>/",
+        views.digest_unsubscribe,
+        name="digest-unsubscribe",
+    ),
+    path(
         "attachments/<int:attachment_id>/thumbnail/",
         views.attachment_file,
         {"thumbnail": True},

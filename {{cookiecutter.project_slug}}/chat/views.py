@@ -1,4 +1,5 @@
-"""HTTP views: the token and ticket endpoints for API clients, attachments, and the chat page.
+"""HTTP views: the token and ticket endpoints for API clients, attachments, the chat page, and
+the digest emails' unsubscribe link.
 
 Attachments are uploaded and fetched by the page with its session (uploads with the CSRF
 token) and by programs with ``Authorization: Bearer <token>``, the same token as for sockets.
@@ -10,13 +11,13 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import FileSystemStorage
-from django.http import FileResponse, HttpResponseRedirect, JsonResponse
+from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils.http import content_disposition_header
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import exceptions, selectors, services, text
+from . import digests, exceptions, selectors, services, text
 from .auth import bearer_token, ticket_issue, token_issue, token_user
 
 # Longer passwords are refused unread: hashing megabytes of password is a denial of service.
@@ -195,3 +196,16 @@ def attachment_file(request, user, attachment_id, thumbnail=False):
 def index(request):
     """The chat page; its script opens the WebSocket with the session cookie."""
     return render(request, "chat/index.html")
+
+
+@csrf_exempt  # The signed link is the credential; mail clients POST it with no cookie (RFC 8058).
+@require_http_methods(["GET", "POST"])
+def digest_unsubscribe(request, token):
+    """GET asks (scanners open links in emails); POST turns the user's digests off."""
+    user = digests.user_of_unsubscribe_token(token)
+    if user is None:
+        raise Http404("This link is not valid.")
+    done = request.method == "POST"
+    if done:
+        services.settings_update(user=user, email_digests=False)
+    return render(request, "chat/unsubscribe.html", {"done": done, "username": user.get_username()})

@@ -7,6 +7,7 @@ laptop needs no services.
 """
 
 from datetime import timedelta
+from email.utils import formataddr
 from pathlib import Path
 
 import dj_database_url
@@ -377,6 +378,37 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
 
+# --- Email: notification digests -----------------------------------------------------------
+
+# Any SMTP service: set EMAIL_HOST and its credentials, or add Heroku's Mailgun add-on, whose
+# MAILGUN_SMTP_* config vars are read when the EMAIL_* ones are not set. With DEBUG on and no
+# EMAIL_HOST, emails are printed instead; in production without one, send_chat_digests sends
+# nothing and says why. Django 6.1's MAILERS, not the EMAIL_* settings it deprecates.
+_email_host = env("EMAIL_HOST", default="") or env("MAILGUN_SMTP_SERVER", default="")
+_email_port = env.int("EMAIL_PORT", default=0) or env.int("MAILGUN_SMTP_PORT", default=587)
+EMAIL_CONFIGURED = bool(_email_host) or DEBUG
+MAILERS = {
+    "default": {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": _email_host or "localhost",
+            "port": _email_port,
+            "username": env("EMAIL_HOST_USER", default="") or env("MAILGUN_SMTP_LOGIN", default=""),
+            "password": env("EMAIL_HOST_PASSWORD", default="")
+            or env("MAILGUN_SMTP_PASSWORD", default=""),
+            "use_tls": env.bool("EMAIL_USE_TLS", default=_email_port == 587),
+            "timeout": 20,
+        },
+    }
+    if _email_host or not DEBUG
+    else {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+}
+# The sender of the digests: set it to an address of your domain in production.
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default=formataddr((SITE_NAME, "chat@localhost")))
+# Where the links in emails point (digests are sent by a scheduled command, outside any
+# request): the site's public address.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
 # --- Chat -----------------------------------------------------------------------------------
 
 # Limits and timings of the chat protocol, documented in docs/protocol.md. Every one can be
@@ -406,6 +438,12 @@ CHAT = {
     # every member: M x M events per message read by all, 2,500 at 50. Above it a read goes
     # to the reader's own devices only, as in channels, where "seen by 900" tells nobody much.
     "RECEIPTS_MAX_ROOM_SIZE": env.int("CHAT_RECEIPTS_MAX_ROOM_SIZE", default=50),
+    # Notifications (chat/notifications.py): a digest goes to a user whose oldest unemailed
+    # notification is this old and who got none within DIGEST_WINDOW seconds.
+    "DIGEST_QUIET_PERIOD": env.int("CHAT_DIGEST_QUIET_PERIOD", default=15 * 60),
+    "DIGEST_WINDOW": env.int("CHAT_DIGEST_WINDOW", default=60 * 60),
+    # The unread notifications notification.list returns, newest first.
+    "NOTIFICATIONS_LIST_MAX": 50,
     # Events per user, all sockets on all processes together (chat/ratelimit.py).
     "RATE_LIMIT_PER_SECOND": env.float("CHAT_RATE_LIMIT_PER_SECOND", default=10.0),
     "RATE_LIMIT_BURST": env.int("CHAT_RATE_LIMIT_BURST", default=30),

@@ -8,7 +8,7 @@ drift apart.
 
 from typing import Literal
 
-from .shapes import Limits, Member, Message, Position, Room, User
+from .shapes import Limits, Member, Message, Notification, Position, Room, User
 from .types import Count, Id, Seq, Shape, Timestamp
 
 
@@ -83,6 +83,19 @@ class SettingsData(Shape):
     """settings.update reply; settings.updated; session.hello's settings."""
 
     read_receipts: bool
+    email_digests: bool
+
+
+class NotificationData(Shape):
+    """notification.new."""
+
+    notification: Notification
+
+
+class Notifications(Shape):
+    """notification.list reply: the unread ones, newest first."""
+
+    notifications: list[Notification]
 
 
 class TypingData(Shape):

@@ -82,7 +82,10 @@ class MessageDelivered(Data):
 
 
 class SettingsUpdate(Data):
-    read_receipts: bool
+    """Change some of the user's chat settings; those left out stay as they are."""
+
+    read_receipts: bool | None = None
+    email_digests: bool | None = None
 
 
 class MessageTyping(Data):

@@ -4,6 +4,8 @@ chat.payloads builds them as plain dicts; chat.events.replies wraps them in each
 event. Keys a payload carries only in some replies default to UNSET (may be absent).
 """
 
+from typing import Literal
+
 from msgspec import UNSET, UnsetType
 
 from .types import Count, Id, Role, RoomKind, Seq, Shape, Timestamp
@@ -95,6 +97,8 @@ class Room(Shape):
     muted: bool | UnsetType = UNSET
     last_read_seq: Seq | UnsetType = UNSET
     unread: Count | UnsetType = UNSET
+    # Unread mentions of the user (chat.notifications), beside the unread count.
+    mentions: Count | UnsetType = UNSET
     peer: User | None | UnsetType = UNSET
     joined: bool | UnsetType = UNSET
 
@@ -107,6 +111,18 @@ class Position(Shape):
     last_rev: Count
     last_read_seq: Seq
     unread: Count
+    mentions: Count
+
+
+class Notification(Shape):
+    """A mention of the user, or a reply to their message; unread until its room is read."""
+
+    id: Id
+    kind: Literal["mention", "reply"]
+    room_id: Id
+    seq: Seq
+    created_at: Timestamp
+    message: Message
 
 
 class Limits(Shape):

@@ -13,6 +13,7 @@ from .messages import (
     with_reactions,
 )
 from .moderation import room_bans, user_blocks
+from .notifications import notification_list, unread_notifications
 from .receipts import receipts_enabled, room_receipts
 from .rooms import (
     direct_peers,
@@ -37,6 +38,7 @@ __all__ = [
     "message_for_member",
     "message_payloads",
     "message_search",
+    "notification_list",
     "public_channels",
     "receipts_enabled",
     "room_detail",
@@ -49,6 +51,7 @@ __all__ = [
     "room_receipts",
     "room_positions_for_user",
     "session_hellos",
+    "unread_notifications",
     "user_blocks",
     "visible_room",
     "with_reactions",

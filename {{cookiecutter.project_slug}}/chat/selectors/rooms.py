@@ -50,7 +50,8 @@ def room_ids_for_users(user_ids):
 
 
 def room_positions_for_user(user_id):
-    """Return [{"id", "last_seq", "last_rev", "last_read_seq", "unread"}] for the user's rooms.
+    """Return [{"id", "last_seq", "last_rev", "last_read_seq", "unread", "mentions"}] for the
+    user's rooms.
 
     One indexed query; clients compare these with what they hold to find what they missed.
     """
@@ -61,9 +62,9 @@ def room_positions_for_users(user_ids):
     """Return {user id: the user's room positions} for ``user_ids`` (one query)."""
     positions = {user_id: [] for user_id in user_ids}
     rows = Membership.objects.filter(user_id__in=user_ids).values_list(
-        "user_id", "room_id", "room__last_seq", "room__last_rev", "last_read_seq"
+        "user_id", "room_id", "room__last_seq", "room__last_rev", "last_read_seq", "unread_mentions"
     )
-    for user_id, room_id, last_seq, last_rev, last_read_seq in rows.order_by("room_id"):
+    for user_id, room_id, last_seq, last_rev, last_read_seq, mentions in rows.order_by("room_id"):
         positions[user_id].append(
             {
                 "id": room_id,
@@ -71,6 +72,7 @@ def room_positions_for_users(user_ids):
                 "last_rev": last_rev,
                 "last_read_seq": last_read_seq,
                 "unread": max(last_seq - last_read_seq, 0),
+                "mentions": mentions,
             }
         )
     return positions

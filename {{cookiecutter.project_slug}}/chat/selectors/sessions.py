@@ -31,7 +31,7 @@ def session_hellos(*, requests):
                 "rate_per_second": limits["RATE_LIMIT_PER_SECOND"],
                 "rate_burst": limits["RATE_LIMIT_BURST"],
             },
-            "settings": {"read_receipts": request["user"].read_receipts},
+            "settings": payloads.settings_payload(request["user"]),
             "rooms": positions[request["user"].pk],
         }
         for request in requests

@@ -11,7 +11,16 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from .. import broadcast, exceptions, payloads, permissions, protocol, selectors, sql
+from .. import (
+    broadcast,
+    exceptions,
+    notifications,
+    payloads,
+    permissions,
+    protocol,
+    selectors,
+    sql,
+)
 from ..models import Membership, Message, Reaction, Room
 from . import attachments as attachments_service
 
@@ -79,6 +88,7 @@ def _send(user, room_id, content, client_msg_id, reply_to, attachment_ids, forwa
     # A new message has no reactions: its payload is built here, saving the loading query.
     data = {"message": payloads.message_payload(message, reply_to=parent, attachments=files)}
     broadcast.room_event(room_id, protocol.event(protocol.MESSAGE_NEW, data))
+    notifications.message_stored(message, sender=user, parent=parent, payload=data["message"])
     return data
 
 

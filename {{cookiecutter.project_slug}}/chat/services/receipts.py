@@ -1,4 +1,4 @@
-"""Read and delivery positions, and the setting that shares reads or not.
+"""Read and delivery positions, and the user's chat settings (read receipts, digests).
 
 A member's two positions only move forward: last_read_seq (message.read, as the user reads)
 and last_delivered_seq (message.delivered, as a device receives, acknowledged in batches).
@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Greatest
 
-from .. import broadcast, exceptions, payloads, protocol
+from .. import broadcast, exceptions, notifications, payloads, protocol
 from ..models import Membership
 from ..selectors.receipts import own_membership, receipts_enabled
 
@@ -34,6 +34,7 @@ def message_read(*, user, room_id, seq):
     }
     if not moved:
         return data
+    notifications.read_up_to(membership, seq)
     event = protocol.event(protocol.ROOM_READ, data)
     receipts = receipts_enabled(room)
     if membership.user.read_receipts and receipts:
@@ -84,15 +85,22 @@ def _delivered_event(room_id, user, seq):
 
 
 @transaction.atomic
-def settings_update(*, user, read_receipts):
-    """Share read receipts or not; every socket of the user applies it at once."""
-    changed = (
-        get_user_model()
-        .objects.filter(pk=user.pk)
-        .exclude(read_receipts=read_receipts)
-        .update(read_receipts=read_receipts)
-    )
-    data = {"read_receipts": read_receipts}
+def settings_update(*, user, read_receipts=None, email_digests=None):
+    """Change the user's chat settings; every socket of the user applies them at once."""
+    changes = {
+        name: value
+        for name, value in (("read_receipts", read_receipts), ("email_digests", email_digests))
+        if value is not None
+    }
+    if not changes:
+        raise exceptions.InvalidPayloadError("Name a setting to change.")
+    fresh = get_user_model().objects.select_for_update().get(pk=user.pk)
+    changed = {name for name, value in changes.items() if getattr(fresh, name) != value}
+    for name, value in changes.items():
+        setattr(fresh, name, value)
+    if changed:
+        fresh.save(update_fields=sorted(changed))
+    data = payloads.settings_payload(fresh)
     if changed:
         event = protocol.event(protocol.SETTINGS_UPDATED, data)
         broadcast.user_event(user.pk, event, settings=data)

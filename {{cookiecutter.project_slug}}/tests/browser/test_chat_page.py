@@ -215,10 +215,10 @@ def test_two_users_chat_in_a_shared_room(pages):
     expect(body(alice, "Hiking on Saturday?")).to_be_visible()
 
     # The room appears on Bob's page by itself, with the message counted as unread.
-    expect(room_button(bob, "Weekend plans").locator(".badge")).to_have_text("1")
+    expect(room_button(bob, "Weekend plans").locator(".unread-badge")).to_have_text("1")
     open_room(bob, "Weekend plans")
     expect(body(bob, "Hiking on Saturday?")).to_be_visible()
-    expect(room_button(bob, "Weekend plans").locator(".badge")).to_be_hidden()
+    expect(room_button(bob, "Weekend plans").locator(".unread-badge")).to_be_hidden()
 
     send(bob, "Count me in!")
     for page in (alice, bob):
@@ -552,7 +552,7 @@ def test_muting_a_room_hides_its_unread_badge_on_every_device(pages, chat_server
     send_over_socket(chat_server, "alice", room_id, "Does anyone read this?")
     # The laptop is not looking at the room: unmuted, its badge would show 1.
     bob_laptop.wait_for_function(f"window.chatClient.cursor({room_id})?.seq === 1")
-    badge = room_button(bob_laptop, "Noisy Room").locator(".badge")
+    badge = room_button(bob_laptop, "Noisy Room").locator(".unread-badge")
     expect(badge).to_be_hidden()
     # Unmuting on one device brings the badge back on the other.
     dialog.get_by_role("button", name="Unmute").click()

@@ -140,14 +140,15 @@ async def test_a_batch_naming_a_room_not_the_users_moves_nothing(connect, alice,
 
 async def test_read_receipts_off_are_off_both_ways(connect, alice, bob):
     a, b, b_phone = await connect(alice), await connect(bob), await connect(bob)
-    assert b.hello["settings"] == {"read_receipts": True}
+    assert b.hello["settings"] == {"read_receipts": True, "email_digests": True}
     group = await shared_room(a, b, b_phone)
     for text in ("1", "2"):
         await send(a, group, text)
 
-    assert await b.ok("settings.update", {"read_receipts": False}) == {"read_receipts": False}
-    assert await b_phone.expect("settings.updated") == {"read_receipts": False}
-    assert (await connect(bob)).hello["settings"] == {"read_receipts": False}
+    off = {"read_receipts": False, "email_digests": True}
+    assert await b.ok("settings.update", {"read_receipts": False}) == off
+    assert await b_phone.expect("settings.updated") == off
+    assert (await connect(bob)).hello["settings"] == off
 
     # Bob's read reaches his own devices only; Alice learns only that it was delivered.
     await b.ok("message.read", {"room_id": group["id"], "seq": 2})
@@ -218,6 +219,7 @@ HOSTILE = [
     ("message.delivered", {"positions": [{"room_id": True, "seq": 1}]}),
     ("message.delivered", {"positions": [[1, 1]]}),
     ("settings.update", {}),
+    ("settings.update", {"email_digests": "yes"}),
     ("settings.update", {"read_receipts": "no"}),
     ("settings.update", {"read_receipts": 0}),
     ("settings.update", {"read_receipts": None}),
@@ -239,4 +241,4 @@ async def test_hostile_receipt_frames_get_4004_and_move_nothing(
     assert await call(positions, user=bob, room_id=room["id"]) == (0, 0)
     # The socket survives, and the setting is what it was.
     assert (await b.ok("room.receipts", {"room_id": room["id"]}))["enabled"] is True
-    assert (await connect(bob)).hello["settings"] == {"read_receipts": True}
+    assert (await connect(bob)).hello["settings"] == {"read_receipts": True, "email_digests": True}

@@ -187,4 +187,4 @@ async def test_room_updated_carries_no_ones_private_state(connect, alice, bob):
     assert reply["room"]["role"] == "admin"
     pushed = (await b.expect("room.updated"))["room"]
     assert pushed["description"] == "about"
-    assert not {"role", "unread", "last_read_seq", "muted"} & set(pushed)
+    assert not {"role", "unread", "mentions", "last_read_seq", "muted"} & set(pushed)

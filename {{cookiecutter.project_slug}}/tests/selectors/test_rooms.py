@@ -65,9 +65,30 @@ def test_room_positions_for_user_in_one_query_by_room_id(
     with django_assert_num_queries(1):
         positions = selectors.room_positions_for_user(bob.pk)
     assert positions == [
-        {"id": team.pk, "last_seq": 3, "last_rev": 0, "last_read_seq": 1, "unread": 2},
-        {"id": news.pk, "last_seq": 0, "last_rev": 0, "last_read_seq": 0, "unread": 0},
-        {"id": pair.pk, "last_seq": 1, "last_rev": 1, "last_read_seq": 1, "unread": 0},
+        {
+            "id": team.pk,
+            "last_seq": 3,
+            "last_rev": 0,
+            "last_read_seq": 1,
+            "unread": 2,
+            "mentions": 0,
+        },
+        {
+            "id": news.pk,
+            "last_seq": 0,
+            "last_rev": 0,
+            "last_read_seq": 0,
+            "unread": 0,
+            "mentions": 0,
+        },
+        {
+            "id": pair.pk,
+            "last_seq": 1,
+            "last_rev": 1,
+            "last_read_seq": 1,
+            "unread": 0,
+            "mentions": 0,
+        },
     ]
     assert [p["id"] for p in positions] == sorted(p["id"] for p in positions)
     assert selectors.room_positions_for_user(alice.pk)[0]["unread"] == 0

@@ -38,8 +38,17 @@ def test_session_hello_names_the_user_the_limits_and_every_rooms_position(
             "rate_per_second": 4.5,
             "rate_burst": 12,
         },
-        "settings": {"read_receipts": True},
-        "rooms": [{"id": team.pk, "last_seq": 1, "last_rev": 0, "last_read_seq": 0, "unread": 1}],
+        "settings": {"read_receipts": True, "email_digests": True},
+        "rooms": [
+            {
+                "id": team.pk,
+                "last_seq": 1,
+                "last_rev": 0,
+                "last_read_seq": 0,
+                "unread": 1,
+                "mentions": 0,
+            }
+        ],
     }
     assert datetime.fromisoformat(hello["server_time"]).tzinfo is not None
 

@@ -14,7 +14,7 @@ ROOM_KEYS = {
     "id", "kind", "name", "description", "is_public", "posting_locked", "max_members",
     "post_roles", "created_at", "last_seq", "last_rev", "last_activity_at",
 }  # fmt: skip
-OWN_KEYS = {"role", "muted", "last_read_seq", "unread"}
+OWN_KEYS = {"role", "muted", "last_read_seq", "unread", "mentions"}
 
 
 def roles(room):

@@ -5,6 +5,8 @@
  * to the panes, each a module of its own under app/, listed so that each uses only panes
  * below it:
  *
+ *   app/notifications.js  unread mentions and replies, browser notifications, the digest
+ *                      switch
  *   app/details.js     the room details dialog: settings, members, mute, leave, delete,
  *                      block and ban
  *   app/search.js      the search box and its results, each opening its room at the message
@@ -40,6 +42,7 @@ import { loadRooms, removeRoom, upsertRoom } from "./app/rooms.js";
 import { openRoom } from "./app/room-view.js";
 import { insertMessages, rerenderMessages, updateMessage } from "./app/messages.js";
 import { dropPending } from "./app/composer.js";
+import { addNotification, loadNotifications, readUpTo, showDigestSetting } from "./app/notifications.js";
 import { markRead } from "./app/read.js";
 import { applyPosition, showSetting } from "./app/receipts.js";
 import { loadPresence, renderPresence, renderTyping, TYPING_EXPIRES } from "./app/presence.js";
@@ -79,6 +82,8 @@ client.addEventListener("close", ({ detail }) => {
 client.addEventListener("open", async ({ detail }) => {
   setMe(detail.hello.user);
   showSetting(client.settings);
+  showDigestSetting(client.settings);
+  loadNotifications();
   try {
     // Whom I block is asked for here, not carried by session.hello: connecting stays cheap.
     const [blocks] = await Promise.all([client.request("user.blocks"), loadRooms()]);
@@ -135,6 +140,7 @@ client.addEventListener("positions", ({ detail }) => {
     if (!room) continue;
     room.lastSeq = Math.max(room.lastSeq, position.last_seq);
     room.lastReadSeq = Math.max(room.lastReadSeq, position.last_read_seq);
+    room.mentions = position.mentions;
   }
   if (detail.added.length) loadRooms().catch(() => {});
   renderRooms();
@@ -175,14 +181,19 @@ client.addEventListener("room.read", ({ detail }) => {
   applyPosition(detail);
   const room = rooms.get(detail.room_id);
   if (room && me && detail.user.id === me.id) {
-    // Read in another tab or device.
+    // Read here, in another tab or on another device.
     room.lastReadSeq = Math.max(room.lastReadSeq, detail.last_read_seq);
+    readUpTo(detail.room_id, detail.last_read_seq);
     renderRooms();
   }
 });
 
 client.addEventListener("room.delivered", ({ detail }) => applyPosition(detail));
-client.addEventListener("settings.updated", ({ detail }) => showSetting(detail));
+client.addEventListener("settings.updated", ({ detail }) => {
+  showSetting(detail);
+  showDigestSetting(detail);
+});
+client.addEventListener("notification.new", ({ detail }) => addNotification(detail.notification));
 
 client.addEventListener("room.typing", ({ detail }) => {
   if (!view || view.roomId !== detail.room_id || (me && detail.user.id === me.id)) return;

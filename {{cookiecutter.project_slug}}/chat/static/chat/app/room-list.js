@@ -1,5 +1,6 @@
 /**
- * The room list pane: one row per room, most recently active first, with unread badges, and
+ * The room list pane: one row per room, most recently active first, with unread and mention
+ * badges, and
  * the unread total in the page title.
  *
  * Renders what state.js holds; rooms are added and removed by rooms.js, opened through
@@ -31,7 +32,8 @@ export function renderRooms() {
       btn.append(
         make("span", "room-icon"),
         make("span", "room-name"),
-        make("span", "badge"),
+        make("span", "badge mention-badge"),
+        make("span", "badge unread-badge"),
       );
       btn.querySelector(".room-icon").setAttribute("aria-hidden", "true");
       li.append(btn);
@@ -41,13 +43,17 @@ export function renderRooms() {
     btn.querySelector(".room-icon").textContent = roomIcon(room);
     btn.querySelector(".room-name").textContent = roomName(room);
     const unread = unreadOf(room);
-    const badge = btn.querySelector(".badge");
+    const mentions = room.muted ? 0 : room.mentions ?? 0;
+    const mentionBadge = btn.querySelector(".mention-badge");
+    mentionBadge.textContent = `@${mentions > 99 ? "99+" : mentions}`;
+    mentionBadge.hidden = mentions === 0;
+    const badge = btn.querySelector(".unread-badge");
     badge.textContent = unread > 99 ? "99+" : String(unread);
     badge.hidden = unread === 0;
     btn.classList.toggle("has-unread", unread > 0);
     btn.setAttribute(
       "aria-label",
-      `${roomName(room)}${room.kind === "channel" ? " (channel)" : ""}${unread ? `, ${unread} unread` : ""}`,
+      `${roomName(room)}${room.kind === "channel" ? " (channel)" : ""}${unread ? `, ${unread} unread` : ""}${mentions ? `, ${mentions} mentioning you` : ""}`,
     );
     if (view && view.roomId === room.id) btn.setAttribute("aria-current", "true");
     else btn.removeAttribute("aria-current");

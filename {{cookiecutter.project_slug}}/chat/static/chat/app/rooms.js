@@ -50,6 +50,7 @@ export function upsertRoom(payload, { bump = false, mine = true } = {}) {
   }
   if (payload.peer) room.peer = payload.peer;
   if (mine && payload.muted != null) room.muted = Boolean(payload.muted);
+  if (mine && payload.mentions != null) room.mentions = payload.mentions;
   if (mine && payload.last_read_seq != null) {
     room.lastReadSeq = Math.max(room.lastReadSeq, payload.last_read_seq);
   } else if (!existing) {

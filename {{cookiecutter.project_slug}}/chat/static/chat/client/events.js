@@ -195,6 +195,7 @@
  * @property {boolean} [muted]
  * @property {number} [last_read_seq] A position (0 to 2^63 - 1).
  * @property {number} [unread]
+ * @property {number} [mentions]
  * @property {User|null} [peer]
  * @property {boolean} [joined]
  */
@@ -314,17 +315,21 @@
  * @property {number} last_rev
  * @property {number} last_read_seq A position (0 to 2^63 - 1).
  * @property {number} unread
+ * @property {number} mentions
  */
 
 /**
+ * Change some of the user's chat settings; those left out stay as they are.
  * @typedef {Object} SettingsUpdate
- * @property {boolean} read_receipts
+ * @property {boolean|null} [read_receipts]
+ * @property {boolean|null} [email_digests]
  */
 
 /**
  * settings.update reply; settings.updated; session.hello's settings.
  * @typedef {Object} SettingsData
  * @property {boolean} read_receipts
+ * @property {boolean} email_digests
  */
 
 /**
@@ -341,6 +346,23 @@
  * @property {User} user
  * @property {number|null} last_read_seq A position (0 to 2^63 - 1).
  * @property {number} last_delivered_seq A position (0 to 2^63 - 1).
+ */
+
+/**
+ * notification.list reply: the unread ones, newest first.
+ * @typedef {Object} Notifications
+ * @property {Array<Notification>} notifications
+ */
+
+/**
+ * A mention of the user, or a reply to their message; unread until its room is read.
+ * @typedef {Object} Notification
+ * @property {number} id A database id (1 to 2^63 - 1).
+ * @property {"mention"|"reply"} kind
+ * @property {number} room_id A database id (1 to 2^63 - 1).
+ * @property {number} seq A position (0 to 2^63 - 1).
+ * @property {string} created_at ISO 8601 date and time.
+ * @property {Message} message
  */
 
 /**
@@ -503,6 +525,12 @@ null on SQLite, whose results come newest first).
  */
 
 /**
+ * notification.new.
+ * @typedef {Object} NotificationData
+ * @property {Notification} notification
+ */
+
+/**
  * An error: its stable code and name (docs/protocol.md) and a detail naming the key.
  * @typedef {Object} ErrorData
  * @property {number} code
@@ -512,17 +540,17 @@ null on SQLite, whose results come newest first).
 
 /**
  * Each client event's data.
- * @typedef {{"message.send": MessageSend, "message.edit": MessageEdit, "message.forward": MessageForward, "message.delete": MessageDelete, "message.react": MessageReact, "message.read": MessageRead, "message.delivered": MessageDelivered, "message.typing": MessageTyping, "room.create": RoomCreate, "room.list": Empty, "room.discover": Empty, "room.info": RoomRef, "room.messages": RoomMessages, "room.join": RoomRef, "room.leave": RoomRef, "room.add_members": RoomMembers, "room.remove_members": RoomMembers, "room.update": RoomUpdate, "room.delete": RoomRef, "room.mute": RoomMute, "presence": RoomRef, "session.heartbeat": Empty, "settings.update": SettingsUpdate, "room.receipts": RoomRef, "user.block": UserRef, "user.unblock": UserRef, "user.blocks": Empty, "message.report": MessageReport, "room.ban": RoomBan, "room.unban": RoomUnban, "room.bans": RoomRef, "message.search": MessageSearch}} ClientEventData
+ * @typedef {{"message.send": MessageSend, "message.edit": MessageEdit, "message.forward": MessageForward, "message.delete": MessageDelete, "message.react": MessageReact, "message.read": MessageRead, "message.delivered": MessageDelivered, "message.typing": MessageTyping, "room.create": RoomCreate, "room.list": Empty, "room.discover": Empty, "room.info": RoomRef, "room.messages": RoomMessages, "room.join": RoomRef, "room.leave": RoomRef, "room.add_members": RoomMembers, "room.remove_members": RoomMembers, "room.update": RoomUpdate, "room.delete": RoomRef, "room.mute": RoomMute, "presence": RoomRef, "session.heartbeat": Empty, "settings.update": SettingsUpdate, "room.receipts": RoomRef, "notification.list": Empty, "user.block": UserRef, "user.unblock": UserRef, "user.blocks": Empty, "message.report": MessageReport, "room.ban": RoomBan, "room.unban": RoomUnban, "room.bans": RoomRef, "message.search": MessageSearch}} ClientEventData
  */
 
 /**
  * Each client event's reply data.
- * @typedef {{"message.send": MessageData, "message.edit": MessageData, "message.forward": MessageData, "message.delete": MessageData, "message.react": MessageData, "message.read": ReadData, "message.delivered": Delivered, "message.typing": TypingData, "room.create": RoomData, "room.list": Rooms, "room.discover": Rooms, "room.info": RoomData, "room.messages": MessagesPage, "room.join": RoomData, "room.leave": RoomIdData, "room.add_members": MembersAdded, "room.remove_members": MembersRemoved, "room.update": RoomData, "room.delete": RoomIdData, "room.mute": MuteData, "presence": PresenceData, "session.heartbeat": Heartbeat, "settings.update": SettingsData, "room.receipts": Receipts, "user.block": UserData, "user.unblock": UserData, "user.blocks": Users, "message.report": ReportReceipt, "room.ban": BanData, "room.unban": BanData, "room.bans": Bans, "message.search": SearchPage}} ReplyData
+ * @typedef {{"message.send": MessageData, "message.edit": MessageData, "message.forward": MessageData, "message.delete": MessageData, "message.react": MessageData, "message.read": ReadData, "message.delivered": Delivered, "message.typing": TypingData, "room.create": RoomData, "room.list": Rooms, "room.discover": Rooms, "room.info": RoomData, "room.messages": MessagesPage, "room.join": RoomData, "room.leave": RoomIdData, "room.add_members": MembersAdded, "room.remove_members": MembersRemoved, "room.update": RoomData, "room.delete": RoomIdData, "room.mute": MuteData, "presence": PresenceData, "session.heartbeat": Heartbeat, "settings.update": SettingsData, "room.receipts": Receipts, "notification.list": Notifications, "user.block": UserData, "user.unblock": UserData, "user.blocks": Users, "message.report": ReportReceipt, "room.ban": BanData, "room.unban": BanData, "room.bans": Bans, "message.search": SearchPage}} ReplyData
  */
 
 /**
  * Each server event's data.
- * @typedef {{"session.hello": Hello, "message.new": MessageData, "message.edited": MessageData, "message.deleted": MessageData, "message.reactions": MessageData, "room.read": ReadData, "room.delivered": DeliveredData, "room.typing": TypingData, "room.created": RoomData, "room.updated": RoomData, "room.deleted": RoomIdData, "room.removed": RoomRemoved, "room.members_added": RoomMembersAdded, "room.members_removed": RoomMembersRemoved, "room.muted": MuteData, "presence.changed": PresenceChanged, "user.blocked": UserData, "user.unblocked": UserData, "message.reported": ReportData, "settings.updated": SettingsData, "error": ErrorData}} ServerEventData
+ * @typedef {{"session.hello": Hello, "message.new": MessageData, "message.edited": MessageData, "message.deleted": MessageData, "message.reactions": MessageData, "room.read": ReadData, "room.delivered": DeliveredData, "room.typing": TypingData, "room.created": RoomData, "room.updated": RoomData, "room.deleted": RoomIdData, "room.removed": RoomRemoved, "room.members_added": RoomMembersAdded, "room.members_removed": RoomMembersRemoved, "room.muted": MuteData, "presence.changed": PresenceChanged, "user.blocked": UserData, "user.unblocked": UserData, "message.reported": ReportData, "settings.updated": SettingsData, "notification.new": NotificationData, "error": ErrorData}} ServerEventData
  */
 
 /** @typedef {keyof ClientEventData} ClientEventType */

@@ -27,6 +27,7 @@ export const FORWARDED_EVENTS = new Set([
   "room.typing",
   "presence.changed",
   "settings.updated",
+  "notification.new",
   "user.blocked",
   "user.unblocked",
   "message.reported",

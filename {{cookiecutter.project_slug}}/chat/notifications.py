@@ -1,0 +1,136 @@
+"""Who hears of what: mentions and replies, and the records, pushes and hook that follow.
+
+The one place that decides who is notified. A stored message notifies
+
+- each member it mentions by ``@username`` (a mention of someone who cannot see the room,
+  not being a member, notifies nobody), and every other member for ``@room`` when the sender
+  is an admin of a group or channel;
+- the sender of the message it replies to.
+
+Nobody is notified of their own message, in a room they muted, or by someone they block. Each
+notification is a row (chat.models.Notification) pushed at once to the user's sockets as
+notification.new; a mention also counts in the membership's unread_mentions, which
+session.hello and room.list show beside the unread count. Reading the room past a
+notification reads it (chat.services.receipts). One still unread after a quiet period is
+emailed in a digest (chat.digests). Direct messages need no rows: an unread direct room is
+already its own notification (its unread count), and digests list it from there.
+
+``notified`` is the hook for mobile or Web Push: connect a receiver and it gets, after the
+transaction commits, ``notifications`` as [(user id, the notification.new payload)].
+
+A message that mentions nobody and replies to no one else costs nothing here: one substring
+test on its text.
+"""
+
+import re
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+from django.dispatch import Signal
+from django.utils import timezone
+
+from . import broadcast, protocol
+from .models import Block, Membership, Notification, Room
+
+# "@" then a username (letters, digits and @.+-_, as Django's validator allows), not inside a
+# word or an email address; a trailing full stop is punctuation, not part of the name.
+MENTION = re.compile(r"(?<![\w@.+-])@([\w.@+-]+)")
+ROOM_MENTION = "room"
+
+notified = Signal()
+
+
+def mentioned_names(content):
+    """The lowercased names ``content`` mentions (``room`` for @room)."""
+    if "@" not in content:
+        return set()
+    return {name.rstrip(".").lower() for name in MENTION.findall(content)} - {""}
+
+
+def message_stored(message, *, sender, parent=None, payload):
+    """Notify whom a just-stored message concerns; ``payload`` is its message payload."""
+    names = mentioned_names(message.content)
+    replied_to = parent.sender_id if parent is not None else None
+    if not names and replied_to in (None, sender.pk):
+        return
+    with transaction.atomic():
+        _notify(message, sender, names, replied_to, payload)
+
+
+def _notify(message, sender, names, replied_to, payload):
+    everyone = ROOM_MENTION in names and _may_mention_room(sender, message.room_id)
+    members = Membership.objects.filter(room_id=message.room_id, muted=False).exclude(
+        user_id=sender.pk
+    )
+    members = members.exclude(user_id__in=Block.objects.filter(blocked=sender).values("blocker"))
+    if not everyone:
+        members = members.annotate(name=Lower("user__username")).filter(
+            Q(name__in=names) | Q(user_id=replied_to)
+        )
+    rows = list(members.values_list("pk", "user_id", Lower("user__username")))
+    if not rows:
+        return
+    notifications, mentioned = [], []
+    for membership_id, user_id, name in rows:
+        mention = everyone or name in names
+        if mention:
+            mentioned.append(membership_id)
+        kind = Notification.Kind.MENTION if mention else Notification.Kind.REPLY
+        notifications.append(
+            Notification(
+                user_id=user_id,
+                kind=kind,
+                room_id=message.room_id,
+                message=message,
+                seq=message.seq,
+            )
+        )
+    Notification.objects.bulk_create(notifications)
+    Membership.objects.filter(pk__in=mentioned).update(unread_mentions=F("unread_mentions") + 1)
+    pushed = [(n.user_id, notification_payload(n, payload)) for n in notifications]
+    for user_id, data in pushed:
+        event = protocol.event(protocol.NOTIFICATION_NEW, {"notification": data})
+        broadcast.user_event(user_id, event)
+    transaction.on_commit(lambda: notified.send(sender=Notification, notifications=pushed))
+
+
+def _may_mention_room(sender, room_id):
+    """@room is for admins of groups and channels (a direct room has no one else to call)."""
+    return Membership.objects.filter(
+        room_id=room_id,
+        user=sender,
+        role=Membership.Role.ADMIN,
+        room__kind__in=[Room.Kind.GROUP, Room.Kind.CHANNEL],
+    ).exists()
+
+
+def notification_payload(notification, message_payload):
+    return {
+        "id": notification.pk,
+        "kind": notification.kind,
+        "room_id": notification.room_id,
+        "seq": notification.seq,
+        "created_at": (notification.created_at or timezone.now()).isoformat(),
+        "message": message_payload,
+    }
+
+
+def read_up_to(membership, seq):
+    """The user read the room up to ``seq``: its notifications so far are read.
+
+    One statement on the partial index of unread notifications (usually touching nothing);
+    the mention counter is counted again only when it was not zero.
+    """
+    now = timezone.now()
+    Notification.objects.filter(
+        user_id=membership.user_id, room_id=membership.room_id, read_at__isnull=True, seq__lte=seq
+    ).update(read_at=now)
+    if membership.unread_mentions:
+        left = Notification.objects.filter(
+            user_id=membership.user_id,
+            room_id=membership.room_id,
+            kind=Notification.Kind.MENTION,
+            read_at__isnull=True,
+        ).count()
+        Membership.objects.filter(pk=membership.pk).update(unread_mentions=left)

@@ -1,0 +1,148 @@
+/**
+ * Notifications in the page: the list of unread mentions and replies, each opening its room
+ * at the message; the browser notification when the tab is hidden; and the digest switch.
+ *
+ * The server decides who is notified (chat/notifications.py); the page shows what it is told
+ * (notification.list when the socket opens, then notification.new) and drops a notification
+ * once its room is read past it. Browser notifications need the user's permission, asked for
+ * only when they press the button (browsers ignore requests made without a gesture).
+ */
+
+import { $, button, make, notify } from "./dom.js";
+import { describeError, roomName, shortTime } from "./format.js";
+import { goToRoom } from "./navigation.js";
+import { renderRooms } from "./room-list.js";
+import { client, rooms, view } from "./state.js";
+
+const toggle = $("notifications-button");
+const count = $("notifications-count");
+const panel = $("notifications-panel");
+const list = $("notifications-list");
+const empty = $("notifications-empty");
+const allow = $("notifications-allow");
+const digests = $("email-digests");
+const unread = new Map(); // notification id -> notification, newest last
+
+/** Ask for the unread notifications again (the socket opened, or reconnected). */
+export async function loadNotifications() {
+  try {
+    const { notifications } = await client.request("notification.list");
+    unread.clear();
+    for (const notification of notifications.reverse()) unread.set(notification.id, notification);
+    render();
+  } catch (error) {
+    notify(`Could not load your notifications: ${describeError(error)}`);
+  }
+}
+
+/** notification.new: list it, count a mention on its room, and pop it up if the tab is hidden. */
+export function addNotification(notification) {
+  unread.set(notification.id, notification);
+  const room = rooms.get(notification.room_id);
+  if (room && notification.kind === "mention") room.mentions = (room.mentions ?? 0) + 1;
+  render();
+  renderRooms();
+  if (document.visibilityState === "hidden") showInBrowser(notification);
+}
+
+/** The room was read up to ``seq``: what it notified up to there is read too. */
+export function readUpTo(roomId, seq) {
+  let changed = false;
+  for (const [id, notification] of unread) {
+    if (notification.room_id === roomId && notification.seq <= seq) {
+      unread.delete(id);
+      changed = true;
+    }
+  }
+  const room = rooms.get(roomId);
+  if (room && seq >= room.lastSeq && room.mentions) {
+    room.mentions = 0;
+    changed = true;
+  }
+  if (changed) {
+    render();
+    renderRooms();
+  }
+}
+
+function describe(notification) {
+  const sender = notification.message.sender?.username ?? "Someone";
+  const room = roomName(rooms.get(notification.room_id)) || "a room";
+  return notification.kind === "mention"
+    ? `${sender} mentioned you in ${room}`
+    : `${sender} replied to you in ${room}`;
+}
+
+function render() {
+  const items = [...unread.values()].reverse();
+  list.replaceChildren(
+    ...items.map((notification) => {
+      const li = make("li", "notification");
+      const open = button(null, "notification-open", "open-notification");
+      open.dataset.roomId = notification.room_id;
+      open.dataset.seq = notification.seq;
+      open.append(
+        make("span", "notification-title", describe(notification)),
+        make("time", "notification-time", shortTime(notification.created_at)),
+        make("span", "notification-text", notification.message.content),
+      );
+      li.append(open);
+      return li;
+    }),
+  );
+  empty.hidden = items.length > 0;
+  count.textContent = items.length > 99 ? "99+" : String(items.length);
+  count.hidden = items.length === 0;
+  toggle.setAttribute("aria-label", `Notifications${items.length ? `, ${items.length} unread` : ""}`);
+  allow.hidden = !("Notification" in window) || Notification.permission !== "default";
+}
+
+function showInBrowser(notification) {
+  if (!("Notification" in window) || Notification.permission !== "granted") return;
+  const shown = new Notification(describe(notification), {
+    body: notification.message.content.slice(0, 200),
+    tag: `chat-notification-${notification.id}`,
+  });
+  shown.addEventListener("click", () => {
+    window.focus();
+    goToRoom(notification.room_id, { aroundSeq: notification.seq });
+    shown.close();
+  });
+}
+
+toggle.addEventListener("click", () => {
+  panel.hidden = !panel.hidden;
+  toggle.setAttribute("aria-expanded", String(!panel.hidden));
+});
+
+list.addEventListener("click", (event) => {
+  const target = event.target.closest('[data-action="open-notification"]');
+  if (!target) return;
+  const roomId = Number(target.dataset.roomId);
+  const seq = Number(target.dataset.seq);
+  if (view && view.roomId === roomId && view.items.has(seq)) {
+    view.items.get(seq).li.scrollIntoView({ block: "center" });
+  } else {
+    goToRoom(roomId, { aroundSeq: seq });
+  }
+});
+
+allow.addEventListener("click", async () => {
+  await Notification.requestPermission();
+  render();
+});
+
+/** The digest switch shows the setting of session.hello and of settings.updated. */
+export function showDigestSetting(settings) {
+  digests.checked = settings.email_digests;
+}
+
+digests.addEventListener("change", async () => {
+  const wanted = digests.checked;
+  try {
+    showDigestSetting(await client.request("settings.update", { email_digests: wanted }));
+  } catch (error) {
+    digests.checked = !wanted;
+    notify(`Could not change the setting: ${describeError(error)}`);
+  }
+});
