@@ -69,6 +69,21 @@ def protocol_line(us_per_frame):
     )
 
 
+def search_line(report):
+    """The search scenario (bench.search), one line: p95 per kind of query, and the index."""
+    latency = report["latency_ms"]
+    kinds = {"one_word": "one word", "two_words": "two words", "second_page": "page 2"}
+    p95 = ", ".join(
+        f"{label} {latency[kind]['p95']:.1f}" for kind, label in kinds.items() if latency[kind]
+    )
+    indexed = any("chat_message_search_idx" in line for line in report["plan"])
+    return (
+        f"Search over {report['messages']:,} stored messages (PostgreSQL): p95 ms {p95}; "
+        f"the plan {'uses' if indexed else 'does NOT use'} the GIN index chat_message_search_idx "
+        "(python -m bench.search)."
+    )
+
+
 def log(message):
     """A progress line, on stderr (the tables go to stdout)."""
     print(message, file=sys.stderr, flush=True)

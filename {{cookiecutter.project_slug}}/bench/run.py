@@ -28,11 +28,12 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+from bench import search
 from bench.comparison import render
 from bench.machine import describe
 from bench.plan import DEFAULT_RATES, Plan, add_plan_options, parse_rates
 from bench.protocol_cost import per_frame_us
-from bench.report import log, protocol_line
+from bench.report import log, protocol_line, search_line
 from bench.servers import Bench
 
 
@@ -59,6 +60,12 @@ def build_parser():
     )
     parser.add_argument("--storm-in-flight", type=int, default=100, help="handshakes at a time")
     parser.add_argument("--storm-room-size", type=int, default=10, help="members per storm room")
+    parser.add_argument(
+        "--search-messages",
+        type=int,
+        default=100_000,
+        help="messages stored for the search scenario, bench/search.py (0: none)",
+    )
     parser.add_argument("--workdir", help="keep logs and data here (default: a temp dir)")
     parser.add_argument(
         "--wait-quiet",
@@ -86,12 +93,19 @@ def main(argv=None):
         results = bench.run()
     # Measured in this process once the servers are gone, so nothing else holds the CPUs.
     protocol_us = per_frame_us()
+    search_report = None
+    if args.search_messages:
+        log(f"search: {args.search_messages:,} messages on PostgreSQL (bench/search.py)")
+        search_report = search.run(messages=args.search_messages)
     elapsed = time.monotonic() - started
     print(render(results, info, bench.plan, elapsed))
     print(protocol_line(protocol_us))
+    if search_report is not None:
+        print(search_line(search_report))
     if args.json:
         report = {"machine": info, "plan": asdict(bench.plan), "results": results}
         report["protocol_us_per_frame"] = round(protocol_us, 2)
+        report["search"] = search_report
         report["elapsed_s"] = round(elapsed, 1)
         Path(args.json).write_text(json.dumps(report, indent=2))
     return 0

@@ -51,7 +51,17 @@ def test_bob_hidden_tab_gets_a_browser_notification_and_lands_on_the_message(pag
 
     bob.evaluate("setHidden(true)")
     send(alice, "Morning all")  # mentions no one: no notification
-    send(alice, "@bob can you review the launch notes?")
+    # Alice picks Bob's name from the composer's suggestions.
+    composer = alice.locator("#composer-input")
+    composer.fill("@b")
+    composer.press_sequentially("o")
+    suggestions = alice.locator("#mention-suggestions")
+    expect(suggestions.get_by_role("option")).to_have_text(["@bob"])
+    composer.press("Enter")  # picks the name, does not send
+    expect(composer).to_have_value("@bob ")
+    composer.press_sequentially("can you review the launch notes?")
+    expect(suggestions).to_be_hidden()
+    composer.press("Enter")
     bob.wait_for_function("() => window.shownNotifications.length > 0")
     assert bob.evaluate("window.shownNotifications") == [
         {"title": "alice mentioned you in Launch", "body": "@bob can you review the launch notes?"}

@@ -3,6 +3,7 @@
 import pytest
 
 from bench import search
+from bench.report import search_line
 from tests.helpers import start_service
 from testservers.postgres import PostgresServer
 
@@ -18,3 +19,7 @@ def test_search_scenario_reports_latencies_and_the_gin_index(tmp_path):
         assert 0 < latency["p50"] <= latency["p95"] <= latency["max"]
     plan = "\n".join(report["plan"])
     assert "Bitmap Index Scan on chat_message_search_idx" in plan, plan
+    # The line bench.run prints under its tables.
+    line = search_line(report)
+    assert line.startswith("Search over 3,000 stored messages (PostgreSQL): p95 ms one word ")
+    assert "the plan uses the GIN index chat_message_search_idx" in line

@@ -18,6 +18,7 @@
  *                      (report too); blocked users' messages collapsed
  *   app/forward.js     the dialog that forwards a message into another room
  *   app/composer.js    writing, sending (pending until acknowledged), replying, editing
+ *   app/mentions.js    @name autocomplete in the composer
  *   app/read.js        read state (message.read)
  *   app/receipts.js    ticks on my messages, who has seen them, the read-receipts switch
  *   app/presence.js    who is online and who is typing
@@ -42,6 +43,7 @@ import { loadRooms, removeRoom, upsertRoom } from "./app/rooms.js";
 import { openRoom } from "./app/room-view.js";
 import { insertMessages, rerenderMessages, updateMessage } from "./app/messages.js";
 import { dropPending } from "./app/composer.js";
+import "./app/mentions.js";
 import { addNotification, loadNotifications, readUpTo, showDigestSetting } from "./app/notifications.js";
 import { markRead } from "./app/read.js";
 import { applyPosition, showSetting } from "./app/receipts.js";

@@ -1,0 +1,112 @@
+/**
+ * Mention autocomplete in the composer: typing "@" and the start of a name offers the open
+ * room's members (and @room to its admins); Up and Down move, Enter or Tab picks, Escape
+ * closes, a click picks too. The server decides who a mention notifies
+ * (chat/notifications.py); this only saves typing and misspelling names.
+ *
+ * The members come from room.info the first time the room's composer sees an "@", then from
+ * the room record (room.created and room.updated carry them).
+ */
+
+import { $, el, make } from "./dom.js";
+import { client, isAdmin, me, rooms, view } from "./state.js";
+
+const list = $("mention-suggestions");
+const MAX_SUGGESTIONS = 6;
+// "@" and a partial name right before the caret, at the start or after a space.
+const PARTIAL = /(?:^|\s)@([\p{L}\p{N}_.@+-]*)$/u;
+let suggestions = []; // usernames offered now
+let active = 0;
+
+async function members(room) {
+  if (!room.members) {
+    const { room: detail } = await client.request("room.info", { room_id: room.id });
+    room.members = detail.members;
+  }
+  return room.members;
+}
+
+async function suggest() {
+  const room = view && rooms.get(view.roomId);
+  const match = PARTIAL.exec(el.input.value.slice(0, el.input.selectionStart));
+  if (!room || !match) return close();
+  const prefix = match[1].toLowerCase();
+  let names;
+  try {
+    names = (await members(room)).map((member) => member.username);
+  } catch {
+    return close();
+  }
+  if (room.kind !== "direct" && isAdmin(room)) names.push("room");
+  suggestions = names
+    .filter((name) => name !== me?.username && name.toLowerCase().startsWith(prefix))
+    .slice(0, MAX_SUGGESTIONS);
+  active = 0;
+  render();
+}
+
+function render() {
+  list.replaceChildren(
+    ...suggestions.map((name, index) => {
+      const option = make("li", "mention-option", `@${name}`);
+      option.id = `mention-option-${index}`;
+      option.setAttribute("role", "option");
+      option.setAttribute("aria-selected", String(index === active));
+      option.dataset.name = name;
+      return option;
+    }),
+  );
+  list.hidden = suggestions.length === 0;
+  el.input.setAttribute("aria-expanded", String(!list.hidden));
+  if (list.hidden) el.input.removeAttribute("aria-activedescendant");
+  else el.input.setAttribute("aria-activedescendant", `mention-option-${active}`);
+}
+
+function close() {
+  suggestions = [];
+  render();
+}
+
+/** Put "@name " in place of the partial name before the caret. */
+function pick(name) {
+  const caret = el.input.selectionStart;
+  const head = el.input.value.slice(0, caret);
+  const match = PARTIAL.exec(head);
+  if (!match) return close();
+  const before = `${head.slice(0, match.index + match[0].indexOf("@"))}@${name} `;
+  el.input.value = before + el.input.value.slice(caret);
+  el.input.setSelectionRange(before.length, before.length);
+  close();
+  el.input.dispatchEvent(new Event("input", { bubbles: true }));
+  el.input.focus();
+}
+
+el.input.addEventListener("input", suggest);
+el.input.addEventListener("blur", () => setTimeout(close, 150));
+// Captured before the composer's own keys, so Enter picks a name instead of sending.
+el.input.addEventListener(
+  "keydown",
+  (event) => {
+    if (!suggestions.length) return;
+    const keys = {
+      ArrowDown: () => (active = (active + 1) % suggestions.length),
+      ArrowUp: () => (active = (active - 1 + suggestions.length) % suggestions.length),
+      Enter: () => pick(suggestions[active]),
+      Tab: () => pick(suggestions[active]),
+      Escape: () => close(),
+    };
+    const action = keys[event.key];
+    if (!action || event.isComposing || (event.key === "Enter" && event.shiftKey)) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    action();
+    if (suggestions.length) render();
+  },
+  { capture: true },
+);
+list.addEventListener("mousedown", (event) => {
+  const option = event.target.closest(".mention-option");
+  if (!option) return;
+  event.preventDefault(); // keep the focus in the composer
+  pick(option.dataset.name);
+});
