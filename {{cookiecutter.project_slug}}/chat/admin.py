@@ -5,6 +5,7 @@ own changes do, so the affected sockets join or leave rooms and hear the change 
 the admin's transaction commits, not at their next heartbeat.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import F
@@ -15,8 +16,28 @@ from .services import message_remove
 from .services import moderation as moderation_services
 
 
+class MembershipForm(forms.ModelForm):
+    """A ban holds in the admin too: a banned user is unbanned (Room bans) before being added."""
+
+    class Meta:
+        model = Membership
+        fields = ["room", "user", "role", "last_read_seq", "muted"]
+
+    def clean(self):
+        data = super().clean()
+        room = data.get("room") or getattr(self.instance, "room", None)
+        user = data.get("user")
+        new = self.instance.pk is None and room is not None and user is not None
+        if new and RoomBan.objects.filter(room=room, user=user).exists():
+            raise forms.ValidationError(
+                f"{user} is banned from this room. Lift the ban (Room bans) to add them."
+            )
+        return data
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
+    form = MembershipForm
     extra = 0
     raw_id_fields = ["user"]
     readonly_fields = ["joined_at", "last_read_seq", "last_delivered_seq", "blocked_by_peer"]
@@ -62,6 +83,7 @@ class RoomAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
+    form = MembershipForm
     list_display = ["id", "room", "user", "role", "last_read_seq", "muted", "joined_at"]
     list_filter = ["role"]
     search_fields = ["user__username", "room__name"]

@@ -270,7 +270,7 @@ async def test_hostile_ban_frames_get_errors_and_change_nothing(connect, alice, 
 # --- The Django admin -----------------------------------------------------------------------
 
 
-def admin_post(url_name, data, *args):
+def admin_post(url_name, data, *args, expect_status=302):
     """POST to the Django admin as a superuser, as a moderator's browser does."""
     moderator = get_user_model().objects.filter(username="moderator").first()
     if moderator is None:
@@ -278,7 +278,7 @@ def admin_post(url_name, data, *args):
     client = Client()
     client.force_login(moderator)
     response = client.post(reverse(url_name, args=args), data)
-    assert response.status_code == 302, response.content[:500]
+    assert response.status_code == expect_status, response.content[:500]
     return response
 
 
@@ -358,6 +358,16 @@ async def test_admin_ban_removes_the_member_at_once(connect, alice, bob):
     assert await b.expect("room.removed") == {"room_id": room["id"], "reason": "banned"}
     refused = await b.request("room.messages", {"room_id": room["id"]})
     assert refused["data"]["code"] == 4040
+
+    # Adding him back in the admin is refused while the ban stands, with the reason shown.
+    page = await call(
+        admin_post,
+        url_name="admin:chat_membership_add",
+        data={"room": room["id"], "user": bob.pk, "role": "member", "last_read_seq": 0},
+        expect_status=200,
+    )
+    assert b"bob is banned from this room" in page.content
+    assert not await call(Membership.objects.filter(room_id=room["id"], user=bob).exists)
 
 
 def admin_change_role(membership_id, role):
