@@ -41,6 +41,7 @@ SHIMS = """
 
 def test_bob_hidden_tab_gets_a_browser_notification_and_lands_on_the_message(pages, chat_server):
     make_room(chat_server, "alice", "Launch", ["bob", "carol"])
+    make_room(chat_server, "alice", "", ["bob"], kind="direct")
     bob = pages.login("bob")
     bob.context.grant_permissions(["notifications"], origin=chat_server.url)
     bob.add_init_script(SHIMS)
@@ -82,3 +83,13 @@ def test_bob_hidden_tab_gets_a_browser_notification_and_lands_on_the_message(pag
     expect(bob.locator("#notifications-count")).to_be_hidden()
     expect(room_button(bob, "Launch").locator(".mention-badge")).to_be_hidden()
     expect(bob.locator("#notifications-empty")).to_be_visible()
+
+    # A direct message pops up too: its room's unread count is its record.
+    bob.evaluate("setHidden(true)")
+    open_room(alice, "bob")
+    send(alice, "Lunch after?")
+    bob.wait_for_function("() => window.shownNotifications.length > 1")
+    assert bob.evaluate("window.shownNotifications[1]") == {
+        "title": "alice sent you a message",
+        "body": "Lunch after?",
+    }

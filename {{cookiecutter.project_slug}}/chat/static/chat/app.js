@@ -44,7 +44,13 @@ import { openRoom } from "./app/room-view.js";
 import { insertMessages, rerenderMessages, updateMessage } from "./app/messages.js";
 import { dropPending } from "./app/composer.js";
 import "./app/mentions.js";
-import { addNotification, loadNotifications, readUpTo, showDigestSetting } from "./app/notifications.js";
+import {
+  addNotification,
+  loadNotifications,
+  noteMessage,
+  readUpTo,
+  showDigestSetting,
+} from "./app/notifications.js";
 import { markRead } from "./app/read.js";
 import { applyPosition, showSetting } from "./app/receipts.js";
 import { loadPresence, renderPresence, renderTyping, TYPING_EXPIRES } from "./app/presence.js";
@@ -104,6 +110,7 @@ client.addEventListener("open", async ({ detail }) => {
 
 client.addEventListener("message", ({ detail }) => {
   const { message } = detail;
+  if (detail.live) noteMessage(message);
   const room = rooms.get(message.room_id);
   if (!room) {
     // A room we do not know yet (its room.created was missed): fetch the list again.

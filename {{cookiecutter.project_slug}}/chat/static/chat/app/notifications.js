@@ -4,7 +4,8 @@
  *
  * The server decides who is notified (chat/notifications.py); the page shows what it is told
  * (notification.list when the socket opens, then notification.new) and drops a notification
- * once its room is read past it. Browser notifications need the user's permission, asked for
+ * once its room is read past it. A direct message needs no record (its room's unread count is
+ * its notification): one from someone else in a room not muted pops up the same way. Browser notifications need the user's permission, asked for
  * only when they press the button (browsers ignore requests made without a gesture).
  */
 
@@ -12,7 +13,7 @@ import { $, button, make, notify } from "./dom.js";
 import { describeError, roomName, shortTime } from "./format.js";
 import { goToRoom } from "./navigation.js";
 import { renderRooms } from "./room-list.js";
-import { client, rooms, view } from "./state.js";
+import { client, me, rooms, view } from "./state.js";
 
 const toggle = $("notifications-button");
 const count = $("notifications-count");
@@ -65,6 +66,16 @@ export function readUpTo(roomId, seq) {
   }
 }
 
+/** message: a new direct message from someone else pops up when the tab is hidden. */
+export function noteMessage(message) {
+  const room = rooms.get(message.room_id);
+  if (!room || room.kind !== "direct" || room.muted) return;
+  if (!message.sender || message.sender.id === me?.id) return;
+  if (document.visibilityState !== "hidden") return;
+  const title = `${message.sender.username} sent you a message`;
+  popUp(title, message.content, `chat-message-${message.id}`, message.room_id, message.seq);
+}
+
 function describe(notification) {
   const sender = notification.message.sender?.username ?? "Someone";
   const room = roomName(rooms.get(notification.room_id)) || "a room";
@@ -98,14 +109,18 @@ function render() {
 }
 
 function showInBrowser(notification) {
+  const tag = `chat-notification-${notification.id}`;
+  const { content } = notification.message;
+  popUp(describe(notification), content, tag, notification.room_id, notification.seq);
+}
+
+/** A browser notification that opens the room at ``seq`` when clicked. */
+function popUp(title, text, tag, roomId, seq) {
   if (!("Notification" in window) || Notification.permission !== "granted") return;
-  const shown = new Notification(describe(notification), {
-    body: notification.message.content.slice(0, 200),
-    tag: `chat-notification-${notification.id}`,
-  });
+  const shown = new Notification(title, { body: text.slice(0, 200), tag });
   shown.addEventListener("click", () => {
     window.focus();
-    goToRoom(notification.room_id, { aroundSeq: notification.seq });
+    goToRoom(roomId, { aroundSeq: seq });
     shown.close();
   });
 }
