@@ -37,13 +37,17 @@ class SMTPServer(Server):
         """The settings that send the project's email to this server."""
         return {"EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(self.port), "EMAIL_USE_TLS": "false"}
 
-    def messages(self) -> list[email.message.EmailMessage]:
-        """Every message received so far, oldest first."""
+    def raw_messages(self) -> list[bytes]:
+        """Every message received so far, oldest first, as the server got it."""
         box = mailbox.Maildir(self.maildir, create=False)
         # A Maildir key starts with its delivery time.
+        return [box.get_bytes(key) for key in sorted(box.keys())]
+
+    def messages(self) -> list[email.message.EmailMessage]:
+        """Every message received so far, oldest first, parsed."""
         return [
-            email.message_from_bytes(box.get_bytes(key), policy=email.policy.default)
-            for key in sorted(box.keys())
+            email.message_from_bytes(raw, policy=email.policy.default)
+            for raw in self.raw_messages()
         ]
 
     def _launch(self) -> None:

@@ -107,6 +107,9 @@ def test_one_digest_lists_what_carol_missed_and_nothing_goes_twice(site, smtp):
     assert f"Open the chat: {site.url}/" in body
     unsubscribe = re.search(r"Stop them: (\S+)", body).group(1)
     assert mail["List-Unsubscribe"] == f"<{unsubscribe}>"
+    # As sent: one plain line a mail client reads as the link, not folded into encoded words.
+    (raw,) = smtp.raw_messages()
+    assert f"\nList-Unsubscribe: <{unsubscribe}>".encode() in raw.replace(b"\r\n", b"\n")
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
     # Within the window nothing more goes, whatever is still unread.
