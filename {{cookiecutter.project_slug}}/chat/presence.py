@@ -8,7 +8,8 @@ the shared cache (Redis in production, so a socket reopened on any process sees 
 settle() runs PRESENCE_GRACE seconds later on that process: it announces offline only if no
 socket came back meanwhile. A connect that finds the mark consumes it and announces nothing.
 
-Reads (online_user_ids, room_presence) and writes (announce, mark_away_many, came_back, settle)
+Reads (online_user_ids, room_presence) and writes (announce, mark_away_many, came_back_many,
+settle)
 are synchronous domain code like the services; settle_later() is the event loop's timer.
 """
 
@@ -18,12 +19,13 @@ import weakref
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from . import broadcast, payloads, protocol, selectors, sync
+from . import broadcast, payloads, protocol, redis_clients, selectors, sync
 from .models import ChatSession, Membership
 
 logger = logging.getLogger(__name__)
@@ -111,7 +113,28 @@ def mark_away_many(user_ids):
 
 def came_back(user_id):
     """Consume the away mark; True if the user was within the grace (offline unannounced)."""
-    return bool(cache.delete(away_key(user_id)))
+    return user_id in came_back_many([user_id])
+
+
+def came_back_many(user_ids):
+    """Consume the away marks of ``user_ids``; return those who had one.
+
+    Each mark is consumed by one caller only (a delete is atomic), so of a connect and a
+    settle() racing for it exactly one acts. On Redis the deletes go out as one pipeline: a
+    batch of connects in a reconnect storm makes one round trip, not one per user, while it
+    holds its users' rows.
+    """
+    user_ids = list(user_ids)
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        return {user_id for user_id in user_ids if backend.delete(away_key(user_id))}
+    if not user_ids:
+        return set()
+    with redis_clients.cache_client(settings).pipeline(transaction=False) as pipeline:
+        for user_id in user_ids:
+            pipeline.delete(backend.make_and_validate_key(away_key(user_id)))
+        deleted = pipeline.execute()
+    return {user_id for user_id, count in zip(user_ids, deleted, strict=True) if count}
 
 
 @transaction.atomic

@@ -87,12 +87,14 @@ def _close_beyond_cap(user_ids, others, sessions):
 def _announce_arrivals(users, others, room_ids):
     """Announce online the users who were offline: not live elsewhere, not within the grace."""
     since = presence.online_since()
-    arrived = {}
-    for user_id, user in users.items():
-        online_already = any(last_seen >= since for _, _, last_seen in others[user_id])
-        # Back within the grace period of the last socket: offline was never announced.
-        if not online_already and not presence.came_back(user_id):
-            arrived[user] = room_ids[user_id]
+    offline = [
+        user_id
+        for user_id in users
+        if not any(last_seen >= since for _, _, last_seen in others[user_id])
+    ]
+    # Back within the grace period of the last socket: offline was never announced.
+    back = presence.came_back_many(offline)
+    arrived = {users[user_id]: room_ids[user_id] for user_id in offline if user_id not in back}
     presence.announce_many(arrived, online=True)
 
 

@@ -1,9 +1,11 @@
 """chat/presence.py: who is online, the announcements, and the grace period after a close."""
 
 import asyncio
+import uuid
 from datetime import timedelta
 
 import pytest
+import redis
 from channels.layers import get_channel_layer
 from django.utils import timezone
 
@@ -67,11 +69,53 @@ def test_settle_counts_a_stale_session_as_gone(alice, bob):
 # --- the away mark, announce, has_live_session ----------------------------------------------
 
 
-def test_came_back_consumes_the_away_mark(alice):
+@pytest.fixture(params=["in-process cache", "Redis cache"])
+def stored_marks(request, settings):
+    """The away marks' cache: the local default, or Redis as production has it.
+
+    Yields a function listing the marks stored in Redis (None for the in-process cache).
+    """
+    if request.param == "in-process cache":
+        yield None
+        return
+    from config.settings import redis_connection_options
+
+    url = request.getfixturevalue("redis_server").url
+    prefix = f"t{uuid.uuid4().hex[:8]}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "OPTIONS": {
+                **redis_connection_options(url, name="test.cache"),
+                "pool_class": "chat.redis_clients.SharedBlockingPool",
+                "max_connections": 1,
+            },
+            "KEY_PREFIX": prefix,
+        }
+    }
+    client = redis.Redis.from_url(url)
+    yield lambda: sorted(client.keys(f"{prefix}:*presence:away:*"))
+    client.close()
+
+
+def test_came_back_consumes_the_away_mark(alice, stored_marks):
     assert presence.came_back(alice.pk) is False
     presence.mark_away_many({alice.pk})
     assert presence.came_back(alice.pk) is True
     assert presence.came_back(alice.pk) is False
+
+
+def test_came_back_many_consumes_each_users_mark_once(alice, bob, carol, stored_marks):
+    presence.mark_away_many({alice.pk, carol.pk})
+    if stored_marks is not None:
+        assert len(stored_marks()) == 2
+    users = [alice.pk, bob.pk, carol.pk]
+    assert presence.came_back_many(users) == {alice.pk, carol.pk}
+    assert presence.came_back_many(users) == set()
+    assert presence.came_back_many([]) == set()
+    if stored_marks is not None:
+        assert stored_marks() == []
 
 
 def test_announce_tells_each_room_given(alice, bob):
