@@ -9,7 +9,8 @@ statements in one transaction. Under light load a batch holds one call and costs
 single call did; nothing ever waits for a batch to fill.
 
 If a batch fails as a whole, its calls are run again one by one, so one bad call fails
-alone and the others proceed.
+alone and the others proceed. A call refused by a rule while the rest of its batch goes on
+is answered with an exception as its result, which that call alone raises.
 """
 
 import asyncio
@@ -87,7 +88,11 @@ class Batch:
             await asyncio.gather(*(self._settle([item]) for item in batch))
             return
         for (_, future), result in zip(batch, results, strict=True):
-            if not future.done():
+            if future.done():
+                continue
+            if isinstance(result, Exception):
+                future.set_exception(result)
+            else:
                 future.set_result(result)
 
 

@@ -224,6 +224,8 @@ class ChatConsumer:
     async def call(self, route, kwargs):
         if route.on_loop:
             return await route.handler(**kwargs)
+        if route.batch is not None:
+            return await batches.call(route.batch, **kwargs)
         return await sync.call(route.handler, **kwargs)
 
     async def note_activity(self):

@@ -34,6 +34,9 @@ class Route:
     # A heartbeat: the reply's rooms are the user's memberships now, and the socket's
     # groups follow them (a backstop for a lost membership event).
     syncs_groups: bool = False
+    # Calls the process receives at the same time run together in one database call of this
+    # function (chat.batches), which takes them as a list: handler(**call) for each.
+    batch: Any = None
     # Coroutine handlers run on the event loop, the others on a database thread.
     on_loop: bool = field(init=False)
 
@@ -42,7 +45,7 @@ class Route:
 
 
 ROUTES = {
-    protocol.MESSAGE_SEND: Route(services.message_send),
+    protocol.MESSAGE_SEND: Route(services.message_send, batch=services.messages_send),
     protocol.MESSAGE_EDIT: Route(services.message_edit),
     protocol.MESSAGE_FORWARD: Route(services.message_forward),
     protocol.MESSAGE_DELETE: Route(services.message_delete),

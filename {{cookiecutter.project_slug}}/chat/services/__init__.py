@@ -22,6 +22,7 @@ from .messages import (
     message_react,
     message_remove,
     message_send,
+    messages_send,
 )
 from .moderation import message_report, room_ban, room_unban, user_block, user_unblock
 from .receipts import message_delivered, message_read, settings_update
@@ -59,6 +60,7 @@ __all__ = [
     "message_remove",
     "message_report",
     "message_send",
+    "messages_send",
     "room_add_members",
     "room_ban",
     "room_create",

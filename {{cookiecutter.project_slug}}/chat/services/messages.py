@@ -38,6 +38,46 @@ def message_send(*, user, room_id, content, client_msg_id=None, reply_to=None, a
     return _send(user, room_id, content, client_msg_id, reply_to, None)
 
 
+def messages_send(*, requests):
+    """Store the message.send calls of one batch (chat.batches) in one transaction.
+
+    At PostgreSQL's default durability every commit waits for the WAL to reach the disk, and
+    under load the commit, not the statement, is most of a send's database cost. The sends a
+    process receives while earlier ones are being stored share one commit: each is still
+    its own statement with its room's next seq, and its message.new goes out after the
+    commit, as always. A send refused by a rule returns its error (raised to its caller
+    alone, chat.batches); a database error (a repeated client_msg_id) fails the batch, which
+    chat.batches then runs again one by one, where message_send answers it as it always did.
+
+    Rooms are locked in id order whatever order the sends came in (the order within a room
+    is kept), so two batches sending to the same rooms wait for each other, never deadlock.
+    """
+    if len(requests) == 1:
+        return [_result_or_refusal(message_send, requests[0])]
+    results = [None] * len(requests)
+    order = sorted(range(len(requests)), key=lambda i: requests[i]["room_id"])
+    with transaction.atomic():
+        for i in order:
+            request = requests[i]
+            if request.get("attachments"):
+                # Its own savepoint: files that cannot be attached undo only this message.
+                results[i] = _result_or_refusal(message_send, request)
+            else:
+                results[i] = _result_or_refusal(_send_in_batch, request)
+    return results
+
+
+def _send_in_batch(*, user, room_id, content, client_msg_id=None, reply_to=None, attachments=None):
+    return _send(user, room_id, content, client_msg_id, reply_to, None, in_batch=True)
+
+
+def _result_or_refusal(send, request):
+    try:
+        return send(**request)
+    except exceptions.ChatError as refusal:
+        return refusal
+
+
 @transaction.atomic
 def message_forward(*, user, message_id, room_id, client_msg_id=None):
     """Copy a message the user can read now into a room where they may post; tell that room.
@@ -63,10 +103,14 @@ def message_forward(*, user, message_id, room_id, client_msg_id=None):
     return _send(user, room_id, original.content, client_msg_id, None, None, forwarded=original)
 
 
-def _send(user, room_id, content, client_msg_id, reply_to, attachment_ids, forwarded=None):
+def _send(
+    user, room_id, content, client_msg_id, reply_to, attachment_ids, forwarded=None, in_batch=False
+):
     try:
-        message = _store(user, room_id, content, client_msg_id, reply_to, forwarded)
+        message = _store(user, room_id, content, client_msg_id, reply_to, forwarded, in_batch)
     except IntegrityError:
+        if in_batch:
+            raise  # The batch's transaction is broken: it runs again one send at a time.
         # The client_msg_id was stored before (a retry, or two sends racing). The unique index
         # caught it and the rollback gave the seq back; the stored message is the answer.
         stored = client_msg_id is not None and _stored_id(user, room_id, client_msg_id)
@@ -97,7 +141,7 @@ def _stored_id(user, room_id, client_msg_id):
     return messages.values_list("pk", flat=True).first()
 
 
-def _store(user, room_id, content, client_msg_id, reply_to, forwarded=None):
+def _store(user, room_id, content, client_msg_id, reply_to, forwarded=None, in_batch=False):
     """Store a message with the room's next seq, as read by its sender; return it.
 
     Returns None, storing nothing, if ``user`` may not post in the room or ``reply_to`` is not
@@ -108,6 +152,9 @@ def _store(user, room_id, content, client_msg_id, reply_to, forwarded=None):
     ORM (bench/README.md). Other databases run the same rules as three statements in a
     transaction, and so do forwarded copies everywhere (the statement has no place for their
     origin, which keeps it exactly as cheap for every other message).
+
+    ``in_batch``: inside messages_send's transaction, where a failed statement fails the
+    whole batch anyway, so no savepoint is paid for.
     """
     now = timezone.now()
     message = Message(
@@ -122,13 +169,14 @@ def _store(user, room_id, content, client_msg_id, reply_to, forwarded=None):
     if connection.vendor == "postgresql" and forwarded is None:
         # A statement is its own transaction; inside a caller's transaction a savepoint
         # keeps a failed one (a repeated client_msg_id) from breaking it.
-        with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
+        savepoint = connection.in_atomic_block and not in_batch
+        with transaction.atomic() if savepoint else contextlib.nullcontext():
             row = sql.fetch_one(*sql.send_message(message, now))
         if row is None:
             return None
         message.pk, message.seq = row
         return message
-    with transaction.atomic():
+    with transaction.atomic(savepoint=not in_batch):
         row = sql.fetch_one(*sql.take_seq(message, now))
         if row is None:
             return None

@@ -4,6 +4,7 @@ import asyncio
 
 import pytest
 
+from chat import handlers, services
 from chat.models import Message, Reaction
 from tests.helpers import call
 
@@ -75,6 +76,52 @@ async def test_concurrent_resends_store_once(room_of, connect, alice, bob):
     first, second = await asyncio.gather(a.ok("message.send", data), a2.ok("message.send", data))
     assert first["message"]["id"] == second["message"]["id"]
     assert await call(Message.objects.filter(room_id=room["id"]).count) == 1
+
+
+async def test_sends_arriving_together_share_a_batch_and_each_gets_its_own_answer(
+    room_of, connect, alice, bob, carol, monkeypatch
+):
+    sizes = []
+
+    def recording(*, requests):
+        sizes.append(len(requests))
+        return services.messages_send(requests=requests)
+
+    route = handlers.Route(services.message_send, batch=recording)
+    monkeypatch.setitem(handlers.ROUTES, "message.send", route)
+    room, (a, b) = await room_of(alice, bob)
+    senders = [a, b, await connect(bob), await connect(bob)]
+    repeaters = [await connect(alice), await connect(alice)]  # two devices, one client_msg_id
+    outsider = await connect(carol)
+
+    async def send_five(client, i):
+        return [
+            await client.request("message.send", {"room_id": room["id"], "content": f"{i}.{n}"}, 20)
+            for n in range(5)
+        ]
+
+    same = {"room_id": room["id"], "content": "once", "client_msg_id": "same-id"}
+    *bursts, repeats, refusal = await asyncio.gather(
+        *(send_five(client, i) for i, client in enumerate(senders)),
+        asyncio.gather(*(client.request("message.send", same, 20) for client in repeaters)),
+        outsider.request("message.send", {"room_id": room["id"], "content": "not hers"}, 20),
+    )
+
+    assert max(sizes) > 1, sizes  # the sends did share batches
+    replies = [envelope for burst in bursts for envelope in burst]
+    assert all(envelope["event_type"] == "message.send" for envelope in replies), replies
+    seqs = sorted(envelope["data"]["message"]["seq"] for envelope in replies)
+    once = {envelope["data"]["message"]["id"] for envelope in repeats}
+    assert len(once) == 1, repeats  # stored once
+    assert refusal["event_type"] == "error" and refusal["data"]["code"] == 4040, refusal
+    in_room = Message.objects.filter(room_id=room["id"]).order_by("seq")
+    stored = await call(lambda: list(in_room.values_list("seq", flat=True)))
+    assert stored == list(range(1, len(replies) + 2))  # gap-free: the 20 and the repeated one
+    assert set(seqs) < set(stored)
+    for client in (a, senders[3]):  # a socket of each member gets every message once
+        got = [(await client.expect("message.new"))["message"]["seq"] for _ in stored]
+        assert sorted(got) == stored
+        await client.silent("message.new")
 
 
 async def test_reply_to_a_message_in_the_same_room(room_of, alice, bob):

@@ -5,6 +5,7 @@ On PostgreSQL (TEST_DATABASE_URL) message_send runs its single-statement form
 """
 
 import pytest
+from django.db import IntegrityError, connection
 
 from chat import exceptions, protocol, services
 from chat.models import Membership, Message, Reaction, Room
@@ -146,6 +147,83 @@ def test_only_admins_post_in_channels_and_posting_locked_groups(
     assert heads(events) == [room_event(room.pk, protocol.MESSAGE_NEW, "message")]
     make_admin(room, bob)
     assert services.message_send(user=bob, room_id=room.pk, content="now")["message"]["seq"] == 2
+
+
+# --- messages_send: the sends of one batch (chat.batches), one commit -------------------------
+
+
+def test_messages_send_stores_a_batch_in_one_transaction_and_answers_each_send(
+    room, alice, bob, carol
+):
+    other = group(alice, carol, name="Other")
+    elsewhere = send(alice, other, "elsewhere")
+    statements = []
+
+    def record(execute, sql, params, many, context):
+        statements.append((sql, connection.in_atomic_block, list(connection.savepoint_ids)))
+        return execute(sql, params, many, context)
+
+    requests = [
+        {"user": alice, "room_id": other.pk, "content": "o2"},
+        {"user": bob, "room_id": room.pk, "content": "r1"},
+        {"user": carol, "room_id": room.pk, "content": "not hers"},
+        {"user": alice, "room_id": room.pk, "content": "r2", "client_msg_id": "c-2"},
+        {"user": alice, "room_id": room.pk, "content": "x", "reply_to": elsewhere.pk},
+        {"user": carol, "room_id": other.pk, "content": "o3", "reply_to": elsewhere.pk},
+    ]
+    with connection.execute_wrapper(record):
+        results, events = published(services.messages_send, requests=requests)
+
+    assert [type(r) for r in results] == [
+        dict, dict, exceptions.RoomNotFoundError, dict, exceptions.MessageNotFoundError, dict,
+    ]  # fmt: skip
+    answered = [(r["message"]["room_id"], r["message"]["seq"], r["message"]["content"])
+                for r in results if isinstance(r, dict)]  # fmt: skip
+    assert answered == [(other.pk, 2, "o2"), (room.pk, 1, "r1"), (room.pk, 2, "r2"),
+                        (other.pk, 3, "o3")]  # fmt: skip
+    assert results[5]["message"]["reply_to"]["id"] == elsewhere.pk
+    assert results[3]["message"]["client_msg_id"] == "c-2"
+    # One transaction for all of them, and no savepoint per send (a reply's notification
+    # takes its own, chat.notifications).
+    statements = [entry for entry in statements if not entry[0].startswith("BEGIN")]  # SQLite's
+    assert statements and all(atomic for _, atomic, _ in statements)
+    sends = [entry for entry in statements if 'UPDATE "chat_room"' in entry[0]]
+    assert len(sends) == 6
+    assert not any(any(savepoint_ids) for _, _, savepoint_ids in sends), sends
+    # Each stored message told its room once, each room's in seq order; refusals told nobody.
+    new = [event.data["message"] for event in events if event.event_type == protocol.MESSAGE_NEW]
+    told = [(message["room_id"], message["seq"]) for message in new]
+    assert sorted(told) == sorted((room_id, seq) for room_id, seq, _ in answered)
+    for room_id in (room.pk, other.pk):
+        seqs = [seq for told_room, seq in told if told_room == room_id]
+        assert seqs == sorted(seqs)
+    assert counters(room) == (2, 0)
+    assert read_seqs(room) == {"alice": 2, "bob": 1}
+
+
+def test_messages_send_fails_as_a_whole_on_a_database_error_and_stores_nothing(room, alice, bob):
+    send(alice, room, "first", client_msg_id="taken")
+    requests = [
+        {"user": bob, "room_id": room.pk, "content": "lost with the batch"},
+        {"user": alice, "room_id": room.pk, "content": "again", "client_msg_id": "taken"},
+    ]
+    # chat.batches then runs each send alone, where the repeat returns the stored message.
+    refused(IntegrityError, services.messages_send, requests=requests)
+    assert list(Message.objects.values_list("content", flat=True)) == ["first"]
+    assert counters(room) == (1, 0)
+    alone = [services.messages_send(requests=[request])[0] for request in requests]
+    assert alone[1]["message"]["content"] == "first"
+    assert alone[0]["message"]["seq"] == 2
+
+
+def test_messages_send_of_one_is_message_send(room, alice):
+    request = {"user": alice, "room_id": room.pk, "content": "a"}
+    [result] = services.messages_send(requests=[request])
+    assert result["message"]["seq"] == 1
+    [again] = services.messages_send(
+        requests=[{"user": alice, "room_id": room.pk + 100, "content": "a"}]
+    )
+    assert isinstance(again, exceptions.RoomNotFoundError)
 
 
 # --- message_edit ---------------------------------------------------------------------------
