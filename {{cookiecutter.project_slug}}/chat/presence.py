@@ -25,7 +25,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from . import broadcast, payloads, protocol, redis_clients, selectors, sync
+from . import batches, broadcast, payloads, protocol, redis_clients, selectors
 from .models import ChatSession, Membership
 
 logger = logging.getLogger(__name__)
@@ -39,10 +39,6 @@ def away_key(user_id):
 def online_since():
     """Sessions seen since this moment are live."""
     return timezone.now() - timedelta(seconds=settings.CHAT["PRESENCE_TTL"])
-
-
-def has_live_session(user):
-    return ChatSession.objects.filter(user=user, last_seen__gte=online_since()).exists()
 
 
 def users_with_live_sessions(user_ids):
@@ -137,14 +133,28 @@ def came_back_many(user_ids):
     return {user_id for user_id, count in zip(user_ids, deleted, strict=True) if count}
 
 
-@transaction.atomic
 def settle(*, user):
     """Announce ``user`` offline unless a socket came back since the last one closed.
 
     Safe to run from several processes: only the one that removes the away mark announces.
     """
-    if came_back(user.pk) and not has_live_session(user):
-        announce(user, selectors.room_ids_for_user(user.pk), online=False)
+    settle_many(requests=[{"user": user}])
+
+
+@transaction.atomic
+def settle_many(*, requests):
+    """settle() for a batch of users (chat.batches), in four statements and one round trip.
+
+    A deploy closes every socket of a process at once, and PRESENCE_GRACE seconds later all
+    their timers fire together: one by one, those settles would take every database thread
+    for a while and the messages sent meanwhile would wait behind them.
+    """
+    users = {request["user"].pk: request["user"] for request in requests}
+    consumed = came_back_many(users)
+    gone = consumed - users_with_live_sessions(consumed)
+    rooms = selectors.room_ids_for_users(gone)
+    announce_many({users[user_id]: rooms[user_id] for user_id in gone}, online=False)
+    return [None] * len(requests)
 
 
 # --- The grace timer, on the event loop: one per user per process; each close restarts it ---
@@ -174,7 +184,7 @@ def _start(loop, user):
 
 async def _settle(user):
     try:
-        await sync.call(settle, user=user)
+        await batches.call(settle_many, user=user)
     except Exception:
         # The user stays shown online until their next connect and disconnect.
         logger.exception("Could not settle the presence of user %s", user.pk)

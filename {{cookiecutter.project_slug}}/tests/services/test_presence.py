@@ -7,6 +7,8 @@ from datetime import timedelta
 import pytest
 import redis
 from channels.layers import get_channel_layer
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from chat import broadcast, exceptions, presence, protocol
@@ -66,7 +68,25 @@ def test_settle_counts_a_stale_session_as_gone(alice, bob):
     assert heads(events) == [presence_changed(team)]
 
 
-# --- the away mark, announce, has_live_session ----------------------------------------------
+def test_settle_many_settles_a_batch_in_a_few_statements(alice, bob, carol, make_user):
+    dave, erin = make_user("dave"), make_user("erin")
+    team, pair = group(alice, bob, carol), group(dave, erin)
+    presence.mark_away_many({alice.pk, bob.pk, dave.pk})
+    live(bob)  # came back on another socket
+    # carol and erin have no mark: their connects consumed it, or another process settled.
+    requests = [{"user": user} for user in (alice, bob, carol, dave, erin)]
+    with CaptureQueriesContext(connection) as queries:
+        result, events = published(presence.settle_many, requests=requests)
+    assert result == [None] * 5
+    assert sorted((e.data["room_id"], e.data["user"]["id"], e.data["online"]) for e in events) == [
+        (team.pk, alice.pk, False), (pair.pk, dave.pk, False),
+    ]  # fmt: skip
+    # Live sessions, the rooms, their sizes: however many users the batch holds.
+    assert len([q for q in queries if q["sql"].startswith("SELECT")]) == 3, queries
+    assert presence.came_back_many([alice.pk, bob.pk, dave.pk]) == set()
+
+
+# --- the away mark, announce, users_with_live_sessions -------------------------------------
 
 
 @pytest.fixture(params=["in-process cache", "Redis cache"])
@@ -139,12 +159,13 @@ def test_rooms_above_the_presence_size_get_no_announcements(alice, bob, carol, s
     assert presence.room_presence(user=alice, room_id=large.pk)["announced"] is False
 
 
-def test_has_live_session(alice, settings):
-    assert not presence.has_live_session(alice)
+def test_users_with_live_sessions(alice, bob, settings):
+    assert presence.users_with_live_sessions([alice.pk, bob.pk]) == set()
     session = live(alice, seconds_ago=settings.CHAT["PRESENCE_TTL"] + 5)
-    assert not presence.has_live_session(alice)
+    live(bob)
+    assert presence.users_with_live_sessions([alice.pk, bob.pk]) == {bob.pk}
     ChatSession.objects.filter(pk=session.pk).update(last_seen=timezone.now())
-    assert presence.has_live_session(alice)
+    assert presence.users_with_live_sessions([alice.pk, bob.pk]) == {alice.pk, bob.pk}
 
 
 # --- online_user_ids and room_presence ------------------------------------------------------
