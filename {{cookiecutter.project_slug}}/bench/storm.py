@@ -51,6 +51,12 @@ async def _open_all(target, identities, rooms, room_size, in_flight, *, retry=Fa
     return [ws for ws in sockets if ws is not None], failed, time.monotonic() - started
 
 
+async def _timed(func):
+    started = time.monotonic()
+    await asyncio.to_thread(func)
+    return time.monotonic() - started
+
+
 async def _close_all(sockets):
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(20):
@@ -75,14 +81,19 @@ async def measure_storm(target, server, identities, sockets, *, room_size, in_fl
     }
     restarted = time.monotonic()
     await asyncio.to_thread(server.stop)
+    stopped = time.monotonic()
     await _close_all(opened)
-    starting = asyncio.create_task(asyncio.to_thread(server.start))
+    starting = asyncio.create_task(_timed(server.start))
     back, failed, _ = await _open_all(target, identities, rooms, room_size, in_flight, retry=True)
-    await starting
+    start_seconds = await starting
     report.update(
         reconnected=len(back),
         reconnect_seconds=round(time.monotonic() - restarted, 2),
         reconnect_failures=dict(failed),
+        # What the restart's time is made of: the old server's shutdown, the new one's start
+        # (until it answers), the rest is the reconnects themselves.
+        stop_seconds=round(stopped - restarted, 2),
+        start_seconds=round(start_seconds, 2),
     )
     await _close_all(back)
     return report
