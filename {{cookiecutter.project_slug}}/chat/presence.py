@@ -143,7 +143,7 @@ def settle(*, user):
 
 @transaction.atomic
 def settle_many(*, requests):
-    """settle() for a batch of users (chat.batches): three queries and one Redis round trip.
+    """settle() for a batch of users (chat.batches): at most three queries, one Redis trip.
 
     A deploy closes every socket of a process at once, and PRESENCE_GRACE seconds later all
     their timers fire together: one by one, those settles would take every database thread

@@ -181,6 +181,22 @@ def redis_connection_options(url, *, asyncio=False, name=None):
     return options
 
 
+def redis_cache(url, *, prefix):
+    """Return the cache on Redis: one connection per process, shared by its threads and the
+    rate limits (chat/redis_clients.py: the Redis budget)."""
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": url,
+        "OPTIONS": {
+            **redis_connection_options(url, name=f"{prefix}.cache"),
+            "pool_class": "chat.redis_clients.SharedBlockingPool",
+            "max_connections": 1,
+            "timeout": 5,
+        },
+        "KEY_PREFIX": prefix,
+    }
+
+
 # Starts every channel-layer name and cache key, so apps (or test runs) can share one Redis.
 REDIS_PREFIX = env("CHANNEL_LAYER_PREFIX", default="chat")
 
@@ -206,21 +222,7 @@ if REDIS_URL:
             },
         }
     }
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "OPTIONS": {
-                **redis_connection_options(REDIS_URL, name=f"{REDIS_PREFIX}.cache"),
-                # One connection per process, shared by its threads and the rate limits
-                # (chat/redis_clients.py: the Redis budget).
-                "pool_class": "chat.redis_clients.SharedBlockingPool",
-                "max_connections": 1,
-                "timeout": 5,
-            },
-            "KEY_PREFIX": REDIS_PREFIX,
-        }
-    }
+    CACHES = {"default": redis_cache(REDIS_URL, prefix=REDIS_PREFIX)}
 else:
     CHANNEL_LAYERS = {
         "default": {

@@ -41,13 +41,15 @@ def message_send(*, user, room_id, content, client_msg_id=None, reply_to=None, a
 def messages_send(*, requests):
     """Store the message.send calls of one batch (chat.batches) in one transaction.
 
-    At PostgreSQL's default durability every commit waits for the WAL to reach the disk, and
-    under load the commit, not the statement, is most of a send's database cost. The sends a
-    process receives while earlier ones are being stored share one commit: each is still
-    its own statement with its room's next seq, and its message.new goes out after the
-    commit, as always. A send refused by a rule returns its error (raised to its caller
-    alone, chat.batches); a database error (a repeated client_msg_id) fails the batch, which
-    chat.batches then runs again one by one, where message_send answers it as it always did.
+    At PostgreSQL's default durability every commit waits for the WAL to reach the disk. The
+    sends a process receives while earlier ones are being stored share one commit: each is
+    still its own statement with its room's next seq, and its message.new goes out after the
+    commit, as always. Where a commit is cheap (a local disk) this saves little; where it
+    waits on storage, more sends overlap and share it (bench/README.md has the figures).
+
+    A send refused by a rule returns its error (raised to its caller alone, chat.batches); a
+    database error (a repeated client_msg_id) fails the batch, which chat.batches then runs
+    again one by one, where message_send answers it as it always did.
 
     Rooms are locked in id order whatever order the sends came in (the order within a room
     is kept), so two batches sending to the same rooms wait for each other, never deadlock.

@@ -98,22 +98,11 @@ def stored_marks(request, settings):
     if request.param == "in-process cache":
         yield None
         return
-    from config.settings import redis_connection_options
+    from config.settings import redis_cache
 
     url = request.getfixturevalue("redis_server").url
     prefix = f"t{uuid.uuid4().hex[:8]}"
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": url,
-            "OPTIONS": {
-                **redis_connection_options(url, name="test.cache"),
-                "pool_class": "chat.redis_clients.SharedBlockingPool",
-                "max_connections": 1,
-            },
-            "KEY_PREFIX": prefix,
-        }
-    }
+    settings.CACHES = {"default": redis_cache(url, prefix=prefix)}
     client = redis.Redis.from_url(url)
     yield lambda: sorted(client.keys(f"{prefix}:*presence:away:*"))
     client.close()
