@@ -17,7 +17,12 @@ SECRET_ALPHABET = string.ascii_letters + string.digits
 
 # Paths that exist only for one answer, removed when the answer is "no".
 OPTIONAL_PATHS = {
-    "use_stunnel": ["Aptfile", "bin/start-stunnel", "tests/integration/test_start_stunnel.py"],
+    "use_stunnel": [
+        "Aptfile",
+        "project.toml",
+        "bin/start-stunnel",
+        "tests/integration/test_start_stunnel.py",
+    ],
     "use_github_actions": [".github"],
 }
 

@@ -53,7 +53,13 @@ def test_bake_renders_every_option_cleanly(tmp_path, answers):
     assert (project / ".python-version").read_text().strip() == answers["python_version"]
     assert (project / "LICENSE").exists() == (answers["open_source_license"] != "Not open source")
     assert (project / ".github" / "workflows" / "ci.yml").exists() == answers["use_github_actions"]
-    for optional in ("Aptfile", "bin/start-stunnel", "tests/integration/test_start_stunnel.py"):
+    optional_files = (
+        "Aptfile",
+        "project.toml",
+        "bin/start-stunnel",
+        "tests/integration/test_start_stunnel.py",
+    )
+    for optional in optional_files:
         assert (project / optional).exists() == answers["use_stunnel"], optional
     procfile = (project / "Procfile").read_text()
     assert procfile.startswith(

@@ -98,8 +98,17 @@ def dyno_environment(config: dict[str, str], workdir: Path) -> dict[str, str]:
 class Dyno:
     """One process type's command under bash, in a process group of its own."""
 
-    def __init__(self, name: str, command: str, env: dict[str, str], workdir: Path, slug: Path):
+    def __init__(
+        self,
+        name: str,
+        command: str,
+        env: dict[str, str],
+        workdir: Path,
+        slug: Path,
+        address: str = "127.0.0.1",
+    ):
         self.name = name
+        self.address = address  # where the router reaches the dyno (its generation's family)
         self.slug = slug
         self.port = free_port()
         self.workdir = Path(workdir)
@@ -116,7 +125,7 @@ class Dyno:
             ["bash", "-c", self.command], cwd=self.slug, env=self.env, log_path=self.log_path
         )
         try:
-            wait_for_port("127.0.0.1", self.port, timeout)
+            wait_for_port(self.address, self.port, timeout)
         except TimeoutError:
             self.kill()
             raise RuntimeError(f"{self.name} did not start:\n{self.log()}") from None
@@ -170,19 +179,30 @@ class HerokuApp:
         addons: dict[str, str],
         config: dict[str, str] | None = None,
         domains: tuple[str, ...] = (),
+        generation: str = "cedar",
     ):
         self.workdir = Path(workdir)
         self.slug = Path(slug)
         self.name = f"chat-{secrets.token_hex(6)}"
         self.host = f"{self.name}.herokuapp.com"
         self.procfile = procfile
-        # What the add-ons set override app.json; ``config`` stands for `heroku config:set`.
+        # What the add-ons set override app.json; ``config`` stands for `heroku config:set`
+        # (and a value of None for `heroku config:unset`).
         self.config = {**config_vars(app_json), **addons}
-        self.config.update({key: str(value) for key, value in (config or {}).items()})
+        for key, value in (config or {}).items():
+            if value is None:
+                self.config.pop(key, None)
+            else:
+                self.config[key] = str(value)
         self.env = dyno_environment(self.config, self.workdir)
         self.quantity = app_json.get("formation", {}).get("web", {}).get("quantity", 1)
         # Custom domains added to the app (`heroku domains:add`): the router routes them.
-        self.router = HerokuRouter(self.workdir / "router", [self.host, *domains], [])
+        # The router reaches dynos over IPv4 on Cedar (the Common Runtime), IPv6 on Fir.
+        self.dyno_address = {"cedar": "127.0.0.1", "fir": "::1"}[generation]
+        router_address = f"[{self.dyno_address}]" if ":" in self.dyno_address else self.dyno_address
+        self.router = HerokuRouter(
+            self.workdir / "router", [self.host, *domains], [], dyno_address=router_address
+        )
         self.dynos: list[Dyno] = []
         self.retired: list[Dyno] = []  # replaced by a restart, stopped or stopping
         self._runs = 0
@@ -244,7 +264,14 @@ class HerokuApp:
         return [dyno.port for dyno in self.dynos]
 
     def _web(self, number: int) -> Dyno:
-        return Dyno(f"web.{number}", self.procfile["web"], self.env, self.workdir, self.slug)
+        return Dyno(
+            f"web.{number}",
+            self.procfile["web"],
+            self.env,
+            self.workdir,
+            self.slug,
+            address=self.dyno_address,
+        )
 
     def stop(self) -> None:
         for dyno in [*self.dynos, *self.retired]:

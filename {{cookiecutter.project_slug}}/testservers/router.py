@@ -127,9 +127,11 @@ class HerokuRouter(Server):
         port: int | None = None,
         idle_timeout: float = IDLE_TIMEOUT,
         first_byte_timeout: float = FIRST_BYTE_TIMEOUT,
+        dyno_address: str = "127.0.0.1",
     ):
         self.workdir = Path(workdir)
         self.hosts = list(hosts)
+        self.dyno_address = dyno_address  # 127.0.0.1 (Cedar) or [::1] (Fir)
         self.dyno_ports = list(dyno_ports)
         self.port = port or free_port()
         self.idle_timeout = idle_timeout
@@ -147,9 +149,11 @@ class HerokuRouter(Server):
 
     def render(self) -> str:
         """Return the nginx configuration for the current hosts and dynos."""
-        # Over IPv6, as Heroku's router reaches dynos (Fir): a web process bound to an IPv4
-        # address only is unreachable.
-        upstreams = "\n".join(f"        server [::1]:{port};" for port in self.dyno_ports)
+        # Cedar's router reaches dynos over IPv4, Fir's over IPv6: a web process bound to
+        # one family only is unreachable from the other generation.
+        upstreams = "\n".join(
+            f"        server {self.dyno_address}:{port};" for port in self.dyno_ports
+        )
         return CONFIG.format(
             workdir=self.workdir,
             # As root nginx would hand its workers to "nobody", who cannot reach pytest's

@@ -7,6 +7,7 @@ renders it with cookiecutter.json's defaults, so the stand-in runs in place too.
 import http.client
 import json
 import re
+import secrets
 import socket
 import ssl
 
@@ -123,13 +124,14 @@ def essential_postgres(workdir):
 def addon_urls(redis, postgres):
     """The config vars the add-ons set: Key-Value Store's URLs are rediss:// on every plan."""
     return {
-        "DATABASE_URL": postgres.create_database("app"),
+        # A database per app: several apps may be provisioned on one server.
+        "DATABASE_URL": postgres.create_database(f"app_{secrets.token_hex(4)}"),
         "REDIS_URL": redis.url,
         "REDIS_TLS_URL": redis.url,
     }
 
 
-def deployed(workdir, slug, redis, postgres, quantity=None, **config):
+def deployed(workdir, slug, redis, postgres, quantity=None, generation="cedar", **config):
     """An app deployed from app.json on these add-ons, with alice able to log in."""
     spec = app_json()
     domain = spec["env"]["ALLOWED_HOSTS"]["value"]
@@ -142,6 +144,7 @@ def deployed(workdir, slug, redis, postgres, quantity=None, **config):
         config=config,
         # The app's domain, and one added at Heroku but never to ALLOWED_HOSTS.
         domains=(domain, f"unlisted.{domain}"),
+        generation=generation,
     )
     app.domain = domain
     try:

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from tests.heroku.deploy import PASSWORD, request, socket_to, ticket, token
+from tests.heroku.deploy import PASSWORD, deployed, request, socket_to, ticket, token
 from tests.integration.procfile import STUNNEL
 
 pytestmark = [pytest.mark.timeout(120)]
@@ -79,3 +79,25 @@ def test_the_dyno_runs_the_procfiles_web_line_as_configured(heroku_app):
     )
     redis_port = heroku_app.config["REDIS_URL"].rpartition(":")[2]
     assert (tunnelled is not None and tunnelled.group(1) == redis_port) == STUNNEL, log[:2000]
+
+
+@pytest.mark.parametrize(
+    ("generation", "web_concurrency"),
+    [("cedar", "1"), ("cedar", "4"), ("fir", None), ("fir", "1")],
+)
+def test_every_worker_count_answers_the_generations_router(
+    tmp_path, slug, heroku_addons, generation, web_concurrency
+):
+    """Cedar's router reaches dynos over IPv4, Fir's over IPv6, whatever WEB_CONCURRENCY is.
+
+    One worker is what a team sets to fit more dynos in a Redis plan; Fir's buildpack sets no
+    WEB_CONCURRENCY at all (None unsets app.json's value, as a Fir app has none).
+    """
+    app = deployed(
+        tmp_path, slug, *heroku_addons, generation=generation, WEB_CONCURRENCY=web_concurrency
+    )
+    with app:
+        wrong = {"username": "alice", "password": "wrong"}
+        status, _, body = request(app.router, app.host, "POST", "/api/token/", wrong)
+        assert status == 401, (status, body, app.dynos[0].log()[-2000:])
+        assert request(app.router, app.host, "GET", "/")[0] == 302

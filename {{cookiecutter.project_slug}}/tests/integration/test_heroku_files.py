@@ -7,6 +7,7 @@ checks that need their values are skipped there; they run in every baked project
 import json
 import re
 import shlex
+import subprocess
 import tomllib
 from pathlib import Path
 
@@ -68,6 +69,47 @@ def test_aptfile_installs_stunnel_when_the_web_line_uses_it():
         assert not aptfile.exists()
 
 
+# The project descriptor's keys (buildpacks.io project descriptor 0.2) and the
+# heroku/deb-packages buildpack's documented configuration schema (its README).
+DESCRIPTOR_KEYS = {"schema-version", "id", "name", "version", "authors", "documentation-url",
+                   "source-url", "licenses", "metadata"}  # fmt: skip
+DEB_PACKAGES_KEYS = {"install", "sources"}
+INSTALL_TABLE_KEYS = {"name": str, "skip_dependencies": bool, "force": bool}
+SOURCE_KEYS = {"uri": str, "suites": list, "components": list, "arch": list, "signed_by": str}
+
+
+def deb_packages_to_install(descriptor):
+    """Return the package names project.toml asks heroku/deb-packages for, checking each key."""
+    assert set(descriptor) <= {"_", "io", "com"}, set(descriptor)
+    assert descriptor["_"]["schema-version"] == "0.2"
+    assert set(descriptor["_"]) <= DESCRIPTOR_KEYS, descriptor["_"]
+    config = descriptor["com"]["heroku"]["buildpacks"]["deb-packages"]
+    assert set(config) <= DEB_PACKAGES_KEYS, config
+    for source in config.get("sources", []):
+        assert set(source) == set(SOURCE_KEYS), source  # every key is required
+        assert all(isinstance(source[key], kind) for key, kind in SOURCE_KEYS.items()), source
+    names = []
+    for entry in config["install"]:
+        if isinstance(entry, dict):
+            assert "name" in entry and set(entry) <= set(INSTALL_TABLE_KEYS), entry
+            assert all(isinstance(entry[key], INSTALL_TABLE_KEYS[key]) for key in entry), entry
+            entry = entry["name"]
+        assert isinstance(entry, str) and entry, entry
+        names.append(entry)
+    return names
+
+
+def test_project_toml_installs_on_fir_what_the_aptfile_installs_on_cedar():
+    """Fir runs no classic buildpack: stunnel4 comes from heroku/deb-packages instead."""
+    path = PROJECT / "project.toml"
+    if not STUNNEL:
+        assert not path.exists()
+        return
+    descriptor = tomllib.loads(path.read_text())
+    aptfile = (PROJECT / "Aptfile").read_text().split()
+    assert sorted(deb_packages_to_install(descriptor)) == sorted(aptfile)
+
+
 def test_procfile_has_web_and_release():
     commands = procfile_commands()
     assert set(commands) >= {"web", "release"}
@@ -89,10 +131,26 @@ def uvicorn_options():
     return options
 
 
+def host_for(host_word, web_concurrency):
+    """Return the --host value bash gives the web line with this WEB_CONCURRENCY (None: unset)."""
+    env = {"PATH": "/usr/bin:/bin"} | (
+        {"WEB_CONCURRENCY": web_concurrency} if web_concurrency else {}
+    )
+    result = subprocess.run(
+        ["bash", "-c", f"printf %s {host_word}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout
+
+
 def test_web_line_fits_herokus_router():
     options = uvicorn_options()
-    # Every address, IPv6 and IPv4 alike (test_procfile.py connects over both).
-    assert options["--host"] == "::"
+    # Every address, IPv6 and IPv4 alike (test_procfile.py connects over both, per worker count).
+    for workers, host in [(None, "::"), ("1", ""), ("2", "::"), ("4", "::")]:
+        assert host_for(options["--host"], workers) == host, workers
     assert options["--port"] == "$PORT"
     # The router keeps idle connections to the dyno for 90 s: the app must keep them longer.
     assert int(options["--timeout-keep-alive"]) > 90

@@ -63,8 +63,12 @@ def release(env):
 
 
 def web_server(workdir, env):
-    """A LiveServer running the Procfile's web line, with its own stunnel port."""
-    env = {**env, "STUNNEL_BASE_PORT": str(free_port())}
+    """A LiveServer running the Procfile's web line, with its own stunnel port.
+
+    A config var of None is unset, as `heroku config:unset` leaves it.
+    """
+    env = {key: value for key, value in env.items() if value is not None}
+    env["STUNNEL_BASE_PORT"] = str(free_port())
     return LiveServer(workdir, env, command=procfile_commands()["web"], migrate=False)
 
 
@@ -149,9 +153,15 @@ def assert_redis_path(server, tls_redis):
     assert not any(b"stunnel" in command for command in owners.values()), owners
 
 
-async def test_web_line_answers_over_ipv4_and_ipv6(heroku, tmp_path, tls_redis):
-    """Heroku's Fir routers reach dynos over IPv6, Cedar's over IPv4: the bind takes both."""
-    server = web_server(tmp_path / "web", heroku)
+@pytest.mark.parametrize("web_concurrency", [None, "1", "2", "4"])
+async def test_web_line_answers_over_ipv4_and_ipv6(heroku, tmp_path, tls_redis, web_concurrency):
+    """Heroku's Fir routers reach dynos over IPv6, Cedar's over IPv4: the bind takes both.
+
+    With every worker count: Uvicorn binds the socket itself for two or more workers, while
+    one worker leaves it to the event loop, which makes a `::` socket IPv6-only. Unset is
+    Fir's case (its buildpack sets no WEB_CONCURRENCY).
+    """
+    server = web_server(tmp_path / "web", {**heroku, "WEB_CONCURRENCY": web_concurrency})
     with server:
         for host in ("127.0.0.1", "[::1]"):
             base_url = f"http://{host}:{server.port}"
