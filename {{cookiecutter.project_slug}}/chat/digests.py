@@ -13,6 +13,8 @@ locally, SMTP in production (config/settings.py).
 
 import email.policy
 import logging
+import re
+from collections import Counter
 from datetime import timedelta
 
 from django.conf import settings
@@ -146,14 +148,15 @@ def _email(user, notifications, direct):
         unread = membership.room.last_seq - membership.last_read_seq
         name = peer.get_username() if peer else "someone"
         lines.append(f"- {unread} unread direct message{'s' * (unread != 1)} from {name}")
-    for notification in notifications[:LISTED_MAX]:
+    listed = _listed(notifications)
+    for notification in listed:
         sender = notification.message.sender
         who = sender.get_username() if sender else "Someone"
         room = notification.room.name or "a direct room"
         what = "mentioned you" if notification.kind == Notification.Kind.MENTION else "replied"
         lines.append(f"- {who} {what} in {room}: {_excerpt(notification.message.content)}")
-    if len(notifications) > LISTED_MAX:
-        lines.append(f"- and {len(notifications) - LISTED_MAX} more")
+    if len(notifications) > len(listed):
+        lines.append(f"- and {len(notifications) - len(listed)} more")
     lines += [
         "",
         f"Open the chat: {chat_url}",
@@ -185,6 +188,32 @@ class DigestEmail(EmailMessage):
         return super().message(policy=policy.clone(max_line_length=998))
 
 
+def _listed(notifications):
+    """The notifications an email writes out: LISTED_MAX at most, and no more than
+    CHAT["DIGEST_ENTRIES_PER_SENDER"] of any one sender, so nobody fills others' digests."""
+    per_sender = settings.CHAT["DIGEST_ENTRIES_PER_SENDER"]
+    counts = Counter()
+    listed = []
+    for notification in notifications:
+        counts[notification.message.sender_id] += 1
+        if counts[notification.message.sender_id] <= per_sender:
+            listed.append(notification)
+    return listed[:LISTED_MAX]
+
+
+# What a mail client would turn into a link: a URL with a scheme, www. or a dotted host name
+# ending in letters (example.com, evil.example/path), with whatever path follows.
+LINK_LIKE = re.compile(
+    r"(?i)\b(?:[a-z][a-z0-9+.-]*://\S+|(?:mailto|javascript|data|tel|sms|file):\S+"
+    r"|www\.\S+|(?:[a-z0-9-]+\.)+[a-z]{2,}\b(?:/\S*)?)"
+)
+
+
 def _excerpt(content, length=120):
-    text = " ".join(content.split())
+    """A message's text for an email from the site: one line, short, with no link in it.
+
+    The email comes from the site's address, so a link in it would carry the site's trust to
+    wherever a sender points; the chat, where the sender is shown, has the real text.
+    """
+    text = LINK_LIKE.sub("[link]", " ".join(content.split()))
     return text if len(text) <= length else text[: length - 1] + "…"

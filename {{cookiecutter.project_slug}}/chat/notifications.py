@@ -15,6 +15,12 @@ notification reads it (chat.services.receipts). One still unread after a quiet p
 emailed in a digest (chat.digests). Direct messages need no rows: an unread direct room is
 already its own notification (its unread count), and digests list it from there.
 
+One user cannot turn this into a way to page a crowd: a message names at most
+CHAT["MAX_MENTIONS"] people (refused before it is stored), and a sender's messages make at
+most CHAT["NOTIFICATIONS_PER_SENDER_PER_HOUR"] notifications an hour, counted in the cache
+(Redis in production, so across processes); past that budget a message is stored and
+delivered but notifies nobody new, named mentions and replies going before @room's crowd.
+
 ``notified`` is the hook for mobile or Web Push: connect a receiver and it gets, after the
 transaction commits, ``notifications`` as [(user id, the notification.new payload)].
 
@@ -22,15 +28,19 @@ A message that mentions nobody and replies to no one else costs nothing here: on
 test on its text.
 """
 
+import logging
 import re
+import time
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.dispatch import Signal
 from django.utils import timezone
 
-from . import broadcast, protocol
+from . import broadcast, exceptions, protocol
 from .models import Block, Membership, Notification, Room
 
 # "@" then a username (letters, digits and @.+-_, as Django's validator allows), not inside a
@@ -39,6 +49,7 @@ MENTION = re.compile(r"(?<![\w@.+-])@([\w.@+-]+)")
 ROOM_MENTION = "room"
 
 notified = Signal()
+logger = logging.getLogger(__name__)
 
 
 def mentioned_names(content):
@@ -46,6 +57,15 @@ def mentioned_names(content):
     if "@" not in content:
         return set()
     return {name.rstrip(".").lower() for name in MENTION.findall(content)} - {""}
+
+
+def require_few_mentions(content):
+    """Refuse, before it is stored, a message that names more people than the setting allows."""
+    limit = settings.CHAT["MAX_MENTIONS"]
+    if len(mentioned_names(content)) > limit:
+        raise exceptions.InvalidPayloadError(
+            f"A message may mention at most {limit} people; an admin's @room calls everyone."
+        )
 
 
 def message_stored(message, *, sender, parent=None, payload):
@@ -69,6 +89,9 @@ def _notify(message, sender, names, replied_to, payload):
             Q(name__in=names) | Q(user_id=replied_to)
         )
     rows = list(members.values_list("pk", "user_id", Lower("user__username")))
+    # Those named or replied to first: they are who the budget keeps.
+    rows.sort(key=lambda row: row[2] not in names and row[1] != replied_to)
+    rows = rows[: _sender_budget(sender.pk, len(rows))]
     if not rows:
         return
     notifications, mentioned = [], []
@@ -93,6 +116,26 @@ def _notify(message, sender, names, replied_to, payload):
         event = protocol.event(protocol.NOTIFICATION_NEW, {"notification": data})
         broadcast.user_event(user_id, event)
     transaction.on_commit(lambda: notified.send(sender=Notification, notifications=pushed))
+
+
+def _sender_budget(sender_id, wanted):
+    """Take up to ``wanted`` notifications from the sender's hourly budget; return how many.
+
+    A fixed window per clock hour, one atomic INCR in the cache. If the cache cannot be
+    reached the message still notifies: a Redis outage must not lose what was asked for.
+    """
+    limit = settings.CHAT["NOTIFICATIONS_PER_SENDER_PER_HOUR"]
+    key = f"chat:notified-by:{sender_id}:{int(time.time() // 3600)}"
+    try:
+        cache.add(key, 0, timeout=3600)
+        used = cache.incr(key, wanted)
+    except Exception:
+        logger.warning("Notification budget unavailable; not counting this message's")
+        return wanted
+    granted = max(0, wanted - max(0, used - limit))
+    if granted < wanted:
+        logger.info("User %s reached the hourly notification budget (%s)", sender_id, limit)
+    return granted
 
 
 def _may_mention_room(sender, room_id):

@@ -446,6 +446,15 @@ CHAT = {
     "DIGEST_WINDOW": env.int("CHAT_DIGEST_WINDOW", default=60 * 60),
     # The unread notifications notification.list returns, newest first.
     "NOTIFICATIONS_LIST_MAX": 50,
+    # One user must not be able to page or email a crowd: a message may name at most
+    # MAX_MENTIONS people (@room counts as one), a sender's messages make at most
+    # NOTIFICATIONS_PER_SENDER_PER_HOUR notifications an hour (the rest are stored messages
+    # that notify nobody), and a digest lists at most DIGEST_ENTRIES_PER_SENDER of a sender's.
+    "MAX_MENTIONS": env.int("CHAT_MAX_MENTIONS", default=20),
+    "NOTIFICATIONS_PER_SENDER_PER_HOUR": env.int(
+        "CHAT_NOTIFICATIONS_PER_SENDER_PER_HOUR", default=1000
+    ),
+    "DIGEST_ENTRIES_PER_SENDER": env.int("CHAT_DIGEST_ENTRIES_PER_SENDER", default=3),
     # Events per user, all sockets on all processes together (chat/ratelimit.py).
     "RATE_LIMIT_PER_SECOND": env.float("CHAT_RATE_LIMIT_PER_SECOND", default=10.0),
     "RATE_LIMIT_BURST": env.int("CHAT_RATE_LIMIT_BURST", default=30),

@@ -108,6 +108,7 @@ def message_forward(*, user, message_id, room_id, client_msg_id=None):
 def _send(
     user, room_id, content, client_msg_id, reply_to, attachment_ids, forwarded=None, in_batch=False
 ):
+    notifications.require_few_mentions(content)
     try:
         message = _store(user, room_id, content, client_msg_id, reply_to, forwarded, in_batch)
     except IntegrityError:

@@ -172,3 +172,44 @@ def test_mentions_are_names_after_an_at_sign_outside_words_and_addresses():
     found = notifications.mentioned_names("@Bob, @carol. (@dave) x@y.com @room! @ and")
     assert found == {"bob", "carol", "dave", "room"}
     assert notifications.mentioned_names("no mentions here") == set()
+
+
+async def test_a_message_naming_too_many_people_is_refused_and_nothing_is_stored(
+    connect, alice, bob, carol, settings
+):
+    settings.CHAT = {**settings.CHAT, "MAX_MENTIONS": 2}
+    a, b, c = await connect(alice), await connect(bob), await connect(carol)
+    room = await group_of(a, b, c, members=("bob", "carol"))
+    refusal = await a.request(
+        "message.send", {"room_id": room["id"], "content": "@bob @carol @dave @erin all of you"}
+    )
+    assert refusal["event_type"] == "error" and refusal["data"]["code"] == 4004, refusal
+    assert "at most 2" in refusal["data"]["detail"]
+    # Nothing stored, nobody notified, and the socket goes on.
+    message = await say(a, room, "@bob @Bob and @carol")  # two people, named three times
+    assert message["seq"] == 1
+    assert (await notified(b, message))["kind"] == "mention"
+    assert (await notified(c, message))["kind"] == "mention"
+
+
+async def test_a_senders_notifications_stop_at_the_hourly_budget(
+    connect, alice, bob, carol, make_user, settings
+):
+    settings.CHAT = {**settings.CHAT, "NOTIFICATIONS_PER_SENDER_PER_HOUR": 2}
+    await call(make_user, username="dave")
+    a, b, c = await connect(alice), await connect(bob), await connect(carol)
+    room = await group_of(a, b, c, members=("bob", "carol", "dave"))
+    first = await say(a, room, "@bob first")
+    await notified(b, first)
+    # @room wants three, one is left: carol, named, goes before the crowd.
+    crowd = await say(a, room, "@room and @carol in particular")
+    await notified(c, crowd)
+    later = await say(a, room, "@bob @carol once more")
+    # Another sender's budget is their own: bob's mention of carol arrives, and after it
+    # nothing of alice's can still be on its way.
+    fence_message = await say(b, room, "@carol fence")
+    await notified(c, fence_message)
+    sent_by_alice = Notification.objects.filter(message__sender=alice)
+    assert await call(sent_by_alice.count) == 2
+    assert [e for e in unheard(b) + unheard(c) if e["data"]["notification"]["message"]["id"] in
+            (crowd["id"], later["id"])] == []  # fmt: skip

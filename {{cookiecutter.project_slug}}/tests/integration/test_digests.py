@@ -153,3 +153,32 @@ DIGESTS_SENT = """
 from chat.models import Digest
 print(Digest.objects.count())
 """
+
+
+CROWDING = """
+from django.contrib.auth import get_user_model
+from chat import services
+from chat.models import Room
+User = get_user_model()
+alice, bob = User.objects.get(username="alice"), User.objects.get(username="bob")
+team = Room.objects.get(name="Team").pk
+for text in ("log in at https://evil.example/login", "or www.evil.example", "evil.example/x",
+             "mailto:me@evil.example", "fifth"):
+    services.message_send(user=alice, room_id=team, content=f"@carol {text}")
+services.message_send(user=bob, room_id=team, content="@carol the real news")
+"""
+
+
+def test_a_digest_quotes_no_links_and_no_sender_fills_it(site, smtp):
+    """The email comes from the site's address: it must not carry a sender's links, and one
+    sender's many mentions take three lines, leaving room for everyone else's."""
+    run_django(site.env, CROWDING)
+    assert "Sent 1 digest(s)." in send_digests(site)
+    (mail,) = smtp.messages()
+    body = mail.get_content()
+    from_alice = [line for line in body.splitlines() if line.startswith("- alice mentioned")]
+    assert len(from_alice) == 3, body
+    assert "- bob mentioned you in Team: @carol the real news" in body
+    assert "- and 3 more" in body  # six from alice, three listed
+    assert "evil" not in body, body
+    assert "- alice mentioned you in Team: @carol log in at [link]" in body
