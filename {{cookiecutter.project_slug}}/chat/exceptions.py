@@ -118,6 +118,13 @@ class InvalidUploadError(ChatError):
     default_detail = "The upload is not a usable file."
 
 
+class InvitationNotFoundError(ChatError):
+    # Also for someone else's invitation, or one already answered.
+    code = 4044
+    name = "invitation_not_found"
+    default_detail = "No such invitation."
+
+
 class UserNotFoundError(ChatError):
     code = 4042
     name = "user_not_found"

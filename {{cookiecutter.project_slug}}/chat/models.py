@@ -251,6 +251,31 @@ class RoomBan(models.Model):
         return f"{self.user} banned from {self.room}"
 
 
+class RoomInvitation(models.Model):
+    """An offer to join a group or channel, which the person invited accepts or declines.
+
+    Nobody is put into a room without consent, unless the two already share a conversation
+    or the inviter is a site admin (chat.permissions.addable_without_consent).
+    """
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="invitations")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_invitations"
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["room", "user"], name="chat_invitation_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.user} invited to {self.room}"
+
+
 class Report(models.Model):
     """A member's report of a message, queued for the site's moderators in the Django admin."""
 

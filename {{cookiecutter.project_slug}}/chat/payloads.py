@@ -139,6 +139,16 @@ def report_payload(report):
     }
 
 
+def invitation_payload(invitation):
+    room = invitation.room
+    return {
+        "id": invitation.pk,
+        "room": {"id": room.pk, "kind": room.kind, "name": room.name},
+        "invited_by": user_payload(invitation.invited_by) if invitation.invited_by else None,
+        "created_at": invitation.created_at.isoformat(),
+    }
+
+
 def ban_payload(ban):
     return {
         "user": user_payload(ban.user),

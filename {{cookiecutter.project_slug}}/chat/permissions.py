@@ -6,8 +6,10 @@ beside it (a unit test proves both agree on every combination). Clients are told
 in each room's payload (``post_roles``) and keep no copy of the rule.
 """
 
+from django.conf import settings
+
 from . import exceptions
-from .models import Membership, Room
+from .models import Block, Membership, Message, Room
 
 # What each kind of room allows beyond posting. Direct rooms are a fixed pair with no
 # settings: every "direct rooms can't ..." answer comes from this table.
@@ -99,3 +101,31 @@ def require_may_ban(membership, target):
 def may_delete_message(message, membership):
     """The sender deletes their own messages; room admins delete anyone's."""
     return message.sender_id == membership.user_id or is_admin(membership)
+
+
+def addable_without_consent(inviter, users):
+    """Return the ids of ``users`` the inviter may put into a room without asking them.
+
+    A site admin may add anyone; anyone else only people they already share a conversation
+    with: a group both are in, or a direct room where the other person has written (not a
+    channel: sharing a big public channel with someone is not knowing them). Everyone else
+    gets an invitation to accept (chat.services.invitations), so that one user cannot fill a
+    room with strangers and then notify or email them all. CHAT["ADD_WITHOUT_CONSENT"] =
+    "anyone" drops the rule for a site whose users all trust each other.
+    """
+    ids = {user.pk for user in users}
+    if inviter.is_staff or settings.CHAT["ADD_WITHOUT_CONSENT"] == "anyone":
+        return ids
+    groups = Membership.objects.filter(
+        user_id__in=ids, room__kind=Room.Kind.GROUP, room__memberships__user=inviter
+    ).values_list("user_id", flat=True)
+    talked = Message.objects.filter(
+        sender_id__in=ids, room__kind=Room.Kind.DIRECT, room__memberships__user=inviter
+    ).values_list("sender_id", flat=True)
+    return set(groups) | set(talked)
+
+
+def blocking(inviter, users):
+    """Return the ids of ``users`` who block the inviter: they are neither added nor asked."""
+    blocks = Block.objects.filter(blocker_id__in=[user.pk for user in users], blocked=inviter)
+    return set(blocks.values_list("blocker_id", flat=True))

@@ -40,6 +40,9 @@ SESSION_HEARTBEAT = "session.heartbeat"
 SETTINGS_UPDATE = "settings.update"
 ROOM_RECEIPTS = "room.receipts"
 NOTIFICATION_LIST = "notification.list"
+INVITATION_LIST = "invitation.list"
+INVITATION_ACCEPT = "invitation.accept"
+INVITATION_DECLINE = "invitation.decline"
 # Moderation
 USER_BLOCK = "user.block"
 USER_UNBLOCK = "user.unblock"
@@ -74,6 +77,7 @@ USER_UNBLOCKED = "user.unblocked"
 MESSAGE_REPORTED = "message.reported"
 SETTINGS_UPDATED = "settings.updated"
 NOTIFICATION_NEW = "notification.new"
+ROOM_INVITED = "room.invited"
 ERROR = "error"
 
 # --- Close codes (RFC 6455 reserves 4000-4999 for applications) -----------------------------
@@ -113,6 +117,9 @@ CLIENT_EVENTS = {
     SETTINGS_UPDATE: (requests.SettingsUpdate, replies.SettingsData),
     ROOM_RECEIPTS: (requests.RoomRef, replies.Receipts),
     NOTIFICATION_LIST: (requests.Empty, replies.Notifications),
+    INVITATION_LIST: (requests.Empty, replies.Invitations),
+    INVITATION_ACCEPT: (requests.InvitationRef, replies.RoomData),
+    INVITATION_DECLINE: (requests.InvitationRef, replies.InvitationIdData),
     USER_BLOCK: (requests.UserRef, replies.UserData),
     USER_UNBLOCK: (requests.UserRef, replies.UserData),
     USER_BLOCKS: (requests.Empty, replies.Users),
@@ -146,6 +153,7 @@ SERVER_EVENTS = {
     MESSAGE_REPORTED: replies.ReportData,
     SETTINGS_UPDATED: replies.SettingsData,
     NOTIFICATION_NEW: replies.NotificationData,
+    ROOM_INVITED: replies.InvitationData,
     ERROR: replies.ErrorData,
 }
 

@@ -32,6 +32,8 @@ EVENT_LIMITS = {
     protocol.ROOM_JOIN: "members",
     protocol.ROOM_LEAVE: "members",
     protocol.ROOM_ADD_MEMBERS: "members",
+    protocol.INVITATION_ACCEPT: "members",
+    protocol.INVITATION_DECLINE: "members",
     protocol.ROOM_REMOVE_MEMBERS: "members",
     protocol.ROOM_UPDATE: "members",
     # Moderation writes notify others (a report reaches every admin of the room).

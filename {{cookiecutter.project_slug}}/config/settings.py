@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -444,6 +445,11 @@ CHAT = {
     # notification is this old and who got none within DIGEST_WINDOW seconds.
     "DIGEST_QUIET_PERIOD": env.int("CHAT_DIGEST_QUIET_PERIOD", default=15 * 60),
     "DIGEST_WINDOW": env.int("CHAT_DIGEST_WINDOW", default=60 * 60),
+    # Who may be put into a group or channel without accepting an invitation (chat.permissions
+    # addable_without_consent): "shared", people the adder already shares a group or a
+    # direct conversation with (site admins add anyone), or "anyone", for a site whose users
+    # all trust each other.
+    "ADD_WITHOUT_CONSENT": env.str("CHAT_ADD_WITHOUT_CONSENT", default="shared"),
     # The unread notifications notification.list returns, newest first.
     "NOTIFICATIONS_LIST_MAX": 50,
     # One user must not be able to page or email a crowd: a message may name at most
@@ -502,3 +508,5 @@ CHAT = {
     # Uploads no message took are deleted by cleanup_chat_uploads after this many seconds.
     "ATTACHMENT_UNATTACHED_TTL": env.int("CHAT_ATTACHMENT_UNATTACHED_TTL", default=3600),
 }
+if CHAT["ADD_WITHOUT_CONSENT"] not in {"shared", "anyone"}:
+    raise ImproperlyConfigured('CHAT_ADD_WITHOUT_CONSENT must be "shared" or "anyone".')

@@ -18,6 +18,10 @@ from config.settings import *  # noqa: E402, F403
 from config.settings import DATABASES  # noqa: E402
 
 DEBUG = False
+# The suite's users put each other into rooms as a team that trusts itself does; the consent
+# rule (invitations, CHAT["ADD_WITHOUT_CONSENT"] = "shared", the default) has its own tests,
+# which turn it on (tests/consumer/test_invitations.py, tests/browser/test_invitations.py).
+CHAT = {**CHAT, "ADD_WITHOUT_CONSENT": "anyone"}  # noqa: F405
 SECURE_SSL_REDIRECT = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, tests only
 

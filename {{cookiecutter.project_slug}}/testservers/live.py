@@ -37,6 +37,9 @@ def base_env(workdir, **overrides):
             # Uploaded attachments stay in the workdir, never in the project.
             "MEDIA_ROOT": str(Path(workdir) / "media"),
             "PYTHONUNBUFFERED": "1",
+            # Users of the tests' servers add each other to rooms directly, as a trusting
+            # team does; the invitation tests set "shared" (the default) back.
+            "CHAT_ADD_WITHOUT_CONSENT": "anyone",
         }
     )
     env.update({key: str(value) for key, value in overrides.items() if value is not None})

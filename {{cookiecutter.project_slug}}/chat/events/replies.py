@@ -8,7 +8,7 @@ drift apart.
 
 from typing import Literal
 
-from .shapes import Limits, Member, Message, Notification, Position, Room, User
+from .shapes import Invitation, Limits, Member, Message, Notification, Position, Room, User
 from .types import Count, Id, Seq, Shape, Timestamp
 
 
@@ -115,10 +115,29 @@ class MessagesPage(Shape):
 
 
 class MembersAdded(Shape):
-    """room.add_members reply."""
+    """room.add_members reply: who joined at once, and how many were asked instead."""
 
     room_id: Id
     added: list[Member]
+    invited: Count
+
+
+class Invitations(Shape):
+    """invitation.list reply: the user's pending invitations, newest first."""
+
+    invitations: list[Invitation]
+
+
+class InvitationData(Shape):
+    """room.invited: someone asks the user into a room."""
+
+    invitation: Invitation
+
+
+class InvitationIdData(Shape):
+    """invitation.decline reply."""
+
+    invitation_id: Id
 
 
 class MembersRemoved(Shape):

@@ -121,6 +121,12 @@ class RoomMessages(Data):
     limit: Id | None = None
 
 
+class InvitationRef(Data):
+    """invitation.accept and invitation.decline."""
+
+    invitation_id: Id
+
+
 class RoomMembers(Data):
     """room.add_members and room.remove_members."""
 

@@ -125,6 +125,23 @@ class Notification(Shape):
     message: Message
 
 
+class InvitedTo(Shape):
+    """What an invitation shows of its room: enough to decide, nothing of its messages."""
+
+    id: Id
+    kind: RoomKind
+    name: str
+
+
+class Invitation(Shape):
+    """An offer to join a group or channel, pending until accepted or declined."""
+
+    id: Id
+    room: InvitedTo
+    invited_by: User | None
+    created_at: Timestamp
+
+
 class Limits(Shape):
     max_frame_bytes: Count
     max_content_chars: Count

@@ -5,6 +5,7 @@ them through chat.sync; other code imports them from here.
 """
 
 from .attachments import attachment_for_fetch
+from .invitations import invitation_list
 from .messages import (
     message_data,
     message_for_member,
@@ -38,6 +39,7 @@ __all__ = [
     "message_for_member",
     "message_payloads",
     "message_search",
+    "invitation_list",
     "notification_list",
     "public_channels",
     "receipts_enabled",

@@ -14,6 +14,7 @@ from .attachments import (
     forward_copies,
     uploads_cleanup,
 )
+from .invitations import invitation_accept, invitation_decline
 from .members import room_add_members, room_remove_members
 from .messages import (
     message_delete,
@@ -61,6 +62,8 @@ __all__ = [
     "message_report",
     "message_send",
     "messages_send",
+    "invitation_accept",
+    "invitation_decline",
     "room_add_members",
     "room_ban",
     "room_create",

@@ -1,4 +1,10 @@
-"""Who is in a room: adding, removing and announcing members, and keeping a room led.
+"""Who is in a room: adding, inviting, removing and announcing members, keeping a room led.
+
+Nobody is put into a group or channel without consent: add_or_invite adds at once only the
+people chat.permissions.addable_without_consent allows (those the inviter already shares a
+conversation with, or anyone for a site admin) and invites everyone else (room.invited on
+their sockets; chat.services.invitations answers). Someone who blocks the inviter is neither
+added nor asked, and the inviter is not told which: the reply counts both as invited.
 
 Membership rows are the only source of who is where. Every change here tells the users'
 sockets to join or leave the room's group (chat.broadcast.membership_changed), on whichever
@@ -10,7 +16,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from .. import broadcast, exceptions, payloads, permissions, protocol, selectors
-from ..models import Membership, Room, RoomBan
+from ..models import Membership, Room, RoomBan, RoomInvitation
+from ..payloads import invitation_payload
 
 
 def users_by_username(usernames):
@@ -52,6 +59,40 @@ def add_memberships(room, users, *, role=Membership.Role.MEMBER):
     for membership in memberships:
         membership.room = room
     return memberships
+
+
+def add_or_invite(room, inviter, users):
+    """Add who may be added at once and invite the others; return (memberships, invited).
+
+    ``invited`` counts the invitations made and the people left out because they block the
+    inviter, so the answer does not tell a block apart from an invitation.
+    """
+    users = [user for user in users if user.pk != inviter.pk]
+    left_out = permissions.blocking(inviter, users)
+    users = [user for user in users if user.pk not in left_out]
+    at_once = permissions.addable_without_consent(inviter, users)
+    added = add_memberships(room, [user for user in users if user.pk in at_once])
+    asked = _invite(room, inviter, [user for user in users if user.pk not in at_once])
+    return added, asked + len(left_out)
+
+
+def _invite(room, inviter, users):
+    """Invite users who are not members; tell the newly invited; return how many are asked.
+
+    Asking again someone already invited sends nothing new: one pending invitation a room.
+    """
+    members = set(room.memberships.values_list("user_id", flat=True))
+    users = [user for user in users if user.pk not in members]
+    pending = set(room.invitations.values_list("user_id", flat=True))
+    invitations = RoomInvitation.objects.bulk_create(
+        RoomInvitation(room=room, user=user, invited_by=inviter)
+        for user in users
+        if user.pk not in pending
+    )
+    for invitation in invitations:
+        data = {"invitation": invitation_payload(invitation)}
+        broadcast.user_event(invitation.user_id, protocol.event(protocol.ROOM_INVITED, data))
+    return len(users)
 
 
 def announce_joined(room, memberships):
@@ -136,9 +177,13 @@ def room_add_members(*, user, room_id, members):
     )
     if banned:
         raise exceptions.ForbiddenError(f"Banned from this room: {', '.join(sorted(banned))}.")
-    added = add_memberships(room, users)
+    added, invited = add_or_invite(room, user, users)
     announce_joined(room, added)
-    return {"room_id": room.pk, "added": [payloads.member_payload(m) for m in added]}
+    return {
+        "room_id": room.pk,
+        "added": [payloads.member_payload(m) for m in added],
+        "invited": invited,
+    }
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ from .. import broadcast, exceptions, permissions, protocol, selectors
 from ..models import Block, Membership, Room, RoomBan, direct_key_for
 from .members import (
     add_memberships,
+    add_or_invite,
     announce_joined,
     announce_removed,
     hand_over,
@@ -74,7 +75,7 @@ def room_create(
             **options,
         )
         creator = add_memberships(room, [user], role=Membership.Role.ADMIN)
-        added = add_memberships(room, others)
+        added, _ = add_or_invite(room, user, others)
         detail = selectors.room_detail(room, membership=creator[0])
         announce_joined(room, creator + added)
     return {"room": detail}

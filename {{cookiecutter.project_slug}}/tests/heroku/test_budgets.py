@@ -48,8 +48,9 @@ from chat import services
 from chat.auth import token_issue
 User = get_user_model()
 users = User.objects.bulk_create(
-    [User(username=f"u{{i}}", password=make_password(None)) for i in range({USERS})]
-)
+    [User(username=f"u{{i}}", password=make_password(None), is_staff=i == 0)
+     for i in range({USERS})]
+)  # u0, a site admin, puts everyone into the room without invitations
 room = services.room_create(
     user=users[0], kind="group", name="budget", members=[u.username for u in users[1:]]
 )

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from chat import services
-from chat.models import Room
+from chat.models import Room, RoomInvitation
 
 DEMO_USERS = ["alice", "bob"]
 DEMO_PASSWORD = "chat-demo-password"
@@ -25,5 +25,8 @@ class Command(BaseCommand):
             users.append(user)
         if not Room.objects.filter(kind=Room.Kind.GROUP, name="Welcome").exists():
             services.room_create(user=users[0], kind="group", name="Welcome", members=DEMO_USERS)
+            # Strangers are invited, not added: the demo's users accept at once.
+            for invitation in RoomInvitation.objects.filter(user__in=users):
+                services.invitation_accept(user=invitation.user, invitation_id=invitation.pk)
         for user in users:
             self.stdout.write(f"demo user: {user.username} / password: {DEMO_PASSWORD}")

@@ -7,6 +7,7 @@
  *
  *   app/notifications.js  unread mentions and replies, browser notifications, the digest
  *                      switch
+ *   app/invitations.js invitations into groups and channels, accepted or declined
  *   app/details.js     the room details dialog: settings, members, mute, leave, delete,
  *                      block and ban
  *   app/search.js      the search box and its results, each opening its room at the message
@@ -51,6 +52,7 @@ import {
   readUpTo,
   showDigestSetting,
 } from "./app/notifications.js";
+import { addInvitation, loadInvitations } from "./app/invitations.js";
 import { markRead } from "./app/read.js";
 import { applyPosition, showSetting } from "./app/receipts.js";
 import { loadPresence, renderPresence, renderTyping, TYPING_EXPIRES } from "./app/presence.js";
@@ -92,6 +94,7 @@ client.addEventListener("open", async ({ detail }) => {
   showSetting(client.settings);
   showDigestSetting(client.settings);
   loadNotifications();
+  loadInvitations();
   try {
     // Whom I block is asked for here, not carried by session.hello: connecting stays cheap.
     const [blocks] = await Promise.all([client.request("user.blocks"), loadRooms()]);
@@ -203,6 +206,7 @@ client.addEventListener("settings.updated", ({ detail }) => {
   showDigestSetting(detail);
 });
 client.addEventListener("notification.new", ({ detail }) => addNotification(detail.notification));
+client.addEventListener("room.invited", ({ detail }) => addInvitation(detail.invitation));
 
 client.addEventListener("room.typing", ({ detail }) => {
   if (!view || view.roomId !== detail.room_id || (me && detail.user.id === me.id)) return;

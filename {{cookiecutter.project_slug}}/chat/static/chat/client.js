@@ -33,8 +33,8 @@
  *   event           {event_type, data, request_id}  every frame received, for debugging
  *   room.created, room.updated, room.deleted, room.removed, room.members_added,
  *   room.members_removed, room.muted, room.read, room.delivered, room.typing,
- *   presence.changed, settings.updated, notification.new, user.blocked, user.unblocked,
- *   message.reported
+ *   presence.changed, settings.updated, notification.new, room.invited, user.blocked,
+ *   user.unblocked, message.reported
  *                   the server event's data, unchanged (room.removed also comes with
  *                   reason "unknown" when a reconnect or heartbeat shows a room is gone)
  */

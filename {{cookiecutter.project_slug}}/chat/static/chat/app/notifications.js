@@ -11,6 +11,7 @@
 
 import { $, button, make, notify } from "./dom.js";
 import { describeError, roomName, shortTime } from "./format.js";
+import { invitationCount } from "./invitations.js";
 import { goToRoom } from "./navigation.js";
 import { renderRooms } from "./room-list.js";
 import { client, me, rooms, view } from "./state.js";
@@ -101,10 +102,16 @@ function render() {
       return li;
     }),
   );
-  empty.hidden = items.length > 0;
-  count.textContent = items.length > 99 ? "99+" : String(items.length);
-  count.hidden = items.length === 0;
-  toggle.setAttribute("aria-label", `Notifications${items.length ? `, ${items.length} unread` : ""}`);
+  const invitations = invitationCount();
+  const total = items.length + invitations;
+  empty.hidden = total > 0;
+  count.textContent = total > 99 ? "99+" : String(total);
+  count.hidden = total === 0;
+  const said = [
+    items.length ? `${items.length} unread` : "",
+    invitations ? `${invitations} invitation${invitations === 1 ? "" : "s"}` : "",
+  ].filter(Boolean);
+  toggle.setAttribute("aria-label", ["Notifications", ...said].join(", "));
   allow.hidden = !("Notification" in window) || Notification.permission !== "default";
 }
 
@@ -124,6 +131,9 @@ function popUp(title, text, tag, roomId, seq) {
     shown.close();
   });
 }
+
+// The invitations share the button's count (app/invitations.js announces changes).
+$("invitations-list").addEventListener("invitationschange", () => render());
 
 toggle.addEventListener("click", () => {
   panel.hidden = !panel.hidden;

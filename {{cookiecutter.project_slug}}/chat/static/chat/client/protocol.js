@@ -28,6 +28,7 @@ export const FORWARDED_EVENTS = new Set([
   "presence.changed",
   "settings.updated",
   "notification.new",
+  "room.invited",
   "user.blocked",
   "user.unblocked",
   "message.reported",

@@ -1,0 +1,51 @@
+"""Invitations in a real Chromium: someone Bob shares no conversation with asks him into a
+room; he answers from the notifications panel, with the keyboard alone."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.test_chat_page import room_button, seed
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
+
+
+def invite(server, creator, name, members):
+    """Create a room the way the default rule does: people who are strangers are invited."""
+    seed(
+        server,
+        f"""
+        from django.conf import settings
+        settings.CHAT = {{**settings.CHAT, "ADD_WITHOUT_CONSENT": "shared"}}
+        services.room_create(user=users[{creator!r}], kind="group", name={name!r},
+                             members={list(members)!r})
+        """,
+    )
+
+
+def test_bob_accepts_one_invitation_and_declines_another_from_the_keyboard(pages, chat_server):
+    invite(chat_server, "alice", "Offsite", ["bob"])
+    bob = pages.login("bob")
+    toggle = bob.locator("#notifications-button")
+    expect(toggle).to_have_attribute("aria-label", "Notifications, 1 invitation")
+    expect(room_button(bob, "Offsite")).to_have_count(0)  # not a member until he says yes
+    invite(chat_server, "carol", "Raffle", ["bob"])  # arrives live, as room.invited
+    expect(toggle).to_have_attribute("aria-label", "Notifications, 2 invitations")
+
+    toggle.focus()
+    bob.keyboard.press("Enter")
+    invitations = bob.locator("#invitations-list li")
+    expect(invitations).to_have_count(2)
+    expect(invitations.first).to_contain_text("carol invites you to the group Raffle")
+    decline = invitations.first.get_by_role("button", name="Decline")
+    expect(decline).to_have_accessible_description("carol invites you to the group Raffle")
+    decline.focus()
+    bob.keyboard.press("Enter")
+    expect(invitations).to_have_count(1)
+    # Focus stays in the list, on what is left to answer.
+    expect(invitations.first.get_by_role("button", name="Accept")).to_be_focused()
+    bob.keyboard.press("Enter")
+    expect(bob.locator("#room-title")).to_contain_text("Offsite")
+    expect(room_button(bob, "Offsite")).to_have_count(1)
+    expect(room_button(bob, "Raffle")).to_have_count(0)
+    expect(bob.locator("#invitations-heading")).to_be_hidden()
+    expect(toggle).to_have_attribute("aria-label", "Notifications")
