@@ -62,6 +62,18 @@ def why_not_post(membership):
     return "Posting in this group is limited to admins."
 
 
+def why_not_edit(message, membership):
+    """Return the reason ``membership`` may not edit ``message``, or None if it may.
+
+    An edit is a new say in the room: who may edit is the sender, if they may post now. A
+    group locked for posting, a demoted channel admin and a blocked peer of a direct room
+    cannot change what the room reads either.
+    """
+    if message.sender_id != membership.user_id:
+        return "Only the sender can edit a message."
+    return why_not_post(membership)
+
+
 def is_admin(membership):
     return membership.role == Membership.Role.ADMIN
 

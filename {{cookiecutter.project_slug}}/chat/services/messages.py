@@ -207,10 +207,10 @@ def _changed(message, event_type):
 
 @transaction.atomic
 def message_edit(*, user, message_id, content):
-    """Change a message's content (its sender only)."""
-    message, _ = selectors.message_for_member(user, message_id, lock_room=True)
-    if message.sender_id != user.pk:
-        raise exceptions.ForbiddenError("Only the sender can edit a message.")
+    """Change a message's content (its sender, while they may post in the room)."""
+    message, membership = selectors.message_for_member(user, message_id, lock_room=True)
+    if (reason := permissions.why_not_edit(message, membership)) is not None:
+        raise exceptions.ForbiddenError(reason)
     if message.deleted_at is not None:
         raise exceptions.MessageNotFoundError("The message was deleted.")
     if message.content == content:
