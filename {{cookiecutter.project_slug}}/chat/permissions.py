@@ -2,12 +2,15 @@
 
 Services call the predicates and the ``require_*`` checks. The send statement, which checks
 posting rights inside the UPDATE that takes the seq, uses the SQL form of the same rule, kept
-beside it (a unit test proves both agree on every combination). Clients are told the answer
-in each room's payload (``post_roles``) and keep no copy of the rule.
+beside it, and every read filters rooms with the ORM form of who may read (unit tests prove
+each pair agrees on every combination). Clients are told the answer in each room's payload
+(``post_roles``) and keep no copy of the rule.
 """
 
+from django.db.models import Exists, OuterRef, Q
+
 from . import exceptions
-from .models import Membership, Room
+from .models import Membership, Room, RoomBan
 
 # What each kind of room allows beyond posting. Direct rooms are a fixed pair with no
 # settings: every "direct rooms can't ..." answer comes from this table.
@@ -18,6 +21,27 @@ DIRECT_REFUSALS = {
     "leave": "Direct rooms cannot be left; mute them instead.",
     "change_members": "Direct rooms have exactly two members.",
 }
+
+
+def may_read(*, kind, is_public, is_member, is_banned):
+    """Members read their rooms, anyone signed in a public channel; nobody a room they are
+    banned from, whatever else holds (a ban outlasts the membership it ended)."""
+    if is_banned:
+        return False
+    return is_member or (kind == Room.Kind.CHANNEL and is_public)
+
+
+def may_read_q(user, room=""):
+    """Return the ORM condition of may_read() for ``user``, on a query of rooms.
+
+    ``room`` is the path from the query's model to the room ("" for Room itself, "room__"
+    for rows that belong to a room), so every read filters with this one condition.
+    """
+    # Subqueries, not joins: a public channel's thousands of memberships never multiply rows.
+    member = Exists(Membership.objects.filter(room=OuterRef(f"{room}pk"), user=user))
+    banned = Exists(RoomBan.objects.filter(room=OuterRef(f"{room}pk"), user=user))
+    public = Q(**{f"{room}kind": Room.Kind.CHANNEL, f"{room}is_public": True})
+    return (member | public) & ~banned
 
 
 def may_post(*, role, kind, posting_locked):

@@ -151,16 +151,21 @@ def room_delete(*, user, room_id):
 @transaction.atomic
 def room_join(*, user, room_id):
     """Join a public channel; joining one already joined returns it unchanged."""
-    room = selectors.visible_room(user, room_id)
-    membership = Membership.objects.filter(room=room, user=user).first()
-    if membership is None:
-        if not (room.kind == Room.Kind.CHANNEL and room.is_public):
-            raise exceptions.RoomNotFoundError()
-        if RoomBan.objects.filter(room=room, user=user).exists():
-            raise exceptions.ForbiddenError(BANNED_DETAIL)
-        (membership,) = add_memberships(room, [user])
-        announce_joined(room, [membership])
-    return {"room": selectors.room_detail(room, membership=membership)}
+    membership = Membership.objects.select_related("room").filter(room_id=room_id, user=user)
+    membership = membership.first() or _join_public_channel(user, room_id)
+    return {"room": selectors.room_detail(membership.room, membership=membership)}
+
+
+def _join_public_channel(user, room_id):
+    room = Room.objects.filter(pk=room_id, kind=Room.Kind.CHANNEL, is_public=True).first()
+    if room is None:
+        raise exceptions.RoomNotFoundError()
+    # Said plainly: the banned user heard room.removed with the reason "banned".
+    if RoomBan.objects.filter(room=room, user=user).exists():
+        raise exceptions.ForbiddenError(BANNED_DETAIL)
+    (membership,) = add_memberships(room, [user])
+    announce_joined(room, [membership])
+    return membership
 
 
 @transaction.atomic
