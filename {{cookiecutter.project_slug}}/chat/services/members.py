@@ -6,20 +6,11 @@ process holds them, and tells the room who arrived or left.
 """
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from .. import broadcast, exceptions, payloads, permissions, protocol, selectors
 from ..models import Membership, Room, RoomBan
-
-
-def users_by_username(usernames):
-    """Return active users for the given usernames, or raise naming the unknown ones."""
-    users = list(get_user_model().objects.filter(username__in=usernames, is_active=True))
-    missing = set(usernames) - {user.get_username() for user in users}
-    if missing:
-        raise exceptions.UserNotFoundError(f"No such users: {', '.join(sorted(missing))}.")
-    return users
+from .users import users_by_username
 
 
 def member_cap(room):
@@ -109,7 +100,7 @@ def hand_over(room, leaving_user_id):
 def set_admins(room, admins, *, by):
     """Make exactly ``admins`` the room's admins (its owner only; the owner stays one)."""
     permissions.require_owner(room, by, "Only the room's owner can change its admins.")
-    admin_ids = {u.pk for u in users_by_username(admins)}
+    admin_ids = {u.pk for u in users_by_username(admins, by=by)}
     if room.memberships.filter(user_id__in=admin_ids).count() != len(admin_ids):
         raise exceptions.InvalidPayloadError("Admins must be members of the room.")
     if by.pk not in admin_ids:
@@ -128,9 +119,11 @@ def _room_for_member_changes(user, room_id):
 
 @transaction.atomic
 def room_add_members(*, user, room_id, members):
-    """Add users to a group or channel (admins only)."""
+    """Add users to a group or channel (admins only; never someone who blocks them)."""
     room = _room_for_member_changes(user, room_id)
-    users = users_by_username(members)
+    # Whoever blocks the adder is not found (chat.services.users): a block keeps one out of
+    # the blocked user's rooms.
+    users = users_by_username(members, by=user, addable=True)
     banned = list(
         RoomBan.objects.filter(room=room, user__in=users).values_list("user__username", flat=True)
     )
@@ -145,7 +138,7 @@ def room_add_members(*, user, room_id, members):
 def room_remove_members(*, user, room_id, members):
     """Remove members (admins only; other admins only by the owner; never the owner)."""
     room = _room_for_member_changes(user, room_id)
-    users = users_by_username(members)
+    users = users_by_username(members, by=user)
     targets = Membership.objects.filter(room=room, user__in=users).exclude(user=user)
     if targets.filter(user_id=room.created_by_id).exists():
         raise exceptions.ForbiddenError("The room's owner cannot be removed.")

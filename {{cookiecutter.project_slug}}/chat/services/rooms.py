@@ -15,8 +15,8 @@ from .members import (
     announce_removed,
     hand_over,
     set_admins,
-    users_by_username,
 )
+from .users import users_by_username
 
 # The settings each kind of room has, beyond a name and a description.
 KIND_SETTINGS = {
@@ -58,8 +58,13 @@ def room_create(
     posting_locked=False,
     max_members=None,
 ):
-    """Create a room with the creator as admin; a direct room between a pair is reused."""
-    others = [u for u in users_by_username(members) if u.pk != user.pk]
+    """Create a room with the creator as admin; a direct room between a pair is reused.
+
+    Nobody is put in a group or channel by someone they block (they are not found, as in
+    room.add_members); a direct room with them is refused as a block (BLOCKED_DETAIL).
+    """
+    found = users_by_username(members, by=user, addable=kind != Room.Kind.DIRECT)
+    others = [u for u in found if u.pk != user.pk]
     if kind == Room.Kind.DIRECT:
         return _direct_room_create(user=user, others=others)
     options = {"is_public": is_public, "posting_locked": posting_locked}
