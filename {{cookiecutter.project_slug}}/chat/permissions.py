@@ -98,6 +98,18 @@ def why_not_edit(message, membership):
     return why_not_post(membership)
 
 
+def why_not_react(membership, *, blocked_by_sender):
+    """Return the reason ``membership`` may not react to a message, or None if it may.
+
+    A reaction is text shown on someone's message: nobody reacts to the messages of a user
+    who blocks them, nor at all in a direct room whose other member blocked them. The
+    answer does not say which (the harasser learns only that this message takes none).
+    """
+    if blocked_by_sender or membership.blocked_by_peer:
+        return "You cannot react to this message."
+    return None
+
+
 def is_admin(membership):
     return membership.role == Membership.Role.ADMIN
 

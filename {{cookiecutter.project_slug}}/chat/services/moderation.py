@@ -33,7 +33,8 @@ def _set_direct_block(blocker, blocked, value):
 
 @transaction.atomic
 def user_block(*, user, username):
-    """Block a user: no direct messages from them; the blocker's sockets hear user.blocked."""
+    """Block a user: no direct messages, reactions to one's messages, typing shown, or being put
+    in rooms by them; the blocker's sockets hear user.blocked and stop showing their typing."""
     target = _one_user(username, by=user)
     if target.pk == user.pk:
         raise exceptions.InvalidPayloadError("You cannot block yourself.")
@@ -41,7 +42,8 @@ def user_block(*, user, username):
     data = {"user": payloads.user_payload(target)}
     if created:
         _set_direct_block(user, target, True)
-        broadcast.user_event(user.pk, protocol.event(protocol.USER_BLOCKED, data))
+        envelope = protocol.event(protocol.USER_BLOCKED, data)
+        broadcast.user_event(user.pk, envelope, block=(target.pk, True))
     return data
 
 
@@ -53,7 +55,8 @@ def user_unblock(*, user, username):
     data = {"user": payloads.user_payload(target)}
     if deleted:
         _set_direct_block(user, target, False)
-        broadcast.user_event(user.pk, protocol.event(protocol.USER_UNBLOCKED, data))
+        envelope = protocol.event(protocol.USER_UNBLOCKED, data)
+        broadcast.user_event(user.pk, envelope, block=(target.pk, False))
     return data
 
 
