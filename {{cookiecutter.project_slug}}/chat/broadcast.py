@@ -71,15 +71,18 @@ def room_event(room_id, envelope, *, read_by=None):
     _publish_on_commit(room_group(room_id), message)
 
 
-def user_event(user_id, envelope, *, settings=None):
+def user_event(user_id, envelope, *, settings=None, block=None):
     """Send ``envelope`` to every open socket of one user, after commit.
 
-    ``settings`` (the user's chat settings, changed) are applied by each socket too.
+    ``settings`` (the user's chat settings, changed) are applied by each socket too, and so
+    is ``block``, (user id, whether now blocked) (chat.screening).
     """
     group = user_group(user_id)
     message = {"type": EVENT, "group": group, "room_id": None, "text": protocol.encode(envelope)}
     if settings is not None:
         message["settings"] = settings
+    if block is not None:
+        message["block"] = list(block)
     _publish_on_commit(group, message)
 
 

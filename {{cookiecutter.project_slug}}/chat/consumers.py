@@ -32,6 +32,7 @@ from . import (
     presence,
     protocol,
     ratelimit,
+    screening,
     selectors,
     services,
     sync,
@@ -64,6 +65,8 @@ class ChatConsumer:
         self.base_send = send
         self.state = State.CONNECTING
         self.room_ids = set()
+        # Users whose typing this socket does not show: its user blocks them (chat.screening).
+        self.blocked_ids = set()
         self.fanout = None
         self.channel_name = None
         self.credential = None
@@ -126,6 +129,7 @@ class ChatConsumer:
         if opened is None:
             return False
         self.user = opened["user"]
+        self.blocked_ids = opened["blocked_ids"]
         self.state = State.OPENING
         await self.sync_groups(opened["room_ids"])
         hello = await batches.call(
@@ -264,18 +268,9 @@ class ChatConsumer:
         await self.base_send({"type": "websocket.send", "text": text})
 
     async def forward_event(self, message):
-        room_id = message["room_id"]
-        if room_id is not None and room_id not in self.room_ids:
-            return
-        if message.get("exclude_channel") == self.channel_name:
-            return
-        read_by = message.get("read_by")
-        if read_by is not None and read_by != self.user.pk and not self.user.read_receipts:
-            return  # receipts are shared both ways or not at all (chat.services.receipts)
-        if (settings := message.get("settings")) is not None:
-            self.user.read_receipts = settings["read_receipts"]
-            self.user.email_digests = settings["email_digests"]
-        await self.send(message["text"])
+        if screening.passes(self, message):
+            screening.apply(self, message)
+            await self.send(message["text"])
 
     async def apply_membership(self, message):
         room_id = message["room_id"]

@@ -2,14 +2,16 @@
 
 Services call the predicates and the ``require_*`` checks. The send statement, which checks
 posting rights inside the UPDATE that takes the seq, uses the SQL form of the same rule, kept
-beside it (a unit test proves both agree on every combination). Clients are told the answer
-in each room's payload (``post_roles``) and keep no copy of the rule.
+beside it, and every read filters rooms with the ORM form of who may read (unit tests prove
+each pair agrees on every combination). Clients are told the answer in each room's payload
+(``post_roles``) and keep no copy of the rule.
 """
 
 from django.conf import settings
+from django.db.models import Exists, OuterRef, Q
 
 from . import exceptions
-from .models import Block, Membership, Message, Room
+from .models import Membership, Message, Room, RoomBan
 
 # What each kind of room allows beyond posting. Direct rooms are a fixed pair with no
 # settings: every "direct rooms can't ..." answer comes from this table.
@@ -20,6 +22,27 @@ DIRECT_REFUSALS = {
     "leave": "Direct rooms cannot be left; mute them instead.",
     "change_members": "Direct rooms have exactly two members.",
 }
+
+
+def may_read(*, kind, is_public, is_member, is_banned):
+    """Members read their rooms, anyone signed in a public channel; nobody a room they are
+    banned from, whatever else holds (a ban outlasts the membership it ended)."""
+    if is_banned:
+        return False
+    return is_member or (kind == Room.Kind.CHANNEL and is_public)
+
+
+def may_read_q(user, room=""):
+    """Return the ORM condition of may_read() for ``user``, on a query of rooms.
+
+    ``room`` is the path from the query's model to the room ("" for Room itself, "room__"
+    for rows that belong to a room), so every read filters with this one condition.
+    """
+    # Subqueries, not joins: a public channel's thousands of memberships never multiply rows.
+    member = Exists(Membership.objects.filter(room=OuterRef(f"{room}pk"), user=user))
+    banned = Exists(RoomBan.objects.filter(room=OuterRef(f"{room}pk"), user=user))
+    public = Q(**{f"{room}kind": Room.Kind.CHANNEL, f"{room}is_public": True})
+    return (member | public) & ~banned
 
 
 def may_post(*, role, kind, posting_locked):
@@ -62,6 +85,30 @@ def why_not_post(membership):
     if room.kind == Room.Kind.CHANNEL:
         return "Only admins post in a broadcast channel."
     return "Posting in this group is limited to admins."
+
+
+def why_not_edit(message, membership):
+    """Return the reason ``membership`` may not edit ``message``, or None if it may.
+
+    An edit is a new say in the room: who may edit is the sender, if they may post now. A
+    group locked for posting, a demoted channel admin and a blocked peer of a direct room
+    cannot change what the room reads either.
+    """
+    if message.sender_id != membership.user_id:
+        return "Only the sender can edit a message."
+    return why_not_post(membership)
+
+
+def why_not_react(membership, *, blocked_by_sender):
+    """Return the reason ``membership`` may not react to a message, or None if it may.
+
+    A reaction is text shown on someone's message: nobody reacts to the messages of a user
+    who blocks them, nor at all in a direct room whose other member blocked them. The
+    answer does not say which (the harasser learns only that this message takes none).
+    """
+    if blocked_by_sender or membership.blocked_by_peer:
+        return "You cannot react to this message."
+    return None
 
 
 def is_admin(membership):
@@ -123,9 +170,3 @@ def addable_without_consent(inviter, users):
         sender_id__in=ids, room__kind=Room.Kind.DIRECT, room__memberships__user=inviter
     ).values_list("sender_id", flat=True)
     return set(groups) | set(talked)
-
-
-def blocking(inviter, users):
-    """Return the ids of ``users`` who block the inviter: they are neither added nor asked."""
-    blocks = Block.objects.filter(blocker_id__in=[user.pk for user in users], blocked=inviter)
-    return set(blocks.values_list("blocker_id", flat=True))

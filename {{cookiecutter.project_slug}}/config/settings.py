@@ -472,6 +472,11 @@ CHAT = {
         # user.unblock; message.report
         "members": (1.0, 20),
     },
+    # Unknown usernames a user may name (room.create, room.add_members, user.block, ...)
+    # within UNKNOWN_USERNAMES_WINDOW seconds; then every lookup answers 4029 until the
+    # window ends, as failed logins lock the token endpoint (chat/services/users.py).
+    "UNKNOWN_USERNAMES_LIMIT": env.int("CHAT_UNKNOWN_USERNAMES_LIMIT", default=20),
+    "UNKNOWN_USERNAMES_WINDOW": env.int("CHAT_UNKNOWN_USERNAMES_WINDOW", default=15 * 60),
     # With Redis the limits are kept there, so they hold across processes and dynos; a
     # process takes up to this many of a user's tokens per Redis call and spends them
     # locally within RATE_LIMIT_LEASE_SECONDS (chat/ratelimit.py).

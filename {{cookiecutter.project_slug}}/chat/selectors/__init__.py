@@ -13,7 +13,7 @@ from .messages import (
     room_messages,
     with_reactions,
 )
-from .moderation import room_bans, user_blocks
+from .moderation import blocked_ids_for_users, room_bans, user_blocks
 from .notifications import notification_list, unread_notifications
 from .receipts import receipts_enabled, room_receipts
 from .rooms import (
@@ -33,6 +33,7 @@ from .sessions import session_hellos
 
 __all__ = [
     "attachment_for_fetch",
+    "blocked_ids_for_users",
     "direct_peers",
     "membership_for",
     "message_data",

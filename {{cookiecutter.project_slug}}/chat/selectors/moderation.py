@@ -13,6 +13,15 @@ def user_blocks(*, user):
     return {"users": [payloads.user_payload(block.blocked) for block in blocks]}
 
 
+def blocked_ids_for_users(user_ids):
+    """Return {user id: set of the ids of the users they block} for ``user_ids`` (one query)."""
+    blocked = {user_id: set() for user_id in user_ids}
+    rows = Block.objects.filter(blocker_id__in=user_ids).values_list("blocker_id", "blocked_id")
+    for blocker_id, blocked_id in rows:
+        blocked[blocker_id].add(blocked_id)
+    return blocked
+
+
 def room_bans(*, user, room_id):
     """Return a room's bans, most recent first (room admins only)."""
     permissions.require_admin(membership_for(user, room_id))

@@ -4,9 +4,9 @@ A non-member never sees a private room's rows: a room the user may not see is re
 missing (RoomNotFoundError), so its existence is not revealed either.
 """
 
-from django.db.models import F, Q
+from django.db.models import F
 
-from .. import exceptions, payloads
+from .. import exceptions, payloads, permissions
 from ..models import Membership, Room
 
 PUBLIC_CHANNELS_MAX = 200
@@ -25,10 +25,12 @@ def membership_for(user, room_id, *, lock_room=False):
 
 
 def visible_room(user, room_id):
-    """Return a room the user belongs to or may join (a public channel), else raise."""
-    room = Room.objects.filter(
-        Q(memberships__user=user) | Q(kind=Room.Kind.CHANNEL, is_public=True), pk=room_id
-    ).first()
+    """Return a room the user may read (chat.permissions.may_read), else raise.
+
+    Its members' rooms and public channels, never one the user is banned from: a ban hides
+    the room's history, details and files, and its messages cannot be forwarded.
+    """
+    room = Room.objects.filter(permissions.may_read_q(user), pk=room_id).first()
     if room is None:
         raise exceptions.RoomNotFoundError()
     return room

@@ -3,8 +3,7 @@
 Nobody is put into a group or channel without consent: add_or_invite adds at once only the
 people chat.permissions.addable_without_consent allows (those the inviter already shares a
 conversation with, or anyone for a site admin) and invites everyone else (room.invited on
-their sockets; chat.services.invitations answers). Someone who blocks the inviter is neither
-added nor asked, and the inviter is not told which: the reply counts both as invited.
+their sockets; chat.services.invitations answers).
 
 Membership rows are the only source of who is where. Every change here tells the users'
 sockets to join or leave the room's group (chat.broadcast.membership_changed), on whichever
@@ -12,21 +11,12 @@ process holds them, and tells the room who arrived or left.
 """
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from .. import broadcast, exceptions, payloads, permissions, protocol, selectors
 from ..models import Membership, Room, RoomBan, RoomInvitation
 from ..payloads import invitation_payload
-
-
-def users_by_username(usernames):
-    """Return active users for the given usernames, or raise naming the unknown ones."""
-    users = list(get_user_model().objects.filter(username__in=usernames, is_active=True))
-    missing = set(usernames) - {user.get_username() for user in users}
-    if missing:
-        raise exceptions.UserNotFoundError(f"No such users: {', '.join(sorted(missing))}.")
-    return users
+from .users import users_by_username
 
 
 def member_cap(room):
@@ -64,16 +54,14 @@ def add_memberships(room, users, *, role=Membership.Role.MEMBER):
 def add_or_invite(room, inviter, users):
     """Add who may be added at once and invite the others; return (memberships, invited).
 
-    ``invited`` counts the invitations made and the people left out because they block the
-    inviter, so the answer does not tell a block apart from an invitation.
+    ``users`` come from users_by_username, which already answers for anyone blocking the
+    inviter as for an unknown name.
     """
     users = [user for user in users if user.pk != inviter.pk]
-    left_out = permissions.blocking(inviter, users)
-    users = [user for user in users if user.pk not in left_out]
     at_once = permissions.addable_without_consent(inviter, users)
     added = add_memberships(room, [user for user in users if user.pk in at_once])
     asked = _invite(room, inviter, [user for user in users if user.pk not in at_once])
-    return added, asked + len(left_out)
+    return added, asked
 
 
 def _invite(room, inviter, users):
@@ -150,7 +138,7 @@ def hand_over(room, leaving_user_id):
 def set_admins(room, admins, *, by):
     """Make exactly ``admins`` the room's admins (its owner only; the owner stays one)."""
     permissions.require_owner(room, by, "Only the room's owner can change its admins.")
-    admin_ids = {u.pk for u in users_by_username(admins)}
+    admin_ids = {u.pk for u in users_by_username(admins, by=by)}
     if room.memberships.filter(user_id__in=admin_ids).count() != len(admin_ids):
         raise exceptions.InvalidPayloadError("Admins must be members of the room.")
     if by.pk not in admin_ids:
@@ -169,9 +157,11 @@ def _room_for_member_changes(user, room_id):
 
 @transaction.atomic
 def room_add_members(*, user, room_id, members):
-    """Add users to a group or channel (admins only)."""
+    """Add users to a group or channel (admins only; never someone who blocks them)."""
     room = _room_for_member_changes(user, room_id)
-    users = users_by_username(members)
+    # Whoever blocks the adder is not found (chat.services.users): a block keeps one out of
+    # the blocked user's rooms.
+    users = users_by_username(members, by=user, addable=True)
     banned = list(
         RoomBan.objects.filter(room=room, user__in=users).values_list("user__username", flat=True)
     )
@@ -190,7 +180,7 @@ def room_add_members(*, user, room_id, members):
 def room_remove_members(*, user, room_id, members):
     """Remove members (admins only; other admins only by the owner; never the owner)."""
     room = _room_for_member_changes(user, room_id)
-    users = users_by_username(members)
+    users = users_by_username(members, by=user)
     targets = Membership.objects.filter(room=room, user__in=users).exclude(user=user)
     if targets.filter(user_id=room.created_by_id).exists():
         raise exceptions.ForbiddenError("The room's owner cannot be removed.")

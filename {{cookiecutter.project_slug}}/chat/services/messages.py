@@ -21,7 +21,7 @@ from .. import (
     selectors,
     sql,
 )
-from ..models import Membership, Message, Reaction, Room
+from ..models import Block, Membership, Message, Reaction, Room
 from . import attachments as attachments_service
 
 
@@ -208,10 +208,10 @@ def _changed(message, event_type):
 
 @transaction.atomic
 def message_edit(*, user, message_id, content):
-    """Change a message's content (its sender only)."""
-    message, _ = selectors.message_for_member(user, message_id, lock_room=True)
-    if message.sender_id != user.pk:
-        raise exceptions.ForbiddenError("Only the sender can edit a message.")
+    """Change a message's content (its sender, while they may post in the room)."""
+    message, membership = selectors.message_for_member(user, message_id, lock_room=True)
+    if (reason := permissions.why_not_edit(message, membership)) is not None:
+        raise exceptions.ForbiddenError(reason)
     if message.deleted_at is not None:
         raise exceptions.MessageNotFoundError("The message was deleted.")
     if message.content == content:
@@ -259,11 +259,17 @@ def _delete(message):
 def message_react(*, user, message_id, emoji):
     """Set the user's one reaction on a message; an empty emoji removes it.
 
-    Sending the reaction one already has is not an error and changes nothing.
+    Sending the reaction one already has is not an error and changes nothing. Removing
+    one's reaction is always allowed; adding one is not where a block stands
+    (permissions.why_not_react).
     """
-    message, _ = selectors.message_for_member(user, message_id, lock_room=True)
+    message, membership = selectors.message_for_member(user, message_id, lock_room=True)
     if message.deleted_at is not None:
         raise exceptions.MessageNotFoundError("The message was deleted.")
+    if emoji:
+        blocked = Block.objects.filter(blocker_id=message.sender_id, blocked=user).exists()
+        if (reason := permissions.why_not_react(membership, blocked_by_sender=blocked)) is not None:
+            raise exceptions.ForbiddenError(reason)
     current = Reaction.objects.filter(message=message, user=user).first()
     if (current.emoji if current else "") == emoji:
         return selectors.message_data(message.pk)

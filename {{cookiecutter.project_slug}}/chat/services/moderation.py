@@ -11,25 +11,17 @@ Django admin's: a site moderator acts above room roles, and what they change rea
 sockets the same way.
 """
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
 from .. import broadcast, exceptions, payloads, permissions, protocol, selectors
 from ..models import Block, Membership, Report, Room, RoomBan, direct_key_for
-from .members import announce_joined, announce_removed, hand_over, users_by_username
+from .members import announce_joined, announce_removed, hand_over
+from .users import any_user, users_by_username
 
 
-def _one_user(username):
-    return users_by_username([username])[0]
-
-
-def _any_user(username):
-    """Return the user, active or not: blocks and bans of deactivated users can be lifted."""
-    user = get_user_model().objects.filter(username=username).first()
-    if user is None:
-        raise exceptions.UserNotFoundError(f"No such users: {username}.")
-    return user
+def _one_user(username, *, by):
+    return users_by_username([username], by=by)[0]
 
 
 def _set_direct_block(blocker, blocked, value):
@@ -41,27 +33,30 @@ def _set_direct_block(blocker, blocked, value):
 
 @transaction.atomic
 def user_block(*, user, username):
-    """Block a user: no direct messages from them; the blocker's sockets hear user.blocked."""
-    target = _one_user(username)
+    """Block a user: no direct messages, reactions to one's messages, typing shown, or being put
+    in rooms by them; the blocker's sockets hear user.blocked and stop showing their typing."""
+    target = _one_user(username, by=user)
     if target.pk == user.pk:
         raise exceptions.InvalidPayloadError("You cannot block yourself.")
     _, created = Block.objects.get_or_create(blocker=user, blocked=target)
     data = {"user": payloads.user_payload(target)}
     if created:
         _set_direct_block(user, target, True)
-        broadcast.user_event(user.pk, protocol.event(protocol.USER_BLOCKED, data))
+        envelope = protocol.event(protocol.USER_BLOCKED, data)
+        broadcast.user_event(user.pk, envelope, block=(target.pk, True))
     return data
 
 
 @transaction.atomic
 def user_unblock(*, user, username):
     """Lift a block; unblocking someone not blocked changes nothing."""
-    target = _any_user(username)
+    target = any_user(username, by=user)
     deleted, _ = Block.objects.filter(blocker=user, blocked=target).delete()
     data = {"user": payloads.user_payload(target)}
     if deleted:
         _set_direct_block(user, target, False)
-        broadcast.user_event(user.pk, protocol.event(protocol.USER_UNBLOCKED, data))
+        envelope = protocol.event(protocol.USER_UNBLOCKED, data)
+        broadcast.user_event(user.pk, envelope, block=(target.pk, False))
     return data
 
 
@@ -93,7 +88,7 @@ def message_report(*, user, message_id, reason):
 def room_ban(*, user, room_id, username, reason=""):
     """Ban a user from a group or channel (admins; admins only by the owner)."""
     membership = selectors.membership_for(user, room_id, lock_room=True)
-    target = _one_user(username)
+    target = _one_user(username, by=user)
     permissions.require_may_ban(membership, target)
     return ban_from_room(membership.room, target, by=user, reason=reason)
 
@@ -103,7 +98,7 @@ def room_unban(*, user, room_id, username):
     """Lift a ban (room admins): the user may join or be added again."""
     membership = selectors.membership_for(user, room_id)
     permissions.require_admin(membership)
-    target = _any_user(username)
+    target = any_user(username, by=user)
     RoomBan.objects.filter(room_id=room_id, user=target).delete()
     return {"room_id": room_id, "user": payloads.user_payload(target)}
 

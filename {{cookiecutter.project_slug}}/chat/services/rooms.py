@@ -16,8 +16,8 @@ from .members import (
     announce_removed,
     hand_over,
     set_admins,
-    users_by_username,
 )
+from .users import users_by_username
 
 # The settings each kind of room has, beyond a name and a description.
 KIND_SETTINGS = {
@@ -59,8 +59,13 @@ def room_create(
     posting_locked=False,
     max_members=None,
 ):
-    """Create a room with the creator as admin; a direct room between a pair is reused."""
-    others = [u for u in users_by_username(members) if u.pk != user.pk]
+    """Create a room with the creator as admin; a direct room between a pair is reused.
+
+    Nobody is put in a group or channel by someone they block (they are not found, as in
+    room.add_members); a direct room with them is refused as a block (BLOCKED_DETAIL).
+    """
+    found = users_by_username(members, by=user, addable=kind != Room.Kind.DIRECT)
+    others = [u for u in found if u.pk != user.pk]
     if kind == Room.Kind.DIRECT:
         return _direct_room_create(user=user, others=others)
     options = {"is_public": is_public, "posting_locked": posting_locked}
@@ -152,16 +157,21 @@ def room_delete(*, user, room_id):
 @transaction.atomic
 def room_join(*, user, room_id):
     """Join a public channel; joining one already joined returns it unchanged."""
-    room = selectors.visible_room(user, room_id)
-    membership = Membership.objects.filter(room=room, user=user).first()
-    if membership is None:
-        if not (room.kind == Room.Kind.CHANNEL and room.is_public):
-            raise exceptions.RoomNotFoundError()
-        if RoomBan.objects.filter(room=room, user=user).exists():
-            raise exceptions.ForbiddenError(BANNED_DETAIL)
-        (membership,) = add_memberships(room, [user])
-        announce_joined(room, [membership])
-    return {"room": selectors.room_detail(room, membership=membership)}
+    membership = Membership.objects.select_related("room").filter(room_id=room_id, user=user)
+    membership = membership.first() or _join_public_channel(user, room_id)
+    return {"room": selectors.room_detail(membership.room, membership=membership)}
+
+
+def _join_public_channel(user, room_id):
+    room = Room.objects.filter(pk=room_id, kind=Room.Kind.CHANNEL, is_public=True).first()
+    if room is None:
+        raise exceptions.RoomNotFoundError()
+    # Said plainly: the banned user heard room.removed with the reason "banned".
+    if RoomBan.objects.filter(room=room, user=user).exists():
+        raise exceptions.ForbiddenError(BANNED_DETAIL)
+    (membership,) = add_memberships(room, [user])
+    announce_joined(room, [membership])
+    return membership
 
 
 @transaction.atomic

@@ -20,11 +20,12 @@ def sessions_open(*, requests):
     """Record new sockets and close each user's oldest beyond the cap, for a batch of connects.
 
     Each request is {"credential", "channel_name", "user_agent"}; each result is {"user",
-    "session_id", "room_ids"}, or None where the credential no longer holds (chat.auth).
-    Runs on every connect (chat.batches gathers those that arrive together), so a batch costs
-    four statements however many sockets it holds: the users' rows, locked, so concurrent
-    connects of one user (on any process) take turns, each seeing the sessions the others
-    recorded, and the cap holds; their sessions; the insert; their rooms.
+    "session_id", "room_ids", "blocked_ids"}, or None where the credential no longer holds
+    (chat.auth). Runs on every connect (chat.batches gathers those that arrive together), so
+    a batch costs five statements however many sockets it holds: the users' rows, locked, so
+    concurrent connects of one user (on any process) take turns, each seeing the sessions the
+    others recorded, and the cap holds; their sessions; the insert; their rooms; whom they
+    block (the socket hides those users' typing, chat.screening).
     """
     now = timezone.now()
     credentials = [request["credential"] for request in requests]
@@ -45,6 +46,7 @@ def sessions_open(*, requests):
     opened = {session.channel_name: session for session in sessions}
     _close_beyond_cap(user_ids, others, sessions)
     room_ids = selectors.room_ids_for_users(user_ids)
+    blocked_ids = selectors.blocked_ids_for_users(user_ids)
     _announce_arrivals({user.pk: user for user in holders if user is not None}, others, room_ids)
     return [
         None
@@ -53,6 +55,7 @@ def sessions_open(*, requests):
             "user": user,
             "session_id": opened[request["channel_name"]].pk,
             "room_ids": room_ids[user.pk],
+            "blocked_ids": blocked_ids[user.pk],
         }
         for request, user in zip(requests, holders, strict=True)
     ]

@@ -18,5 +18,7 @@ async def typing_send(*, user, channel_name, room_ids, room_id, is_typing=True):
     data = {"room_id": room_id, "user": payloads.user_payload(user), "is_typing": is_typing}
     envelope = protocol.event(protocol.ROOM_TYPING, data)
     message = broadcast.room_message(room_id, envelope, exclude_channel=channel_name)
+    # Sockets of users who block the typist skip it (chat.screening).
+    message["typist"] = user.pk
     await broadcast.send_now(broadcast.room_group(room_id), message)
     return data

@@ -68,7 +68,11 @@ def test_session_open_records_the_socket_and_announces_a_first_connect(alice, bo
     team, pair = group(alice, bob), group(alice)
     result, events = open_session(alice, "s1", user_agent="x" * 300)
     session = ChatSession.objects.get()
-    assert result == {"session_id": session.pk, "room_ids": {team.pk, pair.pk}}
+    assert result == {
+        "session_id": session.pk,
+        "room_ids": {team.pk, pair.pk},
+        "blocked_ids": set(),
+    }
     assert (session.user, session.channel_name) == (alice, socket_name("s1"))
     assert session.user_agent == "x" * 256
     assert session.last_seen >= presence.online_since()
@@ -76,6 +80,13 @@ def test_session_open_records_the_socket_and_announces_a_first_connect(alice, bo
     for event in events:
         assert event.data["user"] == {"id": alice.pk, "username": "alice"}
         assert event.data["online"] is True
+
+
+def test_session_open_tells_the_socket_whom_its_user_blocks(alice, bob, carol):
+    services.user_block(user=alice, username="bob")
+    services.user_block(user=bob, username="carol")
+    assert open_session(alice, "s1")[0]["blocked_ids"] == {bob.pk}
+    assert open_session(carol, "s2")[0]["blocked_ids"] == set()
 
 
 def test_session_open_beside_a_live_socket_announces_nothing(alice, bob):

@@ -56,7 +56,8 @@ async def test_typing_send_reaches_the_rooms_group_at_once_excluding_the_typist(
         ("is_typing", "room_id", "user"),
     )
     assert event.data == data
-    assert event.layer == {"room_id": ROOM_ID, "exclude_channel": SOCKET}
+    # The typist's id: sockets of users who block them skip it (chat.screening).
+    assert event.layer == {"room_id": ROOM_ID, "exclude_channel": SOCKET, "typist": alice.pk}
 
 
 async def test_typing_send_refuses_a_room_the_socket_is_not_in(alice, listener):

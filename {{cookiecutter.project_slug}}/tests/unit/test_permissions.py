@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from chat import exceptions, permissions
-from chat.models import Membership, Message, Room
+from chat.models import Membership, Message, Room, RoomBan
 
 ADMIN, MEMBER = Membership.Role.ADMIN, Membership.Role.MEMBER
 
@@ -137,3 +137,35 @@ def test_direct_refusals_name_every_action_direct_rooms_refuse():
 def test_may_delete_message(sender_id, role, allowed):
     message = Message(sender_id=sender_id)
     assert permissions.may_delete_message(message, Membership(user_id=1, role=role)) is allowed
+
+
+READ_SHAPES = list(itertools.product(Room.Kind.values, [False, True], [False, True], [False, True]))
+
+
+@pytest.mark.django_db
+def test_may_read_q_agrees_with_may_read_on_the_real_tables(django_user_model):
+    """Every room shape, membership and ban as real rows; the condition selects exactly the
+    rooms may_read() allows, and a ban wins over everything else."""
+    reader = django_user_model.objects.create_user(username="reader")
+    expected = {}
+    for number, (kind, is_public, is_member, is_banned) in enumerate(READ_SHAPES):
+        if is_public and kind != Room.Kind.CHANNEL:
+            continue  # Only channels can be public (a database constraint).
+        room = Room.objects.create(
+            kind=kind,
+            is_public=is_public,
+            direct_key=f"key-{number}" if kind == Room.Kind.DIRECT else None,
+        )
+        if is_member:
+            Membership.objects.create(room=room, user=reader)
+        if is_banned:
+            RoomBan.objects.create(room=room, user=reader)
+        expected[room.pk] = permissions.may_read(
+            kind=kind, is_public=is_public, is_member=is_member, is_banned=is_banned
+        )
+    selected = set(Room.objects.filter(permissions.may_read_q(reader)).values_list("pk", flat=True))
+    assert selected == {pk for pk, allowed in expected.items() if allowed}
+    assert not any(
+        permissions.may_read(kind=kind, is_public=True, is_member=True, is_banned=True)
+        for kind in Room.Kind.values
+    )
