@@ -5,8 +5,9 @@ checked with SECRET_KEY alone, and changing the password (or the user's security
 out everywhere") invalidates it. A token never travels in a URL, where routers and proxies
 log it: programs send it in the handshake's Authorization header, and browsers, which cannot
 set one on a WebSocket, trade it for a ticket (POST /api/ticket/): random, single-use and
-valid for CHAT["TICKET_TTL"] seconds, so the ``?ticket=`` a log keeps opens nothing. The
-chat page uses its session cookie.
+valid for CHAT["TICKET_TTL"] seconds, and used up by the first handshake that presents it,
+refused or not, so the ``?ticket=`` a router's log keeps opens nothing (the project's own
+logs redact it: chat.redaction). The chat page uses its session cookie.
 
 What a socket was opened with is kept as its Credential, so an open socket can be checked
 again later exactly as its connect was (credential_valid): on every heartbeat, and at once
@@ -104,6 +105,12 @@ def _ticket_key(ticket):
     return f"chat:ticket:{ticket}"
 
 
+def ticket_of(scope):
+    """Return the ``?ticket=`` a handshake presents, or None."""
+    tickets = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("ticket")
+    return tickets[0] if tickets else None
+
+
 def bearer_token(authorization):
     """Return the token of an Authorization header's value ``Bearer <token>``, or None."""
     scheme, _, token = (authorization or "").partition(" ")
@@ -194,11 +201,11 @@ class TokenAuthMiddleware:
 
     async def __call__(self, scope, receive, send):
         token = bearer_token(_header(scope, b"authorization"))
-        tickets = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("ticket")
+        ticket = ticket_of(scope)
         if token is not None:
             credential = token_credential(token)
-        elif tickets:
-            credential = await sync.offload(ticket_credential, tickets[0])
+        elif ticket is not None:
+            credential = await sync.offload(ticket_credential, ticket)
         else:
             return await self.cookie_auth(scope, receive, send)
         scope = {**scope, "user": AnonymousUser(), "credential": credential}
@@ -215,6 +222,10 @@ class SameOriginValidator:
     is another origin, and a socket it opened would carry the user's cookie. Clients that
     send no Origin are not browsers and hold their own credentials (a token). The Host must
     be one of ALLOWED_HOSTS, as for HTTP.
+
+    A refused handshake still uses up the ticket it presents: its URL is in the logs of
+    every router and proxy on the way, and replayed from there with a good Origin, an
+    unspent ticket would open a socket as the user.
     """
 
     def __init__(self, application):
@@ -222,6 +233,8 @@ class SameOriginValidator:
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "websocket" and not origin_allowed(scope):
+            if (ticket := ticket_of(scope)) is not None:
+                await sync.offload(ticket_credential, ticket)
             return await WebsocketDenier()(scope, receive, send)
         return await self.application(scope, receive, send)
 
