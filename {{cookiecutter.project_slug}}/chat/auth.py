@@ -10,8 +10,9 @@ refused or not, so the ``?ticket=`` a router's log keeps opens nothing (the proj
 logs redact it: chat.redaction). The chat page uses its session cookie.
 
 What a socket was opened with is kept as its Credential, so an open socket can be checked
-again later exactly as its connect was (credential_valid): on every heartbeat, and at once
-when the user's password, status or sessions change (chat.signals).
+again later exactly as its connect was (credential_valid): on every heartbeat, at once when
+the user's password, status or sessions change (chat.signals), and on every process's timer
+whatever happened to those events (chat.revalidation).
 """
 
 import re
@@ -117,7 +118,8 @@ def bearer_token(authorization):
     return (token.strip() or None) if scheme.lower() == "bearer" else None
 
 
-def _header(scope, name):
+def header(scope, name):
+    """Return the value of the handshake's header ``name`` (lowercase bytes), or None."""
     for key, value in scope.get("headers", ()):
         if key.lower() == name:
             return value.decode("latin-1")
@@ -176,12 +178,13 @@ def users_holding(credentials, *, lock=False):
     held = {}
     for credential in credentials:
         user = by_id.get(credential.user_id)
-        if user is not None and _holds(user, credential):
+        if user is not None and holds(user, credential):
             held[credential] = user
     return held
 
 
-def _holds(user, credential):
+def holds(user, credential):
+    """Whether ``user`` still has the session-auth hash ``credential`` carries."""
     hashes = [user.get_session_auth_hash(), *user.get_session_auth_fallback_hash()]
     return any(constant_time_compare(h, credential.auth_hash) for h in hashes)
 
@@ -200,7 +203,7 @@ class TokenAuthMiddleware:
         self.cookie_auth = AuthMiddlewareStack(app)
 
     async def __call__(self, scope, receive, send):
-        token = bearer_token(_header(scope, b"authorization"))
+        token = bearer_token(header(scope, b"authorization"))
         ticket = ticket_of(scope)
         if token is not None:
             credential = token_credential(token)
@@ -241,10 +244,10 @@ class SameOriginValidator:
 
 def origin_allowed(scope):
     """Whether a socket's handshake passes the origin rule (SameOriginValidator)."""
-    host = _header(scope, b"host")
+    host = header(scope, b"host")
     if host is not None and not validate_host(split_domain_port(host)[0], _allowed_hosts()):
         return False
-    origin = _header(scope, b"origin")
+    origin = header(scope, b"origin")
     if origin is None:
         return True
     scheme = "https" if scope.get("scheme") in ("wss", "https") else "http"
