@@ -205,10 +205,12 @@ class TokenAuthMiddleware:
     async def __call__(self, scope, receive, send):
         token = bearer_token(header(scope, b"authorization"))
         ticket = ticket_of(scope)
+        # A ticket is used up whenever it is presented, beside a token too: its URL is logged.
+        held = None if ticket is None else await sync.offload(ticket_credential, ticket)
         if token is not None:
             credential = token_credential(token)
         elif ticket is not None:
-            credential = await sync.offload(ticket_credential, ticket)
+            credential = held
         else:
             return await self.cookie_auth(scope, receive, send)
         scope = {**scope, "user": AnonymousUser(), "credential": credential}

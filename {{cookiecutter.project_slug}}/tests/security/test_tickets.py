@@ -79,6 +79,14 @@ async def test_a_ticket_refused_for_its_origin_is_used_up_and_not_logged(server)
     assert accepted not in log
 
 
+async def test_a_ticket_beside_a_token_is_used_up_too(server):
+    ticket = await ticket_for(server)
+    url = f"{server.ws_url}?ticket={ticket}"
+    client = await connect_websocket(url, token=server.token)  # the token authenticates
+    await client.close()
+    assert await refused(server, f"ticket={ticket}") == 4001
+
+
 async def test_two_connects_racing_with_one_ticket_get_one_socket(server):
     ticket = await ticket_for(server)
     url = f"{server.ws_url}?ticket={ticket}"
