@@ -152,6 +152,9 @@ class Bench:
             WEB_CONCURRENCY=self.args.workers,
             # Tokens are made once per run; --wait-quiet can outlast the default 15 minutes.
             CHAT_TOKEN_TTL=3 * 3600,
+            # The load's clients send no heartbeats (the tutorials have none to send): the
+            # server would close them as idle in runs longer than CHAT_IDLE_TIMEOUT.
+            CHAT_IDLE_TIMEOUT=0,
         )
         (self.workdir / "project").mkdir(exist_ok=True)
         migrated = manage(env, "migrate", "--no-input", check=False)

@@ -5,12 +5,14 @@ checked with SECRET_KEY alone, and changing the password (or the user's security
 out everywhere") invalidates it. A token never travels in a URL, where routers and proxies
 log it: programs send it in the handshake's Authorization header, and browsers, which cannot
 set one on a WebSocket, trade it for a ticket (POST /api/ticket/): random, single-use and
-valid for CHAT["TICKET_TTL"] seconds, so the ``?ticket=`` a log keeps opens nothing. The
-chat page uses its session cookie.
+valid for CHAT["TICKET_TTL"] seconds, and used up by the first handshake that presents it,
+refused or not, so the ``?ticket=`` a router's log keeps opens nothing (the project's own
+logs redact it: chat.redaction). The chat page uses its session cookie.
 
 What a socket was opened with is kept as its Credential, so an open socket can be checked
-again later exactly as its connect was (credential_valid): on every heartbeat, and at once
-when the user's password, status or sessions change (chat.signals).
+again later exactly as its connect was (credential_valid): on every heartbeat, at once when
+the user's password, status or sessions change (chat.signals), and on every process's timer
+whatever happened to those events (chat.revalidation).
 """
 
 import re
@@ -104,13 +106,20 @@ def _ticket_key(ticket):
     return f"chat:ticket:{ticket}"
 
 
+def ticket_of(scope):
+    """Return the ``?ticket=`` a handshake presents, or None."""
+    tickets = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("ticket")
+    return tickets[0] if tickets else None
+
+
 def bearer_token(authorization):
     """Return the token of an Authorization header's value ``Bearer <token>``, or None."""
     scheme, _, token = (authorization or "").partition(" ")
     return (token.strip() or None) if scheme.lower() == "bearer" else None
 
 
-def _header(scope, name):
+def header(scope, name):
+    """Return the value of the handshake's header ``name`` (lowercase bytes), or None."""
     for key, value in scope.get("headers", ()):
         if key.lower() == name:
             return value.decode("latin-1")
@@ -169,12 +178,13 @@ def users_holding(credentials, *, lock=False):
     held = {}
     for credential in credentials:
         user = by_id.get(credential.user_id)
-        if user is not None and _holds(user, credential):
+        if user is not None and holds(user, credential):
             held[credential] = user
     return held
 
 
-def _holds(user, credential):
+def holds(user, credential):
+    """Whether ``user`` still has the session-auth hash ``credential`` carries."""
     hashes = [user.get_session_auth_hash(), *user.get_session_auth_fallback_hash()]
     return any(constant_time_compare(h, credential.auth_hash) for h in hashes)
 
@@ -193,12 +203,14 @@ class TokenAuthMiddleware:
         self.cookie_auth = AuthMiddlewareStack(app)
 
     async def __call__(self, scope, receive, send):
-        token = bearer_token(_header(scope, b"authorization"))
-        tickets = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("ticket")
+        token = bearer_token(header(scope, b"authorization"))
+        ticket = ticket_of(scope)
+        # A ticket is used up whenever it is presented, beside a token too: its URL is logged.
+        held = None if ticket is None else await sync.offload(ticket_credential, ticket)
         if token is not None:
             credential = token_credential(token)
-        elif tickets:
-            credential = await sync.offload(ticket_credential, tickets[0])
+        elif ticket is not None:
+            credential = held
         else:
             return await self.cookie_auth(scope, receive, send)
         scope = {**scope, "user": AnonymousUser(), "credential": credential}
@@ -215,6 +227,10 @@ class SameOriginValidator:
     is another origin, and a socket it opened would carry the user's cookie. Clients that
     send no Origin are not browsers and hold their own credentials (a token). The Host must
     be one of ALLOWED_HOSTS, as for HTTP.
+
+    A refused handshake still uses up the ticket it presents: its URL is in the logs of
+    every router and proxy on the way, and replayed from there with a good Origin, an
+    unspent ticket would open a socket as the user.
     """
 
     def __init__(self, application):
@@ -222,16 +238,18 @@ class SameOriginValidator:
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "websocket" and not origin_allowed(scope):
+            if (ticket := ticket_of(scope)) is not None:
+                await sync.offload(ticket_credential, ticket)
             return await WebsocketDenier()(scope, receive, send)
         return await self.application(scope, receive, send)
 
 
 def origin_allowed(scope):
     """Whether a socket's handshake passes the origin rule (SameOriginValidator)."""
-    host = _header(scope, b"host")
+    host = header(scope, b"host")
     if host is not None and not validate_host(split_domain_port(host)[0], _allowed_hosts()):
         return False
-    origin = _header(scope, b"origin")
+    origin = header(scope, b"origin")
     if origin is None:
         return True
     scheme = "https" if scope.get("scheme") in ("wss", "https") else "http"

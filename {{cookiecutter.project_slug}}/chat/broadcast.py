@@ -7,11 +7,15 @@ event loop once the call returns (no thread waits on Redis); elsewhere (admin, m
 commands, HTTP views) they are sent as soon as the transaction commits.
 
 Delivery over the layer is best effort. Clients detect a lost message from its room's seq and
-fetch it with room.messages, so the layer never has to be reliable.
+fetch it with room.messages, so the layer never has to be reliable. A publish that fails
+(Redis down) is therefore logged and skipped, never raised: the write it announces is
+committed, and its caller must hear that it succeeded. An error there would make a client
+resend a message that is stored already, and a batch of calls (chat.batches) run again.
 """
 
 import asyncio
 import contextlib
+import logging
 import threading
 import weakref
 
@@ -27,6 +31,8 @@ EVENT = "chat.event"
 MEMBERSHIP = "chat.membership"
 EVICT = "chat.evict"
 RECHECK = "chat.recheck"
+
+logger = logging.getLogger(__name__)
 
 _outboxes = threading.local()
 _slots_by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
@@ -127,7 +133,7 @@ def _publish(group, message, channel_name):
     if outbox is not None:
         outbox.append((group, message, channel_name))
     else:
-        async_to_sync(_send)(get_channel_layer(), group, message, channel_name)
+        async_to_sync(_send_committed)(get_channel_layer(), group, message, channel_name)
 
 
 @contextlib.contextmanager
@@ -150,7 +156,20 @@ async def flush(outbox):
     """Send collected events in the order they were committed."""
     channel_layer = get_channel_layer()
     for group, message, channel_name in outbox:
+        await _send_committed(channel_layer, group, message, channel_name)
+
+
+async def _send_committed(channel_layer, group, message, channel_name):
+    """Send the event of a committed write; log a failure, never raise it (see above)."""
+    try:
         await _send(channel_layer, group, message, channel_name)
+    except Exception as exc:
+        logger.error(
+            "Could not publish %s to %s, clients catch up by seq: %r",
+            message["type"],
+            group or channel_name,
+            exc,
+        )
 
 
 async def _send(channel_layer, group, message, channel_name):

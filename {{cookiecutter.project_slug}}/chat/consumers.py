@@ -32,6 +32,7 @@ from . import (
     presence,
     protocol,
     ratelimit,
+    revalidation,
     screening,
     selectors,
     services,
@@ -74,7 +75,7 @@ class ChatConsumer:
         # Held while the groups are set from a database read, so a membership event that
         # arrives meanwhile is applied after it, not overwritten by the older read.
         self.groups_lock = asyncio.Lock()
-        self.last_touch = time.monotonic()
+        self.last_touch = self.last_heartbeat = time.monotonic()
         self.delivery = delivery.Delivery(
             self.process, on_stalled=self.stalled, timeout=settings.CHAT["SLOW_CLIENT_TIMEOUT"]
         )
@@ -124,7 +125,7 @@ class ChatConsumer:
             services.sessions_open,
             credential=self.credential,
             channel_name=self.channel_name,
-            user_agent=self.header("user-agent"),
+            user_agent=auth.header(self.scope, b"user-agent") or "",
         )
         if opened is None:
             return False
@@ -136,6 +137,7 @@ class ChatConsumer:
             selectors.session_hellos, user=self.user, session_id=opened["session_id"]
         )
         self.state = State.OPEN
+        revalidation.watch(self)  # Closed by the server if it idles or its credential goes.
         self.delivery.open(protocol.encode(protocol.event(protocol.SESSION_HELLO, hello)))
         return True
 
@@ -145,6 +147,7 @@ class ChatConsumer:
             return
         recorded = self.state in (State.OPENING, State.OPEN)
         self.state = State.CLOSED
+        revalidation.unwatch(self)
         self.delivery.stop()
         if self.fanout is not None:
             for room_id in sorted(self.room_ids):
@@ -219,6 +222,7 @@ class ChatConsumer:
         kwargs = {fact: getattr(self, fact) for fact in route.facts} | request.data
         if not route.syncs_groups:
             return await self.call(route, kwargs)
+        self.last_heartbeat = time.monotonic()  # The heartbeat keeps it open (chat.revalidation).
         async with self.groups_lock:
             result = await self.call(route, kwargs)
             self.last_touch = time.monotonic()
@@ -306,9 +310,3 @@ class ChatConsumer:
             await self.join_room(room_id)
         for room_id in self.room_ids - room_ids:
             await self.leave_room(room_id)
-
-    def header(self, name):
-        for key, value in self.scope.get("headers", []):
-            if key.decode("latin-1").lower() == name:
-                return value.decode("latin-1")
-        return ""

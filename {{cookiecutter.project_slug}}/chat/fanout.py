@@ -91,7 +91,12 @@ class Fanout:
         if not sockets:
             # Forgotten here before the await, so a socket joining meanwhile subscribes again.
             del self.groups[group]
-            await self.layer.group_discard(group, self.channel_name)
+            try:
+                await self.layer.group_discard(group, self.channel_name)
+            except Exception:
+                # Redis is down. The socket must still close and its session end; the process
+                # stays subscribed to a group whose events now find no socket here.
+                logger.warning("Could not leave %s", group, exc_info=True)
 
     async def receive_forever(self):
         while True:

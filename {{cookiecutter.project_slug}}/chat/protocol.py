@@ -87,6 +87,8 @@ CLOSE_SESSION_REPLACED = 4008
 # The credential the socket was opened with no longer holds: the password changed, the account
 # was deactivated or deleted, or its browser session logged out. Reconnecting with it fails.
 CLOSE_REVOKED = 4010
+# No session.heartbeat for CHAT["IDLE_TIMEOUT"] seconds (chat.revalidation): reconnect.
+CLOSE_IDLE = 4011
 
 # --- The typed definition of each event (chat.events) ---------------------------------------
 

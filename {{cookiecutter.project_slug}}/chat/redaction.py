@@ -1,12 +1,16 @@
-"""Keep WebSocket tokens out of the logs.
+"""Keep WebSocket credentials out of the logs.
 
-Uvicorn logs every WebSocket handshake with its query string, and the token travels there.
+Uvicorn logs every WebSocket handshake, accepted or refused, with its query string (on the
+uvicorn.error logger, not uvicorn.access). A browser's ticket travels there, and a client that
+wrongly puts its token in the URL sends it there too: both values are replaced before any
+handler writes the line. A ticket is single-use, but one presented by a handshake that is still
+in flight, or that a bug kept unspent, would otherwise open a socket to whoever reads the log.
 """
 
 import logging
 import re
 
-TOKEN_RE = re.compile(r"(token=)[^&\s\"']+")
+TOKEN_RE = re.compile(r"((?:token|ticket)=)[^&\s\"']+", re.IGNORECASE)
 
 
 def redact(text):

@@ -4,7 +4,9 @@ A socket is authenticated once, when it opens. Changing the password, deactivati
 deleting the account, rotating its security stamp ("log out everywhere") or logging out a
 browser session ends that credential; these receivers tell the user's sockets on every
 process, which check again (chat.auth.credential_valid) and close with 4010 if it is gone.
-The heartbeat makes the same check, so a lost event delays the close by one heartbeat at most.
+Each process's timer makes the same check over all its sockets (chat.revalidation), so a lost
+event, or a change that sends none (a queryset update()), delays the close by one
+CHAT["REVALIDATE_INTERVAL"] at most; a heartbeat checks its own socket too.
 
 Files follow their rows: an attachment's bytes are removed once the deletion of its row
 commits, however it was deleted (its message, its room, or cleanup_chat_uploads).

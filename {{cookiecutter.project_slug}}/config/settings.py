@@ -426,6 +426,13 @@ CHAT = {
     "GROUP_MAX_MEMBERS": env.int("CHAT_GROUP_MAX_MEMBERS", default=256),
     "MAX_SESSIONS_PER_USER": env.int("CHAT_MAX_SESSIONS_PER_USER", default=5),
     "HEARTBEAT_INTERVAL": 20,
+    # Each process checks its open sockets again this often (chat/revalidation.py): their
+    # credentials and session rows, whether or not a revocation event reached them.
+    "REVALIDATE_INTERVAL": env.float("CHAT_REVALIDATE_INTERVAL", default=30.0),
+    # A socket that sends no session.heartbeat for this long is closed with 4011 (its client
+    # reconnects): four and a half heartbeat intervals, and more than the minute for which a
+    # browser may hold back the timers of a hidden tab. 0 closes none.
+    "IDLE_TIMEOUT": env.float("CHAT_IDLE_TIMEOUT", default=90.0),
     # last_seen is written at most this often per socket, not on every frame.
     "LAST_SEEN_WRITE_INTERVAL": 10,
     # A session not seen for this long is offline, and stale for cleanup_chat_sessions.

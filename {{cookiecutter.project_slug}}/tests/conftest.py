@@ -59,6 +59,15 @@ async def redis_layer(redis_server, settings):
 
 
 @pytest.fixture
+def own_redis_layer(tmp_path, settings):
+    """The production channel layer on a Redis of the test's own, which the test may stop."""
+    server = start_service(lambda: RedisServer(tmp_path / "redis"))
+    with server:
+        settings.CHANNEL_LAYERS = pubsub_layer_settings(server.url, "own")
+        yield server
+
+
+@pytest.fixture
 def make_user(db):
     def make(username, password="pw-for-tests"):
         return get_user_model().objects.create_user(username=username, password=password)

@@ -3,7 +3,8 @@
 Routers and proxies log every request line with its query string (Heroku's router sends it to
 every log drain). So tokens go in the handshake's Authorization header, and browsers, which
 cannot set headers on a WebSocket, put a ticket in the URL: single-use, short-lived, bound to
-the token's credential. Through a running Uvicorn.
+the token's credential, used up by any handshake that presents it (one refused for its Origin
+too) and kept out of the server's own logs. Through a running Uvicorn.
 """
 
 import asyncio
@@ -40,9 +41,9 @@ async def ticket_for(server, token=None):
     return (await asyncio.to_thread(post_ticket, server.url, token or server.token))["ticket"]
 
 
-async def refused(server, query):
+async def refused(server, query, **kwargs):
     """Connect with ``query`` in the URL and return the close code the socket gets."""
-    client = await connect_websocket(f"{server.ws_url}?{query}", expect_hello=False)
+    client = await connect_websocket(f"{server.ws_url}?{query}", expect_hello=False, **kwargs)
     with pytest.raises(websockets.ConnectionClosed) as closed:
         await client.receive(timeout=10)
     return closed.value.rcvd.code
@@ -55,6 +56,35 @@ async def test_a_ticket_opens_one_socket_once(server):
     assert await refused(server, f"ticket={ticket}") == 4001
     await client.ok("session.heartbeat")  # the first socket is unaffected
     await client.close()
+
+
+async def test_a_ticket_refused_for_its_origin_is_used_up_and_not_logged(server):
+    """The handshake's URL is in every log on the way: replayed from one with the page's
+    origin, the ticket of a handshake refused for its Origin opens nothing."""
+    logged_before = len(server.log())
+    ticket = await ticket_for(server)
+    with pytest.raises(websockets.InvalidStatus) as refusal:
+        await connect_websocket(f"{server.ws_url}?ticket={ticket}", origin="https://evil.example")
+    assert refusal.value.response.status_code == 403
+    own_origin = f"http://127.0.0.1:{server.port}"
+    assert await refused(server, f"ticket={ticket}", origin=own_origin) == 4001
+    accepted = await ticket_for(server)
+    client = await connect_websocket(f"{server.ws_url}?ticket={accepted}", origin=own_origin)
+    await client.close()
+    # Uvicorn logs both handshakes with their query strings: neither ticket is in the log.
+    async with asyncio.timeout(10):
+        while (log := server.log()[logged_before:]).count("/ws/chat/?ticket=[redacted]") < 3:
+            await asyncio.sleep(0.05)
+    assert ticket not in log
+    assert accepted not in log
+
+
+async def test_a_ticket_beside_a_token_is_used_up_too(server):
+    ticket = await ticket_for(server)
+    url = f"{server.ws_url}?ticket={ticket}"
+    client = await connect_websocket(url, token=server.token)  # the token authenticates
+    await client.close()
+    assert await refused(server, f"ticket={ticket}") == 4001
 
 
 async def test_two_connects_racing_with_one_ticket_get_one_socket(server):
