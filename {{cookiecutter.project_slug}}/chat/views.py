@@ -17,7 +17,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import digests, exceptions, selectors, services, text
+from . import digests, exceptions, numbers, selectors, services, text
 from .auth import bearer_token, ticket_issue, token_issue, token_user
 
 # Longer passwords are refused unread: hashing megabytes of password is a denial of service.
@@ -144,13 +144,14 @@ def attachment_upload(request, user):
     A body over the size limit was refused before this view (chat.upload_limit); the parsed
     file is checked again here, then by its bytes (chat.uploads).
     """
-    room_id, upload = request.POST.get("room_id", ""), request.FILES.get("file")
+    room_id = numbers.parse_int(request.POST.get("room_id", ""))
+    upload = request.FILES.get("file")
     try:
-        if upload is None or not room_id.isdigit() or not 1 <= int(room_id) < 2**63:
+        if upload is None or room_id is None:
             raise exceptions.InvalidPayloadError(
                 "Send a file in 'file' and a room id in 'room_id'."
             )
-        data = services.attachment_upload(user=user, room_id=int(room_id), upload=upload)
+        data = services.attachment_upload(user=user, room_id=room_id, upload=upload)
     except exceptions.ChatError as exc:
         return error_response(exc)
     return JsonResponse(data, status=201)

@@ -17,7 +17,7 @@ import uuid
 import pytest
 from PIL import Image
 
-from tests.clients import connect_websocket, fetch_token
+from tests.clients import connect_websocket, fetch_token, multipart
 from tests.helpers import start_service
 from testservers.live import LiveServer, base_env, create_users, run_django
 from testservers.s3 import S3Server
@@ -70,25 +70,6 @@ def server(request, tmp_path_factory, redis_server):
     with live:
         live.tokens = {name: fetch_token(live.url, name, PASSWORD) for name in USERS}
         yield live
-
-
-def multipart(fields, files):
-    boundary = uuid.uuid4().hex
-    parts = []
-    for name, value in fields.items():
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n')
-        parts.append(f"{value}\r\n")
-    body = "".join(parts).encode()
-    for name, (filename, declared, data) in files.items():
-        body += (
-            (
-                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
-                f'filename="{filename}"\r\nContent-Type: {declared}\r\n\r\n'
-            ).encode()
-            + data
-            + b"\r\n"
-        )
-    return body + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
 def http(method, url, token=None, body=None, content_type=None):
