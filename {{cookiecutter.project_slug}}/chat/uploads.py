@@ -27,6 +27,9 @@ IMAGE_FORMATS = {
     "GIF": ("image/gif", "gif"),
     "WEBP": ("image/webp", "webp"),
 }
+# Formats stored as another: a phone's multi-picture JPEG (MPO: the photo, then depth maps or
+# previews) is a JPEG to everyone who opens it, and is stored as its first picture.
+STORED_AS = {"MPO": "JPEG"}
 EXTENSIONS = {"application/pdf": "pdf", "text/plain": "txt", "application/octet-stream": "bin"}
 # How much of a file decides whether it is text: enough to see binary, little to read.
 TEXT_SNIFF_BYTES = 64 * 1024
@@ -99,8 +102,8 @@ def _open_image(upload, limits):
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
         upload.seek(0)
         return None
-    if IMAGE_FORMATS[image.format][0] not in limits["ATTACHMENT_TYPES"]:
-        raise exceptions.UnsupportedTypeError(f"{image.format} images cannot be attached.")
+    if IMAGE_FORMATS[stored := _stored_format(image)][0] not in limits["ATTACHMENT_TYPES"]:
+        raise exceptions.UnsupportedTypeError(f"{stored} images cannot be attached.")
     if image.width * image.height > limits["ATTACHMENT_MAX_PIXELS"]:
         raise exceptions.InvalidUploadError(
             f"Images are limited to {limits['ATTACHMENT_MAX_PIXELS']} pixels."
@@ -114,7 +117,7 @@ def _open_image(upload, limits):
 
 def _reencoded(image, upload_name, limits):
     """Encode the image again, without its metadata, and make its thumbnail."""
-    image_format = image.format
+    image_format = _stored_format(image)
     content_type, extension = IMAGE_FORMATS[image_format]
     out = io.BytesIO()
     if image_format == "GIF":
@@ -140,6 +143,10 @@ def _reencoded(image, upload_name, limits):
         height=picture.height,
         thumbnail=_thumbnail(picture, limits["ATTACHMENT_THUMBNAIL_SIZE"]),
     )
+
+
+def _stored_format(image):
+    return STORED_AS.get(image.format, image.format)
 
 
 def _thumbnail(picture, size):

@@ -154,6 +154,17 @@ async def test_an_image_is_sent_seen_by_members_and_hidden_from_others(server):
         assert status in (401, 404), (who, status)
 
 
+def test_a_phones_multi_picture_jpeg_uploads_as_a_jpeg(server):
+    out = io.BytesIO()
+    pictures = [Image.new("RGB", (40, 30), colour) for colour in ("red", "blue")]
+    pictures[0].save(out, "MPO", save_all=True, append_images=pictures[1:])
+    status, answer = upload(server, "alice", make_group(server), "IMG_1.JPG", out.getvalue())
+    assert status == 201, answer
+    assert answer["attachment"]["content_type"] == "image/jpeg"
+    _, _, body = fetch(server, "alice", answer["attachment"]["url"])
+    assert Image.open(io.BytesIO(body)).format == "JPEG"
+
+
 async def test_a_pdf_downloads_and_never_renders_inline(server):
     room_id = make_group(server, "bob")
     status, answer = upload(server, "alice", room_id, "plan.png", PDF, declared="image/png")
