@@ -13,8 +13,10 @@ class ChatError(Exception):
     name = "server_error"
     default_detail = "The server could not handle this event."
 
-    def __init__(self, detail=None):
+    def __init__(self, detail=None, *, retry_after=None):
         self.detail = detail or self.default_detail
+        # Seconds after which the same request may succeed (HTTP's Retry-After), if known.
+        self.retry_after = retry_after
         super().__init__(self.detail)
 
     def __init_subclass__(cls, **kwargs):
@@ -116,6 +118,12 @@ class InvalidUploadError(ChatError):
     code = 4220
     name = "invalid_upload"
     default_detail = "The upload is not a usable file."
+
+
+class ServerBusyError(ChatError):
+    code = 5030
+    name = "server_busy"
+    default_detail = "The server is busy with other images; try again shortly."
 
 
 class UserNotFoundError(ChatError):
