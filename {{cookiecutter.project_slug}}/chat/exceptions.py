@@ -13,8 +13,10 @@ class ChatError(Exception):
     name = "server_error"
     default_detail = "The server could not handle this event."
 
-    def __init__(self, detail=None):
+    def __init__(self, detail=None, *, retry_after=None):
         self.detail = detail or self.default_detail
+        # Seconds after which the same request may succeed (HTTP's Retry-After), if known.
+        self.retry_after = retry_after
         super().__init__(self.detail)
 
     def __init_subclass__(cls, **kwargs):
@@ -123,6 +125,12 @@ class InvitationNotFoundError(ChatError):
     code = 4044
     name = "invitation_not_found"
     default_detail = "No such invitation."
+
+
+class ServerBusyError(ChatError):
+    code = 5030
+    name = "server_busy"
+    default_detail = "The server is busy with other images; try again shortly."
 
 
 class UserNotFoundError(ChatError):

@@ -9,14 +9,17 @@ Each limit is a token bucket kept as one number, the GCRA's "theoretical arrival
 steady rate with room for bursts, one key per user and limit, checked and updated in one
 Redis round trip by a script (atomic, on Redis's own clock) that hands a process a few
 tokens at a time. Every event costs a token of the overall limit; expensive events (history
-pages, room creation, membership changes) also cost one of their own.
+pages, room creation, membership changes) also cost one of their own. Uploads, HTTP requests
+rather than events, cost a token of their own limit only.
 """
 
 import asyncio
 import logging
+import math
 import time
 import weakref
 
+from asgiref.sync import async_to_sync
 from django.conf import settings
 
 from . import protocol, redis_clients, sync
@@ -43,6 +46,11 @@ EVENT_LIMITS = {
     protocol.USER_UNBLOCK: "members",
     protocol.MESSAGE_REPORT: "members",
 }
+
+# Requests that are not socket events, each limited by its own limit alone: an upload is
+# not a frame, and does not spend the tokens of the user's open sockets.
+UPLOAD = "attachment.upload"
+REQUEST_LIMITS = {UPLOAD: "uploads"}
 
 # KEYS: one per limit. ARGV: how many tokens are wanted, then for each limit its emission
 # interval and its burst window (burst x interval), in seconds. Takes as many tokens as every
@@ -74,6 +82,8 @@ return granted
 def limits_for(event_type):
     """Return the (name, per_second, burst) limits one event of ``event_type`` costs."""
     chat = settings.CHAT
+    if (name := REQUEST_LIMITS.get(event_type)) is not None:
+        return [(name, *chat["RATE_LIMITS"][name])]
     limits = [("events", chat["RATE_LIMIT_PER_SECOND"], chat["RATE_LIMIT_BURST"])]
     if (name := EVENT_LIMITS.get(event_type)) is not None:
         limits.append((name, *chat["RATE_LIMITS"][name]))
@@ -126,8 +136,8 @@ class RedisLimiter:
         if tokens and self.clock() - taken_at < settings.CHAT["RATE_LIMIT_LEASE_SECONDS"]:
             self.leases[key] = (tokens - 1, taken_at)
             return True
-        # Expensive events are rare: one token at a time.
-        wanted = settings.CHAT["RATE_LIMIT_LEASE"] if len(limits) == 1 else 1
+        # Only plain events are leased; expensive events and requests are rare: one at a time.
+        wanted = settings.CHAT["RATE_LIMIT_LEASE"] if key[1] == ("events",) else 1
         granted = await sync.offload(self.take, user_id, limits, wanted)
         if len(self.leases) > 100_000:
             self.leases.clear()
@@ -159,6 +169,26 @@ def for_this_process():
     if limiter is None:
         limiter = _by_loop[loop] = _new_limiter()
     return limiter
+
+
+def allow_request(user_id, request_type):
+    """allow() for a synchronous view: asks the limiter of the server's event loop.
+
+    Outside a server (a management command, Django's test client) there is no such loop:
+    each call runs on a loop of its own, where limits kept in this process (no Redis) start
+    afresh.
+    """
+
+    async def allow():
+        return await for_this_process().allow(user_id, request_type)
+
+    return async_to_sync(allow)()
+
+
+def retry_after(request_type):
+    """Seconds until a refused request's limit has a token again."""
+    per_second = limits_for(request_type)[0][1]
+    return max(1, math.ceil(1 / per_second))
 
 
 def _new_limiter():

@@ -13,6 +13,8 @@ import json
 from django.conf import settings
 from django.urls import reverse
 
+from . import numbers
+
 # Room for the multipart boundaries, the part headers and the room_id field.
 MULTIPART_OVERHEAD = 16 * 1024
 
@@ -43,7 +45,7 @@ class UploadLimitMiddleware:
 def _content_length(scope):
     for key, value in scope.get("headers", ()):
         if key.lower() == b"content-length":
-            return int(value) if value.isdigit() else None
+            return numbers.parse_int(value.decode("latin-1"), low=0)
     return None
 
 

@@ -5,6 +5,11 @@ if Pillow decodes it as one of the allowed formats, a PDF only if it starts as o
 if it is UTF-8 without control characters. Images are decoded and encoded again, which drops
 EXIF (GPS positions included) and anything hidden after the picture, and get a thumbnail;
 everything else is stored byte for byte and served only as a download.
+
+Decoding is what an image costs the server, and a small file can decode to gigabytes: the
+pixels (every frame of an animation counted) and frames are checked from the headers before
+anything is decoded, a process decodes a few images at a time (chat.image_work), and
+neither the orientation nor the thumbnail makes a second full-size copy.
 """
 
 import hashlib
@@ -18,7 +23,7 @@ from django.core.files.base import ContentFile, File
 from django.utils.text import get_valid_filename
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from . import exceptions
+from . import exceptions, image_work
 
 # Pillow's format name -> (content type, extension). Only these are decoded at all.
 IMAGE_FORMATS = {
@@ -27,6 +32,13 @@ IMAGE_FORMATS = {
     "GIF": ("image/gif", "gif"),
     "WEBP": ("image/webp", "webp"),
 }
+# Formats stored as another: a phone's multi-picture JPEG (MPO: the photo, then depth maps or
+# previews) is a JPEG to everyone who opens it, and is stored as its first picture.
+STORED_AS = {"MPO": "JPEG"}
+# An animation's frames may each have this share of CHAT["ATTACHMENT_MAX_PIXELS"] at most.
+# Writing one again holds several full-colour copies of the frame in hand: measured with
+# bench/image_memory.py, frames of 2 MP peak about as high as a 16 MP still.
+ANIMATION_FRAME_SHARE = 8
 EXTENSIONS = {"application/pdf": "pdf", "text/plain": "txt", "application/octet-stream": "bin"}
 # How much of a file decides whether it is text: enough to see binary, little to read.
 TEXT_SNIFF_BYTES = 64 * 1024
@@ -48,10 +60,15 @@ class Stored:
 
 
 def prepare(upload, *, limits):
-    """Return the Stored form of an uploaded file, or raise InvalidUploadError saying why."""
+    """Return the Stored form of an uploaded file, or raise the ChatError that says why.
+
+    An image is decoded only in its turn (chat.image_work): ServerBusyError if that does not
+    come within CHAT["ATTACHMENT_IMAGE_WAIT"] seconds.
+    """
     image = _open_image(upload, limits)
     if image is not None:
-        return _reencoded(image, upload.name, limits)
+        with image_work.turn(limits):
+            return _reencoded(_loaded(image), upload.name, limits)
     content_type = sniff(upload)
     if content_type not in limits["ATTACHMENT_TYPES"]:
         raise exceptions.UnsupportedTypeError(
@@ -90,7 +107,11 @@ def _is_text(head, *, truncated):
 
 
 def _open_image(upload, limits):
-    """Return the decoded image if the bytes are an allowed image format, else None."""
+    """Return the image, not decoded yet, if the bytes are an allowed image format, else None.
+
+    Only its headers are read here: what decoding it would cost is checked before it is
+    decoded.
+    """
     upload.seek(0)
     try:
         with warnings.catch_warnings():
@@ -99,12 +120,48 @@ def _open_image(upload, limits):
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
         upload.seek(0)
         return None
-    if IMAGE_FORMATS[image.format][0] not in limits["ATTACHMENT_TYPES"]:
-        raise exceptions.UnsupportedTypeError(f"{image.format} images cannot be attached.")
-    if image.width * image.height > limits["ATTACHMENT_MAX_PIXELS"]:
+    if IMAGE_FORMATS[stored := _stored_format(image)][0] not in limits["ATTACHMENT_TYPES"]:
+        raise exceptions.UnsupportedTypeError(f"{stored} images cannot be attached.")
+    _check_cost(image, _decoded_frames(image), limits)
+    return image
+
+
+def _decoded_frames(image):
+    """How many frames re-encoding decodes: every frame of a GIF, the first of anything else.
+
+    Counting a GIF's frames reads past their data without decoding it.
+    """
+    if _stored_format(image) != "GIF":
+        return 1
+    try:
+        return image.n_frames
+    except (OSError, SyntaxError, ValueError, EOFError):
+        raise exceptions.InvalidUploadError("The image is damaged and cannot be read.") from None
+
+
+def _check_cost(image, frames, limits):
+    """Refuse an image whose decoding would cost more than the limits allow.
+
+    An animation's frames are all decoded, each at the full size of the picture, and all
+    held until they are written again: its pixels count together. Each of its frames is
+    also held to a share of the limit (ANIMATION_FRAME_SHARE), for the copies of the frame
+    in hand while it is written.
+    """
+    pixels, max_pixels = image.width * image.height, limits["ATTACHMENT_MAX_PIXELS"]
+    if frames > limits["ATTACHMENT_MAX_FRAMES"]:
         raise exceptions.InvalidUploadError(
-            f"Images are limited to {limits['ATTACHMENT_MAX_PIXELS']} pixels."
+            f"Animations are limited to {limits['ATTACHMENT_MAX_FRAMES']} frames."
         )
+    if frames > 1 and pixels > max_pixels // ANIMATION_FRAME_SHARE:
+        raise exceptions.InvalidUploadError(
+            f"Animations are limited to {max_pixels // ANIMATION_FRAME_SHARE} pixels a frame."
+        )
+    if pixels * frames > max_pixels:
+        together = f", all {frames} frames together" if frames > 1 else ""
+        raise exceptions.InvalidUploadError(f"Images are limited to {max_pixels} pixels{together}.")
+
+
+def _loaded(image):
     try:
         image.load()
     except (OSError, SyntaxError, ValueError):
@@ -114,7 +171,7 @@ def _open_image(upload, limits):
 
 def _reencoded(image, upload_name, limits):
     """Encode the image again, without its metadata, and make its thumbnail."""
-    image_format = image.format
+    image_format = _stored_format(image)
     content_type, extension = IMAGE_FORMATS[image_format]
     out = io.BytesIO()
     if image_format == "GIF":
@@ -123,8 +180,10 @@ def _reencoded(image, upload_name, limits):
         image.seek(0)
         picture = image
     else:
-        # Turn the picture as its EXIF orientation says, since the EXIF itself is dropped.
-        picture = ImageOps.exif_transpose(image)
+        # Turn the picture as its EXIF orientation says, since the EXIF itself is dropped
+        # (saving writes none). In place: a copy would hold the pixels twice.
+        ImageOps.exif_transpose(image, in_place=True)
+        picture = image
         if image_format == "JPEG" and picture.mode not in ("RGB", "L"):
             picture = picture.convert("RGB")
         options = {"quality": 90} if image_format in ("JPEG", "WEBP") else {}
@@ -142,13 +201,38 @@ def _reencoded(image, upload_name, limits):
     )
 
 
+def _stored_format(image):
+    return STORED_AS.get(image.format, image.format)
+
+
 def _thumbnail(picture, size):
-    transparent = "A" in picture.getbands() or "transparency" in picture.info
-    thumb = picture.convert("RGBA" if transparent else "RGB")
-    thumb.thumbnail((size, size))
+    """A WebP of at most ``size`` pixels a side, made from a copy reduced band by band."""
+    mode = "RGBA" if "A" in picture.getbands() or "transparency" in picture.info else "RGB"
+    scale = min(1.0, size / max(picture.size))
+    box = (max(1, round(picture.width * scale)), max(1, round(picture.height * scale)))
+    # Reduce to about twice the thumbnail's size, then resample from there (as Pillow's
+    # thumbnail() does with its reducing gap of 2).
+    factor = max(1, max(picture.size) // (2 * size))
+    thumb = _shrunk(picture, factor, mode).resize(box, Image.Resampling.BICUBIC)
     out = io.BytesIO()
     thumb.save(out, "WEBP", quality=80)
     return ContentFile(out.getvalue())
+
+
+def _shrunk(picture, factor, mode):
+    """The picture in ``mode``, ``factor`` times smaller, converted and reduced a band at a time.
+
+    Done on the whole picture, either would hold its pixels a second time: converting makes
+    a full copy, and so does reducing RGBA (premultiplied first).
+    """
+    width, height = picture.size
+    shrunk = Image.new(mode, (-(-width // factor), -(-height // factor)))
+    rows = factor * 16
+    for top in range(0, height, rows):
+        band = picture.crop((0, top, width, min(height, top + rows)))
+        band = band if band.mode == mode else band.convert(mode)
+        shrunk.paste(band.reduce(factor) if factor > 1 else band, (0, top // factor))
+    return shrunk
 
 
 def display_name(upload_name, extension):

@@ -17,7 +17,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import digests, exceptions, selectors, services, text
+from . import digests, exceptions, numbers, ratelimit, selectors, services, text
 from .auth import bearer_token, ticket_issue, token_issue, token_user
 
 # Longer passwords are refused unread: hashing megabytes of password is a denial of service.
@@ -94,6 +94,8 @@ HTTP_STATUS = {
     exceptions.AttachmentNotFoundError: 404,
     exceptions.UploadTooLargeError: 413,
     exceptions.UnsupportedTypeError: 415,
+    exceptions.RateLimitedError: 429,
+    exceptions.ServerBusyError: 503,
 }
 # What a fetched file may do in a browser: nothing (no script, no plugin, no frame).
 FILE_CSP = "default-src 'none'; img-src 'self'; sandbox"
@@ -101,7 +103,10 @@ FILE_CSP = "default-src 'none'; img-src 'self'; sandbox"
 
 def error_response(exc):
     body = {"error": exc.name, "code": exc.code, "detail": exc.detail}
-    return JsonResponse(body, status=HTTP_STATUS.get(type(exc), 500))
+    response = JsonResponse(body, status=HTTP_STATUS.get(type(exc), 500))
+    if exc.retry_after is not None:
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _with_user(view):
@@ -142,15 +147,21 @@ def attachment_upload(request, user):
     """Store one file (multipart field ``file``) for the room ``room_id``; 201 with its payload.
 
     A body over the size limit was refused before this view (chat.upload_limit); the parsed
-    file is checked again here, then by its bytes (chat.uploads).
+    file is checked again here, then by its bytes (chat.uploads). Uploads per user are
+    limited over every process (429 with Retry-After), since each is stored and an image is
+    decoded here.
     """
-    room_id, upload = request.POST.get("room_id", ""), request.FILES.get("file")
+    room_id = numbers.parse_int(request.POST.get("room_id", ""))
+    upload = request.FILES.get("file")
     try:
-        if upload is None or not room_id.isdigit() or not 1 <= int(room_id) < 2**63:
+        if upload is None or room_id is None:
             raise exceptions.InvalidPayloadError(
                 "Send a file in 'file' and a room id in 'room_id'."
             )
-        data = services.attachment_upload(user=user, room_id=int(room_id), upload=upload)
+        if not ratelimit.allow_request(user.pk, ratelimit.UPLOAD):
+            wait = ratelimit.retry_after(ratelimit.UPLOAD)
+            raise exceptions.RateLimitedError("Too many uploads; wait.", retry_after=wait)
+        data = services.attachment_upload(user=user, room_id=room_id, upload=upload)
     except exceptions.ChatError as exc:
         return error_response(exc)
     return JsonResponse(data, status=201)

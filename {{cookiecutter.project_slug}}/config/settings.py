@@ -478,6 +478,12 @@ CHAT = {
         # room.join, leave, add_members, remove_members, update, ban, unban; user.block,
         # user.unblock; message.report
         "members": (1.0, 20),
+        # POST /api/attachments/: each upload is stored, and an image decoded, on the dyno.
+        # The burst lets a user attach a message's worth of files (ATTACHMENTS_PER_MESSAGE).
+        "uploads": (
+            env.float("CHAT_RATE_LIMIT_UPLOADS_PER_SECOND", default=0.2),
+            env.int("CHAT_RATE_LIMIT_UPLOADS_BURST", default=20),
+        ),
     },
     # Unknown usernames a user may name (room.create, room.add_members, user.block, ...)
     # within UNKNOWN_USERNAMES_WINDOW seconds; then every lookup answers 4029 until the
@@ -512,8 +518,18 @@ CHAT = {
             "text/plain",
         ],
     ),
-    # Images above this many pixels are refused (a small file can decode to gigabytes).
-    "ATTACHMENT_MAX_PIXELS": env.int("CHAT_ATTACHMENT_MAX_PIXELS", default=24_000_000),
+    # Images above this many pixels are refused (a small file can decode to gigabytes); an
+    # animation's frames count together, since re-encoding decodes and holds them all, and
+    # each of its frames may have an eighth of it. The largest image accepted peaked about
+    # 70 MiB above an idle worker's 94 (bench/image_memory.py): two workers each decoding
+    # one stay near 330 MiB of a 512 MB dyno. Phone photos are 12 MP.
+    "ATTACHMENT_MAX_PIXELS": env.int("CHAT_ATTACHMENT_MAX_PIXELS", default=16_000_000),
+    # Frames of an animation: each costs time to write again, however small it is.
+    "ATTACHMENT_MAX_FRAMES": env.int("CHAT_ATTACHMENT_MAX_FRAMES", default=500),
+    # Images a process decodes at once (chat/image_work.py), and the seconds an upload waits
+    # for its turn before it is answered 503 with Retry-After.
+    "ATTACHMENT_IMAGE_WORKERS": env.int("CHAT_ATTACHMENT_IMAGE_WORKERS", default=1),
+    "ATTACHMENT_IMAGE_WAIT": env.float("CHAT_ATTACHMENT_IMAGE_WAIT", default=5.0),
     "ATTACHMENT_THUMBNAIL_SIZE": 320,
     # Seconds a presigned bucket URL stays valid once a member's fetch was allowed.
     "ATTACHMENT_URL_TTL": env.int("CHAT_ATTACHMENT_URL_TTL", default=60),

@@ -11,7 +11,9 @@ WebSocket to a running server (the websockets library), so tests read alike at e
 import asyncio
 import itertools
 import json
+import urllib.error
 import urllib.request
+import uuid
 
 import websockets
 from asgiref.sync import sync_to_async
@@ -172,3 +174,48 @@ def post_ticket(base_url, token):
     )
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read())
+
+
+def multipart(fields, files):
+    """Return (body, content type) of a multipart/form-data request.
+
+    ``fields`` maps names to text; ``files`` maps names to (filename, declared type, bytes).
+    """
+    boundary = uuid.uuid4().hex
+    parts = []
+    for name, value in fields.items():
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n')
+        parts.append(f"{value}\r\n")
+    body = "".join(parts).encode()
+    for name, (filename, declared, data) in files.items():
+        body += (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+                f'filename="{filename}"\r\nContent-Type: {declared}\r\n\r\n'
+            ).encode()
+            + data
+            + b"\r\n"
+        )
+    return body + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def post_upload(base_url, token, room_id, filename, data, declared="application/octet-stream"):
+    """POST /api/attachments/ with a bearer token; return (status, headers, JSON answer)."""
+    body, content_type = multipart({"room_id": room_id}, {"file": (filename, declared, data)})
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": content_type}
+    request = urllib.request.Request(
+        f"{base_url}/api/attachments/", data=body, headers=headers, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, response.headers, _json_or_text(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, _json_or_text(error.read())
+
+
+def _json_or_text(body):
+    """The JSON answer, or {"error": None, "text": ...} for a page such as a server error's."""
+    try:
+        return json.loads(body)
+    except ValueError:
+        return {"error": None, "text": body.decode(errors="replace")}

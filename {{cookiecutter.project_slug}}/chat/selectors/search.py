@@ -10,13 +10,14 @@ The text search configuration is 'simple' (no stemming, no stop words): a chat's
 in whatever languages its members write, and a word matches as written.
 """
 
+import math
 import re
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.db import connection
 from django.db.models import F, FloatField, Func, Q, Value
 
-from .. import exceptions, payloads
+from .. import exceptions, numbers, payloads
 from ..models import Membership, Message
 from .rooms import membership_for
 
@@ -109,13 +110,26 @@ def _fallback_page(messages, words, cursor, limit):
 
 
 def _parse_cursor(cursor, *, with_rank):
+    """Return (rank, message id) or (message id,) from a cursor this search returned.
+
+    A rank is what repr() wrote: ASCII and finite (float() would also read "nan" or "١.٥").
+    """
+    if with_rank:
+        rank, _, message_id = cursor.rpartition(":")
+        parts = (_parse_rank(rank), numbers.parse_int(message_id))
+    else:
+        parts = (numbers.parse_int(cursor),)
+    if None in parts:
+        raise exceptions.InvalidPayloadError("cursor is not one this search returned.")
+    return parts
+
+
+def _parse_rank(text):
     try:
-        if with_rank:
-            rank, message_id = cursor.split(":")
-            return float(rank), int(message_id)
-        return (int(cursor),)
+        rank = float(text) if text.isascii() else None
     except ValueError:
-        raise exceptions.InvalidPayloadError("cursor is not one this search returned.") from None
+        return None
+    return rank if rank is not None and math.isfinite(rank) else None
 
 
 def _result(message, snippet, rank):

@@ -17,7 +17,7 @@ import uuid
 import pytest
 from PIL import Image
 
-from tests.clients import connect_websocket, fetch_token
+from tests.clients import connect_websocket, fetch_token, multipart
 from tests.helpers import start_service
 from testservers.live import LiveServer, base_env, create_users, run_django
 from testservers.s3 import S3Server
@@ -70,25 +70,6 @@ def server(request, tmp_path_factory, redis_server):
     with live:
         live.tokens = {name: fetch_token(live.url, name, PASSWORD) for name in USERS}
         yield live
-
-
-def multipart(fields, files):
-    boundary = uuid.uuid4().hex
-    parts = []
-    for name, value in fields.items():
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n')
-        parts.append(f"{value}\r\n")
-    body = "".join(parts).encode()
-    for name, (filename, declared, data) in files.items():
-        body += (
-            (
-                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
-                f'filename="{filename}"\r\nContent-Type: {declared}\r\n\r\n'
-            ).encode()
-            + data
-            + b"\r\n"
-        )
-    return body + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
 def http(method, url, token=None, body=None, content_type=None):
@@ -171,6 +152,17 @@ async def test_an_image_is_sent_seen_by_members_and_hidden_from_others(server):
     for who in ("carol", None):  # not a member; not signed in at all
         status, _, _ = http("GET", f"{server.url}{attachment['url']}", server.tokens.get(who))
         assert status in (401, 404), (who, status)
+
+
+def test_a_phones_multi_picture_jpeg_uploads_as_a_jpeg(server):
+    out = io.BytesIO()
+    pictures = [Image.new("RGB", (40, 30), colour) for colour in ("red", "blue")]
+    pictures[0].save(out, "MPO", save_all=True, append_images=pictures[1:])
+    status, answer = upload(server, "alice", make_group(server), "IMG_1.JPG", out.getvalue())
+    assert status == 201, answer
+    assert answer["attachment"]["content_type"] == "image/jpeg"
+    _, _, body = fetch(server, "alice", answer["attachment"]["url"])
+    assert Image.open(io.BytesIO(body)).format == "JPEG"
 
 
 async def test_a_pdf_downloads_and_never_renders_inline(server):

@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from tests.clients import connect_websocket, fetch_token
+from tests.clients import connect_websocket, fetch_token, post_upload
 from tests.hostile_frames import BAD_FRAMES
 from testservers.live import LiveServer, base_env, create_users, run_django
 
@@ -174,6 +174,36 @@ def test_the_token_endpoint_answers_400_to_bad_bodies(server, body):
     log_before = len(server.log())
     status, answer = post_token(server, body)
     assert (status, answer["error"]) == (400, "invalid_request")
+    new_log = server.log()[log_before:]
+    assert "Traceback" not in new_log and "Internal Server Error" not in new_log, new_log
+
+
+def arabic_indic(number):
+    """The number in Arabic-Indic digits, which int() reads and a form field must not carry."""
+    return str(number).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+
+
+BAD_ROOM_IDS = [
+    lambda room: "²",  # isdigit() says yes, int() says no
+    lambda room: "9" * 5000,  # more digits than int() reads
+    lambda room: arabic_indic(room),  # alice's own room, in other digits
+    lambda room: f"{room}_0",
+    lambda room: f" {room}",
+    lambda room: str(HUGE),
+    lambda room: "0",
+]
+
+
+@pytest.mark.parametrize("make_room_id", BAD_ROOM_IDS, ids=range(len(BAD_ROOM_IDS)))
+def test_the_upload_endpoint_answers_400_to_a_room_id_that_is_not_an_id(
+    server, alice, make_room_id
+):
+    token, room_id, _ = alice
+    count = "from chat.models import Attachment; print(Attachment.objects.count())"
+    before, log_before = run_django(server.env, count), len(server.log())
+    status, _, answer = post_upload(server.url, token, make_room_id(room_id), "a.txt", b"hi\n")
+    assert (status, answer["error"]) == (400, "invalid_payload"), answer
+    assert run_django(server.env, count) == before
     new_log = server.log()[log_before:]
     assert "Traceback" not in new_log and "Internal Server Error" not in new_log, new_log
 

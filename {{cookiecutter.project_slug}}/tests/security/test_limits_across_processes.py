@@ -6,13 +6,14 @@ import uuid
 import pytest
 import websockets
 
-from tests.clients import connect_websocket, fetch_token
+from tests.clients import connect_websocket, fetch_token, post_upload
 from testservers.live import LiveServer, base_env, create_users, run_django
 
 pytestmark = [pytest.mark.timeout(120)]
 
 PASSWORD = "pw-for-tests"
 BURST = 8
+UPLOAD_BURST = 3
 
 
 @pytest.fixture(scope="module")
@@ -26,10 +27,12 @@ def two_processes(tmp_path_factory, redis_server, postgres_server):
         # A slow refill: what the test counts is the burst, whatever the machine's speed.
         CHAT_RATE_LIMIT_PER_SECOND=0.001,
         CHAT_RATE_LIMIT_BURST=BURST,
+        CHAT_RATE_LIMIT_UPLOADS_PER_SECOND=0.001,
+        CHAT_RATE_LIMIT_UPLOADS_BURST=UPLOAD_BURST,
     )
     first = LiveServer(workdir / "one", env)
     second = LiveServer(workdir / "two", env, migrate=False)
-    create_users(env, "alice", "bob", "carol", password=PASSWORD)
+    create_users(env, "alice", "bob", "carol", "dave", "erin", password=PASSWORD)
     with first, second:
         yield first, second
 
@@ -99,3 +102,31 @@ async def test_concurrent_connects_of_one_user_keep_the_session_cap(two_processe
     assert rows.strip() == "5"
     for client in clients:
         await client.close()
+
+
+def test_one_users_uploads_share_one_limit_over_processes(two_processes):
+    """Uploads are limited per user over every process, answered 429 with Retry-After."""
+    one, two = two_processes
+    room = run_django(
+        one.env,
+        """
+        from django.contrib.auth import get_user_model
+        from chat import services
+        dave = get_user_model().objects.get(username="dave")
+        room = services.room_create(user=dave, kind="group", name="F", members=["erin"])
+        print(room["room"]["id"])
+        """,
+    ).strip()
+    dave, erin = (fetch_token(one.url, name, PASSWORD) for name in ("dave", "erin"))
+    statuses = [
+        post_upload(server.url, dave, room, "n.txt", b"note\n")[0]
+        for server in (one, two, one, two)
+    ]
+    assert statuses == [201] * UPLOAD_BURST + [429]
+    status, headers, answer = post_upload(one.url, dave, room, "n.txt", b"note\n")
+    assert (status, answer["error"], answer["code"]) == (429, "rate_limited", 4029)
+    assert headers["Retry-After"] == "1000"  # one token at 0.001 a second
+    # Another user is unaffected.
+    assert post_upload(two.url, erin, room, "e.txt", b"mine\n")[0] == 201
+    count = "from chat.models import Attachment; print(Attachment.objects.count())"
+    assert run_django(one.env, count).strip() == str(UPLOAD_BURST + 1)

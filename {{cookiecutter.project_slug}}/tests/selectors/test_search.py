@@ -111,3 +111,12 @@ def test_a_foreign_cursor_is_a_clear_error(alice, bob):
     bad = "1.5" if connection.vendor != "postgresql" else "12"
     with pytest.raises(exceptions.InvalidPayloadError):
         selectors.message_search(user=bob, query="anything", cursor=bad)
+
+
+@pytest.mark.parametrize("bad", ["١٢", "1_2", " 12", "0.5:١٢", "nan:12", "inf:12", "0.5: 12"])
+def test_a_cursor_in_digits_it_never_holds_is_a_clear_error(alice, bob, bad):
+    """int() and float() read these as numbers; a cursor this search returned never holds them."""
+    room = group(alice, bob)
+    send(alice, room, "anything")
+    with pytest.raises(exceptions.InvalidPayloadError):
+        selectors.message_search(user=bob, query="anything", cursor=bad)

@@ -112,6 +112,26 @@ def test_a_spoofed_type_is_stored_as_what_its_bytes_are(
     assert attachment["inline"] is False
 
 
+def mpo(size=(64, 48)):
+    """A multi-picture JPEG as phones write it: the photo (red), then a second picture (blue)."""
+    out = io.BytesIO()
+    photo, second = Image.new("RGB", size, "red"), Image.new("RGB", size, "blue")
+    photo.save(out, "MPO", save_all=True, append_images=[second])
+    return out.getvalue()
+
+
+def test_a_multi_picture_jpeg_is_stored_as_a_jpeg_of_its_first_picture(room, alice):
+    original = mpo()
+    assert Image.open(io.BytesIO(original)).format == "MPO"
+    attachment = upload(alice, room, original, name="IMG_0001.JPG", declared="image/jpeg")
+    assert (attachment["content_type"], attachment["name"]) == ("image/jpeg", "IMG_0001.jpg")
+    stored = Image.open(io.BytesIO(stored_bytes(attachment["id"])))
+    assert (stored.format, getattr(stored, "n_frames", 1), stored.size) == ("JPEG", 1, (64, 48))
+    red, _, blue = stored.convert("RGB").getpixel((32, 24))
+    assert red > 200 and blue < 50  # the photo, not the picture after it
+    assert Image.open(io.BytesIO(stored_bytes(attachment["id"], thumbnail=True))).format == "WEBP"
+
+
 @pytest.mark.parametrize(
     ("data", "error"),
     [
