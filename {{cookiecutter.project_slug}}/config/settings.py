@@ -408,8 +408,16 @@ MAILERS = {
 # The sender of the digests: set it to an address of your domain in production.
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default=formataddr((SITE_NAME, "chat@localhost")))
 # Where the links in emails point (digests are sent by a scheduled command, outside any
-# request): the site's public address.
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# request): the site's public address. Unset, a dyno uses its app's herokuapp.com address when
+# Heroku's dyno metadata is on (`heroku labs:enable runtime-dyno-metadata` sets
+# HEROKU_APP_DEFAULT_DOMAIN_NAME), and DEBUG the local server's. Otherwise it stays empty:
+# send_chat_digests then refuses to send links to nowhere, and `check --deploy` warns.
+_heroku_domain = env("HEROKU_APP_DEFAULT_DOMAIN_NAME", default="")
+if _heroku_domain:
+    _site_url_default = f"https://{_heroku_domain}"
+else:
+    _site_url_default = "http://127.0.0.1:8000" if DEBUG else ""
+SITE_URL = env("SITE_URL", default=_site_url_default).rstrip("/")
 
 # --- Chat -----------------------------------------------------------------------------------
 
