@@ -501,3 +501,19 @@ CHAT = {
     # Uploads no message took are deleted by cleanup_chat_uploads after this many seconds.
     "ATTACHMENT_UNATTACHED_TTL": env.int("CHAT_ATTACHMENT_UNATTACHED_TTL", default=3600),
 }
+
+# --- Request bodies -----------------------------------------------------------------------
+
+# The largest request body, in bytes, a path accepts; larger ones are answered 413 before they
+# are read (config/body_limit.py), chunked ones as soon as they pass it. Forms, the token and
+# ticket endpoints fit in a few KiB.
+REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=64 * 1024)
+# Paths that take more, by prefix (the longest that matches wins). An upload is the file and
+# its multipart framing (the boundaries, the part headers and the room_id field). The admin's
+# forms carry a message's whole content, URL-encoded: 10,000 characters can be 120 KB; its
+# login form, open to anyone, keeps the default.
+REQUEST_BODY_LIMITS = {
+    "/api/attachments/": CHAT["ATTACHMENT_MAX_BYTES"] + 16 * 1024,
+    "/admin/": 1024 * 1024,
+    "/admin/login/": REQUEST_BODY_MAX_BYTES,
+}
