@@ -255,25 +255,31 @@ LOGIN_REDIRECT_URL = "chat:index"
 LOGOUT_REDIRECT_URL = "login"
 
 # Brute-force protection (django-axes) for every password entry point: the token endpoint,
-# the login page and the admin's. After LOGIN_FAILURE_LIMIT failures for one username, or from
-# one client address, further attempts are refused for LOGIN_COOLOFF_MINUTES (each refused
-# attempt starts the wait again), whatever the password, so a lockout reveals nothing.
-# Failures are counted in the shared cache (Redis) so the limit holds across processes and
-# dynos; without Redis (the local setup) in the database.
-AXES_HANDLER = (
-    "axes.handlers.cache.AxesCacheHandler"
-    if REDIS_URL
-    else "axes.handlers.database.AxesDatabaseHandler"
-)
+# the login page and the admin's. Failures are counted at three scopes, each with its own limit
+# (accounts/login_failures.py): one username from one client address (LOGIN_FAILURE_LIMIT),
+# one address whatever the usernames (LOGIN_ADDRESS_FAILURE_LIMIT), and one username from all
+# addresses together (LOGIN_ACCOUNT_FAILURE_LIMIT, far higher: anyone can make failures for any
+# account, so a low one would let anyone lock anyone out). Past a limit attempts are refused
+# for LOGIN_COOLOFF_MINUTES (each refused attempt starts the wait again), whatever the
+# password, so a lockout reveals nothing. Counts live in the cache: Redis, shared by every
+# process and dyno; without Redis (the local setup) the one process's memory.
+AXES_HANDLER = "accounts.login_failures.LoginFailureHandler"
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=30)
+LOGIN_ACCOUNT_FAILURE_LIMIT = env.int("LOGIN_ACCOUNT_FAILURE_LIMIT", default=100)
 AXES_COOLOFF_TIME = timedelta(minutes=env.float("LOGIN_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+# What axes logs and reports a failure by; the handler above keeps its own counts.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
-# Heroku's router appends the address it saw to X-Forwarded-For; what is left of it is
-# whatever the client sent. The client's address is this many entries from the right.
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
+# How many proxies in front of the app append the address they saw to X-Forwarded-For: the
+# client's address is this many entries from the right, and what is left of them is whatever
+# the client wrote. On a dyno Heroku's router is one; elsewhere none is assumed and the
+# socket's address is counted (as Uvicorn reports it: it takes X-Forwarded-For only from the
+# proxies of --forwarded-allow-ips, the local machine by default). Behind a proxy of your own
+# set it to 1.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if env("DYNO", default="") else 0)
 
 # --- Static files ---------------------------------------------------------------------------
 
