@@ -151,6 +151,8 @@ def production_env(project):
         "ALLOWED_HOSTS": "chat.example.com",
         "DATABASE_URL": "postgres://user:password@127.0.0.1:5432/chat",
         "REDIS_URL": "rediss://:password@127.0.0.1:6380",
+        # Where digest emails link to: unset, `check --deploy` warns (chat.W001).
+        "SITE_URL": "https://chat.example.com",
     }
 
 

@@ -11,7 +11,9 @@ def client_ip(request):
     Behind Heroku's router REMOTE_ADDR is the router, and the leftmost X-Forwarded-For entry
     (which Uvicorn's --forwarded-allow-ips '*' would take) is whatever the client wrote there:
     counting failures by it would let an attacker pick a fresh address per guess. The
-    router's own entry, TRUSTED_PROXY_COUNT places from the right, cannot be forged.
+    router's own entry, TRUSTED_PROXY_COUNT places from the right, cannot be forged. With no
+    proxy (TRUSTED_PROXY_COUNT 0) every entry is the client's own writing: the socket's
+    address is counted.
     """
     count = settings.TRUSTED_PROXY_COUNT
     forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]

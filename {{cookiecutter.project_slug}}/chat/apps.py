@@ -6,6 +6,7 @@ class ChatConfig(AppConfig):
     verbose_name = "Chat"
 
     def ready(self):
-        from . import redaction, signals  # noqa: F401 (signals connects its receivers)
+        # Importing registers: signals its receivers, checks the deployment checks.
+        from . import checks, redaction, signals  # noqa: F401
 
         redaction.install()

@@ -17,11 +17,13 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from chat.auth import SameOriginValidator, TokenAuthMiddleware  # noqa: E402
 from chat.routing import websocket_urlpatterns  # noqa: E402
 from chat.upload_limit import UploadLimitMiddleware  # noqa: E402
+from config.body_limit import BodyLimitMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        # An upload over the size limit is refused before its body is read.
-        "http": UploadLimitMiddleware(django_asgi_app),
+        # A body over its path's size limit is refused before Django reads it; an upload's
+        # with the answers its clients know.
+        "http": UploadLimitMiddleware(BodyLimitMiddleware(django_asgi_app)),
         # A browser's socket must come from the page's own origin: a cookie-authenticated
         # socket opened by any other page would otherwise act as the signed-in user.
         "websocket": SameOriginValidator(TokenAuthMiddleware(URLRouter(websocket_urlpatterns))),

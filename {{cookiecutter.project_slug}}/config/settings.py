@@ -256,25 +256,31 @@ LOGIN_REDIRECT_URL = "chat:index"
 LOGOUT_REDIRECT_URL = "login"
 
 # Brute-force protection (django-axes) for every password entry point: the token endpoint,
-# the login page and the admin's. After LOGIN_FAILURE_LIMIT failures for one username, or from
-# one client address, further attempts are refused for LOGIN_COOLOFF_MINUTES (each refused
-# attempt starts the wait again), whatever the password, so a lockout reveals nothing.
-# Failures are counted in the shared cache (Redis) so the limit holds across processes and
-# dynos; without Redis (the local setup) in the database.
-AXES_HANDLER = (
-    "axes.handlers.cache.AxesCacheHandler"
-    if REDIS_URL
-    else "axes.handlers.database.AxesDatabaseHandler"
-)
+# the login page and the admin's. Failures are counted at three scopes, each with its own limit
+# (accounts/login_failures.py): one username from one client address (LOGIN_FAILURE_LIMIT),
+# one address whatever the usernames (LOGIN_ADDRESS_FAILURE_LIMIT), and one username from all
+# addresses together (LOGIN_ACCOUNT_FAILURE_LIMIT, far higher: anyone can make failures for any
+# account, so a low one would let anyone lock anyone out). Past a limit attempts are refused
+# for LOGIN_COOLOFF_MINUTES (each refused attempt starts the wait again), whatever the
+# password, so a lockout reveals nothing. Counts live in the cache: Redis, shared by every
+# process and dyno; without Redis (the local setup) the one process's memory.
+AXES_HANDLER = "accounts.login_failures.LoginFailureHandler"
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=30)
+LOGIN_ACCOUNT_FAILURE_LIMIT = env.int("LOGIN_ACCOUNT_FAILURE_LIMIT", default=100)
 AXES_COOLOFF_TIME = timedelta(minutes=env.float("LOGIN_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+# What axes logs and reports a failure by; the handler above keeps its own counts.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
-# Heroku's router appends the address it saw to X-Forwarded-For; what is left of it is
-# whatever the client sent. The client's address is this many entries from the right.
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
+# How many proxies in front of the app append the address they saw to X-Forwarded-For: the
+# client's address is this many entries from the right, and what is left of them is whatever
+# the client wrote. On a dyno Heroku's router is one; elsewhere none is assumed and the
+# socket's address is counted (as Uvicorn reports it: it takes X-Forwarded-For only from the
+# proxies of --forwarded-allow-ips, the local machine by default). Behind a proxy of your own
+# set it to 1.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if env("DYNO", default="") else 0)
 
 # --- Static files ---------------------------------------------------------------------------
 
@@ -409,8 +415,16 @@ MAILERS = {
 # The sender of the digests: set it to an address of your domain in production.
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default=formataddr((SITE_NAME, "chat@localhost")))
 # Where the links in emails point (digests are sent by a scheduled command, outside any
-# request): the site's public address.
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# request): the site's public address. Unset, a dyno uses its app's herokuapp.com address when
+# Heroku's dyno metadata is on (`heroku labs:enable runtime-dyno-metadata` sets
+# HEROKU_APP_DEFAULT_DOMAIN_NAME), and DEBUG the local server's. Otherwise it stays empty:
+# send_chat_digests then refuses to send links to nowhere, and `check --deploy` warns.
+_heroku_domain = env("HEROKU_APP_DEFAULT_DOMAIN_NAME", default="")
+if _heroku_domain:
+    _site_url_default = f"https://{_heroku_domain}"
+else:
+    _site_url_default = "http://127.0.0.1:8000" if DEBUG else ""
+SITE_URL = env("SITE_URL", default=_site_url_default).rstrip("/")
 
 # --- Chat -----------------------------------------------------------------------------------
 
@@ -538,3 +552,20 @@ CHAT = {
 }
 if CHAT["ADD_WITHOUT_CONSENT"] not in {"shared", "anyone"}:
     raise ImproperlyConfigured('CHAT_ADD_WITHOUT_CONSENT must be "shared" or "anyone".')
+
+
+# --- Request bodies -----------------------------------------------------------------------
+
+# The largest request body, in bytes, a path accepts; larger ones are answered 413 before they
+# are read (config/body_limit.py), chunked ones as soon as they pass it. Forms, the token and
+# ticket endpoints fit in a few KiB.
+REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=64 * 1024)
+# Paths that take more, by prefix (the longest that matches wins). An upload is the file and
+# its multipart framing (the boundaries, the part headers and the room_id field). The admin's
+# forms carry a message's whole content, URL-encoded: 10,000 characters can be 120 KB; its
+# login form, open to anyone, keeps the default.
+REQUEST_BODY_LIMITS = {
+    "/api/attachments/": CHAT["ATTACHMENT_MAX_BYTES"] + 16 * 1024,
+    "/admin/": 1024 * 1024,
+    "/admin/login/": REQUEST_BODY_MAX_BYTES,
+}

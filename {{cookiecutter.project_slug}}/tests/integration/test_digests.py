@@ -182,3 +182,44 @@ def test_a_digest_quotes_no_links_and_no_sender_fills_it(site, smtp):
     assert "- and 3 more" in body  # six from alice, three listed
     assert "evil" not in body, body
     assert "- alice mentioned you in Team: @carol log in at [link]" in body
+
+
+@pytest.fixture
+def due_digests(tmp_path, smtp):
+    """Production settings with an email service and a digest due, but no SITE_URL."""
+    env = base_env(tmp_path, CHAT_DIGEST_QUIET_PERIOD=0, **smtp.env())
+    manage(env, "migrate", "--no-input")
+    run_django(env, SEED)
+    return env
+
+
+def test_without_a_site_url_production_refuses_to_send(due_digests, smtp):
+    result = manage(due_digests, "send_chat_digests", check=False)
+    assert result.returncode != 0
+    assert "SITE_URL is not set" in result.stderr
+    assert smtp.messages() == []
+    assert run_django(due_digests, DIGESTS_SENT).split() == ["0"]
+
+
+def test_a_dyno_links_to_its_herokuapp_host_when_dyno_metadata_is_on(due_digests, smtp):
+    host = "chat-0123456789ab.herokuapp.com"
+    env = {**due_digests, "HEROKU_APP_DEFAULT_DOMAIN_NAME": host}
+    assert "Sent 1 digest(s)." in manage(env, "send_chat_digests").stdout
+    (mail,) = smtp.messages()
+    body = mail.get_content()
+    assert f"Open the chat: https://{host}/" in body
+    assert f"Stop them: https://{host}/" in body
+    assert "127.0.0.1" not in body
+
+
+@pytest.mark.parametrize(
+    ("overrides", "warned"),
+    [
+        ({}, True),
+        ({"SITE_URL": "https://chat.example.com"}, False),
+        ({"HEROKU_APP_DEFAULT_DOMAIN_NAME": "chat-0123456789ab.herokuapp.com"}, False),
+    ],
+)
+def test_the_deploy_check_warns_when_the_site_url_is_unknown(tmp_path, overrides, warned):
+    result = manage(base_env(tmp_path, **overrides), "check", "--deploy", check=False)
+    assert ("chat.W001" in result.stdout + result.stderr) == warned

@@ -1,7 +1,12 @@
-"""Create two users who can chat at once, for a local demo; prints their passwords."""
+"""Create two users who can chat at once, for a local demo; prints their passwords.
 
+Their password is published (here and in the README), so the command runs only with DEBUG on:
+a production site would otherwise accept anyone who read it.
+"""
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from chat import services
@@ -16,6 +21,11 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError(
+                "create_demo_users runs only with DEBUG on: its password is published, and a "
+                "site without DEBUG would accept it. Nothing was created."
+            )
         user_model = get_user_model()
         users = []
         for username in DEMO_USERS:

@@ -1,7 +1,7 @@
 """Email the digests that are due (chat/digests.py); the scheduler runs it every ten minutes."""
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from chat import digests
 
@@ -18,6 +18,14 @@ class Command(BaseCommand):
                 )
             )
             return
+        if not settings.SITE_URL:
+            # Outside DEBUG there is no safe guess: a link to the local server would be sent
+            # to every recipient, and a digest is marked sent once it goes.
+            raise CommandError(
+                "SITE_URL is not set: digests would link nowhere. Set SITE_URL to the site's "
+                "public address, or on Heroku run `heroku labs:enable runtime-dyno-metadata`."
+                " Nothing was sent."
+            )
         sent = digests.send_due()
         for user_id, notifications, direct_rooms in sent:
             self.stdout.write(
