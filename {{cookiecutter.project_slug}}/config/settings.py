@@ -449,6 +449,12 @@ CHAT = {
     # Events per user, all sockets on all processes together (chat/ratelimit.py).
     "RATE_LIMIT_PER_SECOND": env.float("CHAT_RATE_LIMIT_PER_SECOND", default=10.0),
     "RATE_LIMIT_BURST": env.int("CHAT_RATE_LIMIT_BURST", default=30),
+    # message.search (chat/searching.py, chat/selectors/search.py): searches running at once per
+    # process (never all ASGI_THREADS threads: one is always left to sends and reads), matches
+    # ranked per search (the newest), and seconds a search statement may run on PostgreSQL.
+    "SEARCH_THREADS": env.int("CHAT_SEARCH_THREADS", default=1),
+    "SEARCH_RANK_MAX": env.int("CHAT_SEARCH_RANK_MAX", default=1000),
+    "SEARCH_TIMEOUT": env.float("CHAT_SEARCH_TIMEOUT", default=2.0),
     # Expensive events cost a token of their own limit as well: (per second, burst) per user.
     "RATE_LIMITS": {
         "history": (5.0, 50),  # room.messages pages (a reconnect catches up every room)

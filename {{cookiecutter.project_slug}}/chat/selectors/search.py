@@ -8,13 +8,21 @@ message, newest first, and the highlight is found in Python. Pages follow a curs
 
 The text search configuration is 'simple' (no stemming, no stop words): a chat's messages are
 in whatever languages its members write, and a word matches as written.
+
+A search's cost is bounded, since its database threads and PostgreSQL's CPU are the ones
+sends use (chat.searching bounds how many run at once): only the newest
+CHAT["SEARCH_RANK_MAX"] matches are ranked (a word in most of a large room's messages would
+otherwise rank them all before the page is cut), and the statement runs under
+CHAT["SEARCH_TIMEOUT"] (search_timeout, 4081, when a query such as `-word` still takes longer).
 """
 
 import re
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
-from django.db import connection
+from django.db import OperationalError, connection, transaction
 from django.db.models import F, FloatField, Func, Q, Value
+from psycopg.errors import QueryCanceled
 
 from .. import exceptions, payloads
 from ..models import Membership, Message
@@ -49,7 +57,7 @@ def message_search(*, user, query, room_id=None, sender=None, cursor=None, limit
     limit = limit or PAGE_DEFAULT
     messages = visible_messages(user, room_id, sender).select_related("sender")
     if connection.vendor == "postgresql":
-        page, next_cursor = _postgres_page(messages, query, cursor, limit)
+        page, next_cursor = _bounded_postgres_page(messages, query, cursor, limit)
     else:
         page, next_cursor = _fallback_page(messages, words[:WORDS_MAX], cursor, limit)
     return {"results": page, "next_cursor": next_cursor}
@@ -69,10 +77,17 @@ def visible_messages(user, room_id, sender):
 
 
 def ranked_queryset(messages, query, cursor=None):
-    """PostgreSQL: the matches of ``query`` among ``messages``, best first, with headlines."""
+    """PostgreSQL: the newest matches of ``query`` among ``messages``, best first, headlined.
+
+    The @@ match is what the GIN index serves; the newest SEARCH_RANK_MAX of its matches are
+    cut in a subquery before the rank is computed, so a query matching most of a room costs
+    a bounded number of ts_rank calls, not one per match. Later pages rank the same window
+    while no new match arrives; a new one shifts it by one message.
+    """
     search = SearchQuery(query, config=SEARCH_CONFIG, search_type="websearch")
-    # The @@ match is what the GIN index serves; the rank orders what it found.
-    ranked = messages.alias(vector=search_vector()).filter(vector=search)
+    matches = messages.alias(vector=search_vector()).filter(vector=search)
+    newest = matches.order_by("-pk").values("pk")[: settings.CHAT["SEARCH_RANK_MAX"]]
+    ranked = Message.objects.filter(pk__in=newest).select_related("sender")
     ranked = ranked.annotate(rank=SearchRank(search_vector(), search))
     if cursor is not None:
         rank, message_id = _parse_cursor(cursor, with_rank=True)
@@ -88,6 +103,20 @@ def ranked_queryset(messages, query, cursor=None):
         min_words=10,
     )
     return ranked.annotate(headline=headline).order_by(F("rank").desc(), "-pk")
+
+
+def _bounded_postgres_page(messages, query, cursor, limit):
+    """_postgres_page under SEARCH_TIMEOUT: SET LOCAL, so only this transaction has it."""
+    timeout_ms = round(settings.CHAT["SEARCH_TIMEOUT"] * 1000)
+    try:
+        with transaction.atomic():
+            with connection.cursor() as sql:
+                sql.execute("SELECT set_config('statement_timeout', %s, true)", [str(timeout_ms)])
+            return _postgres_page(messages, query, cursor, limit)
+    except OperationalError as error:
+        if isinstance(error.__cause__, QueryCanceled):
+            raise exceptions.SearchTimeoutError() from None
+        raise
 
 
 def _postgres_page(messages, query, cursor, limit):

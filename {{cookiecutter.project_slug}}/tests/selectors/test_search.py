@@ -94,6 +94,22 @@ def test_better_matches_rank_first_on_postgresql(alice, bob):
     assert results[0]["rank"] > results[1]["rank"] > 0
 
 
+def test_only_the_newest_matches_are_ranked_on_postgresql(alice, bob, settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("the rank window is PostgreSQL's")
+    settings.CHAT = {**settings.CHAT, "SEARCH_RANK_MAX": 3}
+    room = group(alice, bob)
+    send(alice, room, "coffee coffee coffee, the best match but the oldest")
+    for n in range(4):
+        send(alice, room, f"coffee {n}")
+    pages, cursor, seen = 0, None, []
+    while pages == 0 or cursor:
+        result = selectors.message_search(user=bob, query="coffee", limit=2, cursor=cursor)
+        seen += [r["message"]["content"] for r in result["results"]]
+        cursor, pages = result["next_cursor"], pages + 1
+    assert sorted(seen) == ["coffee 1", "coffee 2", "coffee 3"]
+
+
 def test_newest_first_without_ranking_on_sqlite(alice, bob):
     if connection.vendor == "postgresql":
         pytest.skip("PostgreSQL ranks")
