@@ -59,6 +59,7 @@ ROUTES = {
     protocol.ROOM_LIST: Route(selectors.room_list),
     protocol.ROOM_DISCOVER: Route(selectors.public_channels),
     protocol.ROOM_INFO: Route(selectors.room_info),
+    protocol.ROOM_MEMBERS: Route(selectors.room_members),
     protocol.ROOM_MESSAGES: Route(selectors.room_messages),
     protocol.ROOM_JOIN: Route(services.room_join),
     protocol.ROOM_LEAVE: Route(services.room_leave),

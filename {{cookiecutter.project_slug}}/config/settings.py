@@ -423,6 +423,12 @@ CHAT = {
     "MAX_FRAME_BYTES": env.int("CHAT_MAX_FRAME_BYTES", default=64 * 1024),
     "PAGE_MAX": 100,
     "GROUP_MAX_MEMBERS": env.int("CHAT_GROUP_MAX_MEMBERS", default=256),
+    # Channels have subscribers, not a conversation, but every message still goes to each
+    # online one: this bounds a channel's fan-out (chat/services/members.py).
+    "CHANNEL_MAX_MEMBERS": env.int("CHAT_CHANNEL_MAX_MEMBERS", default=5_000),
+    # Members per page of room.members, and in the room payloads that carry members
+    # (room.info, room.created, room.create and room.join): never a whole large channel.
+    "MEMBERS_PAGE": env.int("CHAT_MEMBERS_PAGE", default=100),
     "MAX_SESSIONS_PER_USER": env.int("CHAT_MAX_SESSIONS_PER_USER", default=5),
     "HEARTBEAT_INTERVAL": 20,
     # last_seen is written at most this often per socket, not on every frame.

@@ -77,6 +77,9 @@ SearchCursor = Annotated[
     str, Meta(pattern=r"^[0-9.e+-]{1,40}(:[0-9]{1,19})?$", description="next_cursor, as given.")
 ]
 SearchLimit = Annotated[int, Meta(ge=1, le=50)]
+MembersCursor = Annotated[
+    str, Meta(pattern=r"^[0-9]{1,18}$", description="next_cursor of room.members, as given.")
+]
 Usernames = Annotated[
     list[Username], Meta(max_length=MAX_MEMBERS_PER_REQUEST, extra={"text": USERNAMES})
 ]

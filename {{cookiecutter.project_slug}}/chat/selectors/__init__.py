@@ -5,6 +5,7 @@ them through chat.sync; other code imports them from here.
 """
 
 from .attachments import attachment_for_fetch
+from .members import members_page, room_detail, room_info, room_members, room_summary
 from .messages import (
     message_data,
     message_for_member,
@@ -19,10 +20,8 @@ from .rooms import (
     direct_peers,
     membership_for,
     public_channels,
-    room_detail,
     room_ids_for_user,
     room_ids_for_users,
-    room_info,
     room_list,
     room_positions_for_user,
     visible_room,
@@ -33,6 +32,7 @@ from .sessions import session_hellos
 __all__ = [
     "attachment_for_fetch",
     "direct_peers",
+    "members_page",
     "membership_for",
     "message_data",
     "message_for_member",
@@ -47,9 +47,11 @@ __all__ = [
     "room_ids_for_users",
     "room_info",
     "room_list",
+    "room_members",
     "room_messages",
     "room_receipts",
     "room_positions_for_user",
+    "room_summary",
     "session_hellos",
     "unread_notifications",
     "user_blocks",
