@@ -76,21 +76,30 @@ def visible_messages(user, room_id, sender):
     return messages.filter(deleted_at__isnull=True)
 
 
+def matching(messages, query):
+    """PostgreSQL: the messages matching ``query``, by the @@ the GIN index serves."""
+    search = SearchQuery(query, config=SEARCH_CONFIG, search_type="websearch")
+    return messages.alias(vector=search_vector()).filter(vector=search)
+
+
 def ranked_queryset(messages, query, cursor=None):
     """PostgreSQL: the newest matches of ``query`` among ``messages``, best first, headlined.
 
-    The @@ match is what the GIN index serves; the newest SEARCH_RANK_MAX of its matches are
-    cut in a subquery before the rank is computed, so a query matching most of a room costs
-    a bounded number of ts_rank calls, not one per match. Later pages rank the same window
-    while no new match arrives; a new one shifts it by one message.
+    The newest SEARCH_RANK_MAX matches are cut in a subquery before the rank is computed, so
+    a query matching most of a room costs a bounded number of ts_rank calls, not one per
+    match. A cursor carries the newest match of its first page (the ceiling), so later pages
+    rank the same window even when new matches arrive meanwhile.
     """
     search = SearchQuery(query, config=SEARCH_CONFIG, search_type="websearch")
-    matches = messages.alias(vector=search_vector()).filter(vector=search)
+    matches = matching(messages, query)
+    position = _parse_cursor(cursor, with_rank=True) if cursor is not None else None
+    if position is not None and position[2] is not None:
+        matches = matches.filter(pk__lte=position[2])
     newest = matches.order_by("-pk").values("pk")[: settings.CHAT["SEARCH_RANK_MAX"]]
     ranked = Message.objects.filter(pk__in=newest).select_related("sender")
     ranked = ranked.annotate(rank=SearchRank(search_vector(), search))
-    if cursor is not None:
-        rank, message_id = _parse_cursor(cursor, with_rank=True)
+    if position is not None:
+        rank, message_id, _ = position
         rank = AsReal(Value(rank))
         ranked = ranked.filter(Q(rank__lt=rank) | Q(rank=rank, pk__lt=message_id))
     headline = SearchHeadline(
@@ -122,8 +131,13 @@ def _bounded_postgres_page(messages, query, cursor, limit):
 def _postgres_page(messages, query, cursor, limit):
     rows = list(ranked_queryset(messages, query, cursor)[: limit + 1])
     results = [_result(m, _segments(m.headline), m.rank) for m in rows[:limit]]
-    last = rows[limit - 1] if len(rows) > limit else None
-    return results, (f"{last.rank!r}:{last.pk}" if last else None)
+    if len(rows) <= limit:
+        return results, None
+    last = rows[limit - 1]
+    ceiling = _parse_cursor(cursor, with_rank=True)[2] if cursor is not None else None
+    if ceiling is None:  # the first page: its window ends at the newest match now
+        ceiling = matching(messages, query).order_by("-pk").values_list("pk", flat=True)[0]
+    return results, f"{last.rank!r}:{last.pk}:{ceiling}"
 
 
 def _fallback_page(messages, words, cursor, limit):
@@ -140,8 +154,10 @@ def _fallback_page(messages, words, cursor, limit):
 def _parse_cursor(cursor, *, with_rank):
     try:
         if with_rank:
-            rank, message_id = cursor.split(":")
-            return float(rank), int(message_id)
+            rank, message_id, *ceiling = cursor.split(":")
+            if len(ceiling) > 1:
+                raise ValueError(cursor)
+            return float(rank), int(message_id), (int(ceiling[0]) if ceiling else None)
         return (int(cursor),)
     except ValueError:
         raise exceptions.InvalidPayloadError("cursor is not one this search returned.") from None
