@@ -65,7 +65,8 @@ class RoomAdmin(admin.ModelAdmin):
             for membership in formset.deleted_objects:
                 moderation_services.announce_deleted(membership.room_id, membership.user_id)
             if formset.changed_objects:
-                moderation_services.announce_room_changed(form.instance)
+                changed = [m for m, _ in formset.changed_objects]
+                moderation_services.announce_room_changed(form.instance, changed)
 
     def delete_model(self, request, obj):
         room_id, member_ids = obj.pk, list(obj.memberships.values_list("user_id", flat=True))
@@ -95,7 +96,7 @@ class MembershipAdmin(admin.ModelAdmin):
         if not change:
             moderation_services.announce_added(obj)
         elif "role" in form.changed_data:
-            moderation_services.announce_room_changed(obj.room)
+            moderation_services.announce_room_changed(obj.room, [obj])
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)

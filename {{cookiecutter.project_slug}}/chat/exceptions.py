@@ -76,6 +76,13 @@ class RateLimitedError(ChatError):
     default_detail = "Too many events; slow down."
 
 
+class SearchBusyError(ChatError):
+    # One search per user at a time, over all their sockets and processes (chat.searching).
+    code = 4028
+    name = "search_busy"
+    default_detail = "A search of yours is still running; wait for its answer."
+
+
 class ForbiddenError(ChatError):
     code = 4030
     name = "forbidden"
@@ -143,6 +150,14 @@ class RoomFullError(ChatError):
     code = 4090
     name = "room_full"
     default_detail = "The room has reached its member limit."
+
+
+class SearchTimeoutError(ChatError):
+    code = 4081
+    name = "search_timeout"
+    default_detail = (
+        "The search took too long; narrow it (rarer words, fewer alternatives, a room or a sender)."
+    )
 
 
 class ServerError(ChatError):

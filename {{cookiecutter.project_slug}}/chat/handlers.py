@@ -20,7 +20,7 @@ from typing import Any
 
 from django.conf import settings
 
-from . import presence, protocol, selectors, services
+from . import presence, protocol, searching, selectors, services
 
 # Facts about the socket a handler may ask for, beside the event's data.
 SOCKET_FACTS = ("user", "channel_name", "credential", "room_ids")
@@ -59,6 +59,7 @@ ROUTES = {
     protocol.ROOM_LIST: Route(selectors.room_list),
     protocol.ROOM_DISCOVER: Route(selectors.public_channels),
     protocol.ROOM_INFO: Route(selectors.room_info),
+    protocol.ROOM_MEMBERS: Route(selectors.room_members),
     protocol.ROOM_MESSAGES: Route(selectors.room_messages),
     protocol.ROOM_JOIN: Route(services.room_join),
     protocol.ROOM_LEAVE: Route(services.room_leave),
@@ -86,7 +87,7 @@ ROUTES = {
     protocol.ROOM_BAN: Route(services.room_ban),
     protocol.ROOM_UNBAN: Route(services.room_unban),
     protocol.ROOM_BANS: Route(selectors.room_bans),
-    protocol.MESSAGE_SEARCH: Route(selectors.message_search),
+    protocol.MESSAGE_SEARCH: Route(searching.message_search),
 }
 
 

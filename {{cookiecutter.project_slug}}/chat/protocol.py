@@ -26,6 +26,7 @@ MESSAGE_TYPING = "message.typing"
 ROOM_CREATE = "room.create"
 ROOM_LIST = "room.list"
 ROOM_INFO = "room.info"
+ROOM_MEMBERS = "room.members"
 ROOM_MESSAGES = "room.messages"
 ROOM_JOIN = "room.join"
 ROOM_LEAVE = "room.leave"
@@ -106,12 +107,13 @@ CLIENT_EVENTS = {
     ROOM_LIST: (requests.Empty, replies.Rooms),
     ROOM_DISCOVER: (requests.Empty, replies.Rooms),
     ROOM_INFO: (requests.RoomRef, replies.RoomData),
+    ROOM_MEMBERS: (requests.RoomMembersPage, replies.MembersPage),
     ROOM_MESSAGES: (requests.RoomMessages, replies.MessagesPage),
     ROOM_JOIN: (requests.RoomRef, replies.RoomData),
     ROOM_LEAVE: (requests.RoomRef, replies.RoomIdData),
     ROOM_ADD_MEMBERS: (requests.RoomMembers, replies.MembersAdded),
     ROOM_REMOVE_MEMBERS: (requests.RoomMembers, replies.MembersRemoved),
-    ROOM_UPDATE: (requests.RoomUpdate, replies.RoomData),
+    ROOM_UPDATE: (requests.RoomUpdate, replies.RoomUpdatedData),
     ROOM_DELETE: (requests.RoomRef, replies.RoomIdData),
     ROOM_MUTE: (requests.RoomMute, replies.MuteData),
     PRESENCE: (requests.RoomRef, replies.PresenceData),
@@ -143,7 +145,7 @@ SERVER_EVENTS = {
     ROOM_DELIVERED: replies.DeliveredData,
     ROOM_TYPING: replies.TypingData,
     ROOM_CREATED: replies.RoomData,
-    ROOM_UPDATED: replies.RoomData,
+    ROOM_UPDATED: replies.RoomUpdatedData,
     ROOM_DELETED: replies.RoomIdData,
     ROOM_REMOVED: replies.RoomRemoved,
     ROOM_MEMBERS_ADDED: replies.RoomMembersAdded,

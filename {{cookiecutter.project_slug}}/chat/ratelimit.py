@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 EVENT_LIMITS = {
     protocol.ROOM_MESSAGES: "history",
     protocol.MESSAGE_SEARCH: "history",
+    protocol.ROOM_MEMBERS: "history",
     protocol.ROOM_CREATE: "rooms",
     protocol.ROOM_DELETE: "rooms",
     protocol.ROOM_JOIN: "members",

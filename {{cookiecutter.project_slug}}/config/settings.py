@@ -438,6 +438,12 @@ CHAT = {
     "MAX_FRAME_BYTES": env.int("CHAT_MAX_FRAME_BYTES", default=64 * 1024),
     "PAGE_MAX": 100,
     "GROUP_MAX_MEMBERS": env.int("CHAT_GROUP_MAX_MEMBERS", default=256),
+    # Channels have subscribers, not a conversation, but every message still goes to each
+    # online one: this bounds a channel's fan-out (chat/services/members.py).
+    "CHANNEL_MAX_MEMBERS": env.int("CHAT_CHANNEL_MAX_MEMBERS", default=5_000),
+    # Members per page of room.members, and in the room payloads that carry members
+    # (room.info, room.created, room.create and room.join): never a whole large channel.
+    "MEMBERS_PAGE": env.int("CHAT_MEMBERS_PAGE", default=100),
     "MAX_SESSIONS_PER_USER": env.int("CHAT_MAX_SESSIONS_PER_USER", default=5),
     "HEARTBEAT_INTERVAL": 20,
     # Each process checks its open sockets again this often (chat/revalidation.py): their
@@ -485,6 +491,12 @@ CHAT = {
     # Events per user, all sockets on all processes together (chat/ratelimit.py).
     "RATE_LIMIT_PER_SECOND": env.float("CHAT_RATE_LIMIT_PER_SECOND", default=10.0),
     "RATE_LIMIT_BURST": env.int("CHAT_RATE_LIMIT_BURST", default=30),
+    # message.search (chat/searching.py, chat/selectors/search.py): searches running at once per
+    # process (never all ASGI_THREADS threads: one is always left to sends and reads), matches
+    # ranked per search (the newest), and seconds a search statement may run on PostgreSQL.
+    "SEARCH_THREADS": env.int("CHAT_SEARCH_THREADS", default=1),
+    "SEARCH_RANK_MAX": env.int("CHAT_SEARCH_RANK_MAX", default=1000),
+    "SEARCH_TIMEOUT": env.float("CHAT_SEARCH_TIMEOUT", default=2.0),
     # Expensive events cost a token of their own limit as well: (per second, burst) per user.
     "RATE_LIMITS": {
         "history": (5.0, 50),  # room.messages pages (a reconnect catches up every room)

@@ -19,9 +19,26 @@ class MessageData(Shape):
 
 
 class RoomData(Shape):
-    """room.create/info/join/update replies; room.created and room.updated."""
+    """room.create/info/join replies; room.created."""
 
     room: Room
+
+
+class RoomUpdatedData(Shape):
+    """room.update reply and room.updated: the room without its members, and the members
+    whose role the update changed (empty when only settings changed)."""
+
+    room: Room
+    roles: list[Member]
+
+
+class MembersPage(Shape):
+    """room.members reply; next_cursor fetches the next page (null: no more)."""
+
+    room_id: Id
+    members: list[Member]
+    member_count: Count
+    next_cursor: str | None
 
 
 class Rooms(Shape):

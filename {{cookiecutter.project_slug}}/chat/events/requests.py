@@ -19,6 +19,7 @@ from .types import (
     FilledReason,
     Id,
     MaxMembers,
+    MembersCursor,
     Name,
     Reason,
     RoomKind,
@@ -169,6 +170,13 @@ class RoomBan(Data):
 class RoomUnban(Data):
     room_id: Id
     username: UserName
+
+
+class RoomMembersPage(Data):
+    room_id: Id
+    cursor: MembersCursor | None = None
+    # Only members whose username starts with this (case-insensitive).
+    prefix: UserName | None = None
 
 
 class MessageSearch(Data):

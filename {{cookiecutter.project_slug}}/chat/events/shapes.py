@@ -92,7 +92,11 @@ class Room(Shape):
     last_seq: Seq
     last_rev: Count
     last_activity_at: Timestamp | None
+    # The first page of members (room.info, room.create, room.join, room.created), how many
+    # the room has, and the cursor of room.members for the next page (null: that was all).
     members: list[Member] | UnsetType = UNSET
+    member_count: Count | UnsetType = UNSET
+    members_cursor: str | None | UnsetType = UNSET
     role: Role | UnsetType = UNSET
     muted: bool | UnsetType = UNSET
     last_read_seq: Seq | UnsetType = UNSET

@@ -74,9 +74,13 @@ Reason = text(NAME, 500)
 FilledReason = text(FILLED, 500, min_length=1)
 SearchQuery = text(FILLED, 200, min_length=1)
 SearchCursor = Annotated[
-    str, Meta(pattern=r"^[0-9.e+-]{1,40}(:[0-9]{1,19})?$", description="next_cursor, as given.")
+    str,
+    Meta(pattern=r"^[0-9.e+-]{1,40}(:[0-9]{1,19}){0,2}$", description="next_cursor, as given."),
 ]
 SearchLimit = Annotated[int, Meta(ge=1, le=50)]
+MembersCursor = Annotated[
+    str, Meta(pattern=r"^[0-9]{1,18}$", description="next_cursor of room.members, as given.")
+]
 Usernames = Annotated[
     list[Username], Meta(max_length=MAX_MEMBERS_PER_REQUEST, extra={"text": USERNAMES})
 ]

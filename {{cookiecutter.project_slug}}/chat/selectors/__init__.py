@@ -6,6 +6,7 @@ them through chat.sync; other code imports them from here.
 
 from .attachments import attachment_for_fetch
 from .invitations import invitation_list
+from .members import members_page, room_detail, room_info, room_members, room_summary
 from .messages import (
     message_data,
     message_for_member,
@@ -20,10 +21,8 @@ from .rooms import (
     direct_peers,
     membership_for,
     public_channels,
-    room_detail,
     room_ids_for_user,
     room_ids_for_users,
-    room_info,
     room_list,
     room_positions_for_user,
     visible_room,
@@ -35,6 +34,7 @@ __all__ = [
     "attachment_for_fetch",
     "blocked_ids_for_users",
     "direct_peers",
+    "members_page",
     "membership_for",
     "message_data",
     "message_for_member",
@@ -50,9 +50,11 @@ __all__ = [
     "room_ids_for_users",
     "room_info",
     "room_list",
+    "room_members",
     "room_messages",
     "room_receipts",
     "room_positions_for_user",
+    "room_summary",
     "session_hellos",
     "unread_notifications",
     "user_blocks",

@@ -106,19 +106,6 @@ def direct_peers(user, room_ids):
     return {m.room_id: m.user for m in others}
 
 
-def room_info(*, user, room_id):
-    """Return a visible room with its members (usernames and roles only)."""
-    room = visible_room(user, room_id)
-    membership = Membership.objects.filter(room=room, user=user).first()
-    return {"room": room_detail(room, membership=membership)}
-
-
-def room_detail(room, *, membership=None):
-    """Return the room payload with its member list."""
-    members = room.memberships.select_related("user").order_by("joined_at", "pk")
-    return payloads.room_payload(room, members=list(members), membership=membership)
-
-
 def public_channels(*, user):
     """Return the public channels, marking those the user already belongs to."""
     joined = room_ids_for_user(user.pk)

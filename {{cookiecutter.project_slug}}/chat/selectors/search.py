@@ -8,14 +8,22 @@ message, newest first, and the highlight is found in Python. Pages follow a curs
 
 The text search configuration is 'simple' (no stemming, no stop words): a chat's messages are
 in whatever languages its members write, and a word matches as written.
+
+A search's cost is bounded, since its database threads and PostgreSQL's CPU are the ones
+sends use (chat.searching bounds how many run at once): only the newest
+CHAT["SEARCH_RANK_MAX"] matches are ranked (a word in most of a large room's messages would
+otherwise rank them all before the page is cut), and the statement runs under
+CHAT["SEARCH_TIMEOUT"] (search_timeout, 4081, when a query such as `-word` still takes longer).
 """
 
 import math
 import re
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
-from django.db import connection
+from django.db import OperationalError, connection, transaction
 from django.db.models import F, FloatField, Func, Q, Value
+from psycopg.errors import QueryCanceled
 
 from .. import exceptions, numbers, payloads
 from ..models import Membership, Message
@@ -50,7 +58,7 @@ def message_search(*, user, query, room_id=None, sender=None, cursor=None, limit
     limit = limit or PAGE_DEFAULT
     messages = visible_messages(user, room_id, sender).select_related("sender")
     if connection.vendor == "postgresql":
-        page, next_cursor = _postgres_page(messages, query, cursor, limit)
+        page, next_cursor = _bounded_postgres_page(messages, query, cursor, limit)
     else:
         page, next_cursor = _fallback_page(messages, words[:WORDS_MAX], cursor, limit)
     return {"results": page, "next_cursor": next_cursor}
@@ -69,14 +77,30 @@ def visible_messages(user, room_id, sender):
     return messages.filter(deleted_at__isnull=True)
 
 
-def ranked_queryset(messages, query, cursor=None):
-    """PostgreSQL: the matches of ``query`` among ``messages``, best first, with headlines."""
+def matching(messages, query):
+    """PostgreSQL: the messages matching ``query``, by the @@ the GIN index serves."""
     search = SearchQuery(query, config=SEARCH_CONFIG, search_type="websearch")
-    # The @@ match is what the GIN index serves; the rank orders what it found.
-    ranked = messages.alias(vector=search_vector()).filter(vector=search)
+    return messages.alias(vector=search_vector()).filter(vector=search)
+
+
+def ranked_queryset(messages, query, cursor=None):
+    """PostgreSQL: the newest matches of ``query`` among ``messages``, best first, headlined.
+
+    The newest SEARCH_RANK_MAX matches are cut in a subquery before the rank is computed, so
+    a query matching most of a room costs a bounded number of ts_rank calls, not one per
+    match. A cursor carries the newest match of its first page (the ceiling), so later pages
+    rank the same window even when new matches arrive meanwhile.
+    """
+    search = SearchQuery(query, config=SEARCH_CONFIG, search_type="websearch")
+    matches = matching(messages, query)
+    position = _parse_cursor(cursor, with_rank=True) if cursor is not None else None
+    if position is not None and position[2] is not None:
+        matches = matches.filter(pk__lte=position[2])
+    newest = matches.order_by("-pk").values("pk")[: settings.CHAT["SEARCH_RANK_MAX"]]
+    ranked = Message.objects.filter(pk__in=newest).select_related("sender")
     ranked = ranked.annotate(rank=SearchRank(search_vector(), search))
-    if cursor is not None:
-        rank, message_id = _parse_cursor(cursor, with_rank=True)
+    if position is not None:
+        rank, message_id, _ = position
         rank = AsReal(Value(rank))
         ranked = ranked.filter(Q(rank__lt=rank) | Q(rank=rank, pk__lt=message_id))
     headline = SearchHeadline(
@@ -91,11 +115,30 @@ def ranked_queryset(messages, query, cursor=None):
     return ranked.annotate(headline=headline).order_by(F("rank").desc(), "-pk")
 
 
+def _bounded_postgres_page(messages, query, cursor, limit):
+    """_postgres_page under SEARCH_TIMEOUT: SET LOCAL, so only this transaction has it."""
+    timeout_ms = round(settings.CHAT["SEARCH_TIMEOUT"] * 1000)
+    try:
+        with transaction.atomic():
+            with connection.cursor() as sql:
+                sql.execute("SELECT set_config('statement_timeout', %s, true)", [str(timeout_ms)])
+            return _postgres_page(messages, query, cursor, limit)
+    except OperationalError as error:
+        if isinstance(error.__cause__, QueryCanceled):
+            raise exceptions.SearchTimeoutError() from None
+        raise
+
+
 def _postgres_page(messages, query, cursor, limit):
     rows = list(ranked_queryset(messages, query, cursor)[: limit + 1])
     results = [_result(m, _segments(m.headline), m.rank) for m in rows[:limit]]
-    last = rows[limit - 1] if len(rows) > limit else None
-    return results, (f"{last.rank!r}:{last.pk}" if last else None)
+    if len(rows) <= limit:
+        return results, None
+    last = rows[limit - 1]
+    ceiling = _parse_cursor(cursor, with_rank=True)[2] if cursor is not None else None
+    if ceiling is None:  # the first page: its window ends at the newest match now
+        ceiling = matching(messages, query).order_by("-pk").values_list("pk", flat=True)[0]
+    return results, f"{last.rank!r}:{last.pk}:{ceiling}"
 
 
 def _fallback_page(messages, words, cursor, limit):
@@ -110,18 +153,23 @@ def _fallback_page(messages, words, cursor, limit):
 
 
 def _parse_cursor(cursor, *, with_rank):
-    """Return (rank, message id) or (message id,) from a cursor this search returned.
+    """Return (rank, message id, ceiling or None) or (message id,) from a cursor this search
+    returned; anything else is a clear error.
 
-    A rank is what repr() wrote: ASCII and finite (float() would also read "nan" or "١.٥").
+    A rank is what repr() wrote: ASCII and finite (float() would also read "nan" or "١.٥");
+    ids are ASCII digits (chat.numbers).
     """
     if with_rank:
-        rank, _, message_id = cursor.rpartition(":")
-        parts = (_parse_rank(rank), numbers.parse_int(message_id))
+        fields = cursor.split(":")
+        parts = [_parse_rank(fields[0]), *(numbers.parse_int(field) for field in fields[1:])]
+        valid = len(fields) in (2, 3) and None not in parts
+        parts += [None] * (3 - len(parts))
     else:
-        parts = (numbers.parse_int(cursor),)
-    if None in parts:
+        parts = [numbers.parse_int(cursor)]
+        valid = parts[0] is not None
+    if not valid:
         raise exceptions.InvalidPayloadError("cursor is not one this search returned.")
-    return parts
+    return tuple(parts)
 
 
 def _parse_rank(text):

@@ -20,14 +20,15 @@ from .users import users_by_username
 
 
 def member_cap(room):
-    """Return how many members the room may hold, or None for no cap."""
+    """Return how many members the room may hold."""
     site_cap = settings.CHAT["GROUP_MAX_MEMBERS"]
     if room.kind == Room.Kind.DIRECT:
         return 2
     if room.kind == Room.Kind.GROUP and room.max_members:
         return min(room.max_members, site_cap)
-    # Broadcast channels have subscribers, not a conversation: no cap.
-    return None if room.kind == Room.Kind.CHANNEL else site_cap
+    if room.kind == Room.Kind.CHANNEL:
+        return settings.CHAT["CHANNEL_MAX_MEMBERS"]
+    return site_cap
 
 
 def add_memberships(room, users, *, role=Membership.Role.MEMBER):
@@ -136,15 +137,32 @@ def hand_over(room, leaving_user_id):
 
 
 def set_admins(room, admins, *, by):
-    """Make exactly ``admins`` the room's admins (its owner only; the owner stays one)."""
+    """Make exactly ``admins`` the room's admins (its owner only; the owner stays one).
+
+    Returns the memberships whose role changed, for room.updated to carry them alone.
+    """
     permissions.require_owner(room, by, "Only the room's owner can change its admins.")
     admin_ids = {u.pk for u in users_by_username(admins, by=by)}
     if room.memberships.filter(user_id__in=admin_ids).count() != len(admin_ids):
         raise exceptions.InvalidPayloadError("Admins must be members of the room.")
     if by.pk not in admin_ids:
         raise exceptions.InvalidPayloadError("The room's owner is always one of its admins.")
+    admins_before = room.memberships.filter(role=Membership.Role.ADMIN)
+    changed_ids = set(admins_before.values_list("user_id", flat=True)) ^ admin_ids
     room.memberships.filter(user_id__in=admin_ids).update(role=Membership.Role.ADMIN)
     room.memberships.exclude(user_id__in=admin_ids).update(role=Membership.Role.MEMBER)
+    changed = room.memberships.filter(user_id__in=changed_ids).select_related("user")
+    return list(changed.order_by("pk"))
+
+
+def announce_updated(room, changed_roles=()):
+    """Tell the room its settings changed, and whose role: never its whole member list."""
+    data = {
+        "room": selectors.room_summary(room),
+        "roles": [payloads.member_payload(m) for m in changed_roles],
+    }
+    broadcast.room_event(room.pk, protocol.event(protocol.ROOM_UPDATED, data))
+    return data["roles"]
 
 
 def _room_for_member_changes(user, room_id):

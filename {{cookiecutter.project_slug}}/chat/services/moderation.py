@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from .. import broadcast, exceptions, payloads, permissions, protocol, selectors
 from ..models import Block, Membership, Report, Room, RoomBan, direct_key_for
-from .members import announce_joined, announce_removed, hand_over
+from .members import announce_joined, announce_removed, announce_updated, hand_over
 from .users import any_user, users_by_username
 
 
@@ -137,10 +137,9 @@ def announce_deleted(room_id, user_id):
     announce_removed(room_id, [user_id], reason="removed")
 
 
-def announce_room_changed(room):
-    """A moderator changed a room's settings or a member's role: the room hears room.updated."""
-    detail = selectors.room_detail(room)
-    broadcast.room_event(room.pk, protocol.event(protocol.ROOM_UPDATED, {"room": detail}))
+def announce_room_changed(room, memberships=()):
+    """A moderator changed a room's settings or ``memberships``' roles: room.updated."""
+    announce_updated(room, memberships)
 
 
 def announce_room_deleted(room_id, member_ids):

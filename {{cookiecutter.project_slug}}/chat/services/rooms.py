@@ -14,6 +14,7 @@ from .members import (
     add_or_invite,
     announce_joined,
     announce_removed,
+    announce_updated,
     hand_over,
     set_admins,
 )
@@ -127,13 +128,11 @@ def room_update(*, user, room_id, admins=None, **changes):
         for field, value in changes.items():
             setattr(room, field, value)
         room.save(update_fields=list(changes))
-    if admins is not None:
-        set_admins(room, admins, by=user)
-    # The room hears the shared view; only the reply carries the admin's own membership.
-    detail = selectors.room_detail(room)
-    broadcast.room_event(room.pk, protocol.event(protocol.ROOM_UPDATED, {"room": detail}))
+    changed = set_admins(room, admins, by=user) if admins is not None else []
+    # The room hears what changed; only the reply carries the admin's own membership.
+    roles = announce_updated(room, changed)
     membership.refresh_from_db(fields=["role"])
-    return {"room": selectors.room_detail(room, membership=membership)}
+    return {"room": selectors.room_summary(room, membership=membership), "roles": roles}
 
 
 @transaction.atomic

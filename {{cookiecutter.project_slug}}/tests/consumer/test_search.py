@@ -60,3 +60,37 @@ async def test_hostile_search_frames_get_clear_answers(connect, alice, bob, data
         assert reply["data"]["code"] == code
     found = await a.ok("message.search", {"query": "kept"})
     assert [r["message"]["content"] for r in found["results"]] == ["kept safe"]
+
+
+async def test_a_users_second_search_at_once_is_refused_and_the_first_answered(connect, alice, bob):
+    """One search per user at a time over all their sockets; others' searches go on."""
+    import asyncio
+
+    from django.core.cache import cache
+
+    from chat import searching
+
+    a1, a2, b = await connect(alice), await connect(alice), await connect(bob)
+    room = (await a1.ok("room.create", {"kind": "group", "name": "A", "members": ["bob"]}))["room"]
+    await a1.ok("message.send", {"room_id": room["id"], "content": "findable words"})
+    slots = searching._slots_here()
+    for _ in range(searching.search_threads()):
+        await slots.acquire()  # every search slot busy: alice's first search waits for one
+    try:
+        first = asyncio.create_task(a1.ok("message.search", {"query": "findable"}, timeout=10))
+        async with asyncio.timeout(5):
+            while cache.get(f"chat:search-lock:{alice.pk}") is None:
+                await asyncio.sleep(0.01)
+        second = await a2.request("message.search", {"query": "findable"})
+        assert second["event_type"] == "error"
+        assert second["data"]["code"] == 4028
+        assert second["data"]["name"] == "search_busy"
+        bobs = asyncio.create_task(b.ok("message.search", {"query": "findable"}, timeout=10))
+    finally:
+        for _ in range(searching.search_threads()):
+            slots.release()
+    assert [r["message"]["content"] for r in (await first)["results"]] == ["findable words"]
+    assert len((await bobs)["results"]) == 1
+    # Once the first is answered, the lock is gone and the other socket may search again.
+    again = await a2.ok("message.search", {"query": "findable"})
+    assert len(again["results"]) == 1

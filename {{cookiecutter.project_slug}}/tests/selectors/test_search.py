@@ -94,6 +94,24 @@ def test_better_matches_rank_first_on_postgresql(alice, bob):
     assert results[0]["rank"] > results[1]["rank"] > 0
 
 
+def test_only_the_newest_matches_are_ranked_on_postgresql(alice, bob, settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("the rank window is PostgreSQL's")
+    settings.CHAT = {**settings.CHAT, "SEARCH_RANK_MAX": 3}
+    room = group(alice, bob)
+    send(alice, room, "coffee coffee coffee, the best match but the oldest")
+    for n in range(4):
+        send(alice, room, f"coffee {n}")
+    first = selectors.message_search(user=bob, query="coffee", limit=2)
+    seen = [r["message"]["content"] for r in first["results"]]
+    # A new match between pages does not push the window's oldest out of the next page.
+    send(alice, room, "coffee 4")
+    rest = selectors.message_search(user=bob, query="coffee", limit=2, cursor=first["next_cursor"])
+    seen += [r["message"]["content"] for r in rest["results"]]
+    assert rest["next_cursor"] is None
+    assert sorted(seen) == ["coffee 1", "coffee 2", "coffee 3"]
+
+
 def test_newest_first_without_ranking_on_sqlite(alice, bob):
     if connection.vendor == "postgresql":
         pytest.skip("PostgreSQL ranks")

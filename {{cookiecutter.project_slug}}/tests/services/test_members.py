@@ -245,11 +245,11 @@ def test_hand_over_by_the_last_member_changes_nothing(alice):
         (Room.Kind.GROUP, None, 256),
         (Room.Kind.GROUP, 10, 10),
         (Room.Kind.GROUP, 1000, 256),
-        (Room.Kind.CHANNEL, None, None),
+        (Room.Kind.CHANNEL, None, 3000),
     ],
 )
 def test_member_cap(kind, max_members, cap, settings):
-    settings.CHAT = {**settings.CHAT, "GROUP_MAX_MEMBERS": 256}
+    settings.CHAT = {**settings.CHAT, "GROUP_MAX_MEMBERS": 256, "CHANNEL_MAX_MEMBERS": 3000}
     assert members.member_cap(Room(kind=kind, max_members=max_members)) == cap
 
 

@@ -15,6 +15,8 @@ ROOM_KEYS = {
     "post_roles", "created_at", "last_seq", "last_rev", "last_activity_at",
 }  # fmt: skip
 OWN_KEYS = {"role", "muted", "last_read_seq", "unread", "mentions"}
+# What a room payload carries about its members where it carries them (chat.selectors.members).
+MEMBER_KEYS = {"members", "member_count", "members_cursor"}
 
 
 def roles(room):
@@ -47,7 +49,7 @@ def test_room_create_group_makes_the_creator_its_admin_and_owner(alice, bob):
     )  # fmt: skip
     assert roles(room) == {"alice": "admin", "bob": "member"}
     assert set(room.memberships.values_list("last_read_seq", flat=True)) == {0}
-    assert set(result["room"]) == ROOM_KEYS | OWN_KEYS | {"members"}
+    assert set(result["room"]) == ROOM_KEYS | OWN_KEYS | MEMBER_KEYS
     assert result["room"]["role"] == "admin"
     assert heads(events) == [
         membership(alice.pk, protocol.ROOM_CREATED, "room"),
@@ -56,7 +58,7 @@ def test_room_create_group_makes_the_creator_its_admin_and_owner(alice, bob):
     ]
     assert [e.layer for e in events[:2]] == [{"room_id": room.pk, "joined": True}] * 2
     # The members hear the shared view: no one's own role or read position.
-    assert set(events[0].data["room"]) == ROOM_KEYS | {"members"}
+    assert set(events[0].data["room"]) == ROOM_KEYS | MEMBER_KEYS
     assert events[2].data["members"] == [
         {"id": alice.pk, "username": "alice", "role": "admin"},
         {"id": bob.pk, "username": "bob", "role": "member"},
@@ -171,9 +173,11 @@ def test_room_update_changes_settings_and_tells_the_room(alice, bob):
     )
     room.refresh_from_db()
     assert (room.name, room.posting_locked) == ("New", True)
-    assert heads(events) == [room_event(room.pk, protocol.ROOM_UPDATED, "room")]
+    assert heads(events) == [room_event(room.pk, protocol.ROOM_UPDATED, "roles", "room")]
+    # Settings changed, nobody's role: no member list, no roles.
     shared = events[0].data["room"]
-    assert set(shared) == ROOM_KEYS | {"members"}
+    assert set(shared) == ROOM_KEYS | {"member_count"}
+    assert events[0].data["roles"] == result["roles"] == []
     assert (shared["name"], shared["post_roles"]) == ("New", ["admin"])
     assert result["room"]["role"] == "admin"
 
@@ -184,9 +188,10 @@ def test_room_update_with_admins_sets_them_and_the_room_sees_the_roles(alice, bo
         services.room_update, user=alice, room_id=room.pk, admins=["alice", "carol"]
     )
     assert roles(room) == {"alice": "admin", "bob": "member", "carol": "admin"}
-    assert heads(events) == [room_event(room.pk, protocol.ROOM_UPDATED, "room")]
-    members = {m["username"]: m["role"] for m in events[0].data["room"]["members"]}
-    assert members == {"alice": "admin", "bob": "member", "carol": "admin"}
+    assert heads(events) == [room_event(room.pk, protocol.ROOM_UPDATED, "roles", "room")]
+    # Only the member whose role changed.
+    assert events[0].data["roles"] == [{"id": carol.pk, "username": "carol", "role": "admin"}]
+    assert "members" not in events[0].data["room"]
 
 
 def test_room_update_refuses_max_members_below_the_member_count(alice, bob, carol):

@@ -49,4 +49,5 @@ def test_socket_facts_a_route_asks_for_are_known_to_the_socket(event_type):
 
 def test_coroutine_handlers_run_on_the_event_loop_and_the_others_on_a_thread():
     on_loop = {event for event, route in handlers.ROUTES.items() if route.on_loop}
-    assert on_loop == {protocol.MESSAGE_TYPING}
+    # message.search waits for its slot on the loop, then searches on a thread (chat.searching).
+    assert on_loop == {protocol.MESSAGE_TYPING, protocol.MESSAGE_SEARCH}

@@ -40,7 +40,7 @@ import { refreshDetails, renderDetails, setMuted } from "./app/details.js";
 import "./app/dialogs.js";
 import "./app/search.js";
 import { openRoomFromHash } from "./app/navigation.js";
-import { loadRooms, removeRoom, upsertRoom } from "./app/rooms.js";
+import { applyMembers, loadRooms, removeRoom, upsertRoom } from "./app/rooms.js";
 import { openRoom } from "./app/room-view.js";
 import { insertMessages, rerenderMessages, updateMessage } from "./app/messages.js";
 import { dropPending } from "./app/composer.js";
@@ -163,7 +163,7 @@ client.addEventListener("room.created", ({ detail }) => {
 });
 
 client.addEventListener("room.updated", ({ detail }) => {
-  upsertRoom(detail.room, { mine: false });
+  upsertRoom(detail.room, { mine: false, roles: detail.roles });
   if (view && view.roomId === detail.room.id && el.detailsDialog.open) renderDetails(detail.room);
 });
 
@@ -180,8 +180,12 @@ client.addEventListener("room.removed", ({ detail }) => {
   removeRoom(detail.room_id, reasons[detail.reason] || "{name} is no longer available.");
 });
 
-client.addEventListener("room.members_added", ({ detail }) => refreshDetails(detail.room_id));
+client.addEventListener("room.members_added", ({ detail }) => {
+  applyMembers(detail.room_id, { added: detail.members });
+  refreshDetails(detail.room_id);
+});
 client.addEventListener("room.members_removed", ({ detail }) => {
+  applyMembers(detail.room_id, { removedIds: detail.user_ids || [] });
   if (view && view.roomId === detail.room_id) {
     for (const id of detail.user_ids || []) view.online.delete(id);
     renderPresence();

@@ -2,6 +2,9 @@
  * The room details dialog: the room's kind and settings, its members (with Remove and Ban
  * for admins, Block or Unblock for everyone), adding members, muting, leaving and deleting
  * the room.
+ *
+ * Members come a page at a time (room.info has the first, room.members the next ones): a
+ * "Show more members" button at the end of the list fetches the next page.
  */
 
 import { $, button, el, make } from "./dom.js";
@@ -38,13 +41,16 @@ export function renderDetails(payload) {
   const kinds = { direct: "Direct conversation", group: "Group", channel: "Channel" };
   const parts = [kinds[room.kind]];
   if (room.kind === "channel") parts.push(room.isPublic ? "public" : "private");
+  if (room.memberCount != null) {
+    parts.push(`${room.memberCount} member${room.memberCount === 1 ? "" : "s"}`);
+  }
   if (room.postingLocked) parts.push("only admins post");
   el.detailsDescription.textContent = [parts.join(", "), room.description]
     .filter(Boolean)
     .join(". ");
   const admin = isAdmin(room) && room.kind !== "direct";
   el.membersList.replaceChildren();
-  for (const member of payload.members || []) {
+  for (const member of room.members || []) {
     const li = make("li", "member");
     const name = make("span", "member-name", member.username);
     li.append(name);
@@ -63,6 +69,11 @@ export function renderDetails(payload) {
       );
     }
     el.membersList.append(li);
+  }
+  if (room.membersCursor) {
+    const more = make("li", "member");
+    more.append(button("Show more members", "small", "more-members", "Show more members"));
+    el.membersList.append(more);
   }
   el.addMemberForm.hidden = !admin;
   el.leaveButton.hidden = room.kind === "direct";
@@ -87,8 +98,27 @@ const MEMBER_ACTIONS = {
   ],
 };
 
+/** Fetch the next page of the open room's members and show it below the others. */
+async function showMoreMembers(roomId) {
+  const room = rooms.get(roomId);
+  if (!room?.membersCursor) return;
+  try {
+    const page = await client.request("room.members", { room_id: roomId, cursor: room.membersCursor });
+    room.members = [...(room.members || []), ...page.members];
+    room.membersCursor = page.next_cursor;
+    room.memberCount = page.member_count;
+    if (view && view.roomId === roomId) renderDetails(room);
+  } catch (error) {
+    showFormError(el.detailsDialog, error);
+  }
+}
+
 el.membersList.addEventListener("click", async (event) => {
   const target = event.target.closest("[data-action]");
+  if (target?.dataset.action === "more-members") {
+    if (view) await showMoreMembers(view.roomId);
+    return;
+  }
   const action = target && MEMBER_ACTIONS[target.dataset.action];
   if (!action || !view) return;
   const [eventType, data] = action(view.roomId, target.dataset.username, target);

@@ -5,7 +5,9 @@
  * (chat/notifications.py); this only saves typing and misspelling names.
  *
  * The members come from room.info the first time the room's composer sees an "@", then from
- * the room record (room.created and room.updated carry them).
+ * the room record (room.created carries them, room.members_added and _removed keep them).
+ * A room too large to hold whole (room.info's members_cursor set) is asked instead, with
+ * room.members and the typed prefix, once per prefix.
  */
 
 import { $, el, make } from "./dom.js";
@@ -18,12 +20,26 @@ const PARTIAL = /(?:^|\s)@([\p{L}\p{N}_.@+-]*)$/u;
 let suggestions = []; // usernames offered now
 let active = 0;
 
-async function members(room) {
+async function members(room, prefix) {
   if (!room.members) {
     const { room: detail } = await client.request("room.info", { room_id: room.id });
     room.members = detail.members;
+    room.membersCursor = detail.members_cursor ?? null;
+    room.memberSearches = new Map();
   }
-  return room.members;
+  if (!room.membersCursor) return room.members;
+  if (!room.memberSearches.has(prefix)) {
+    const data = { room_id: room.id, ...(prefix ? { prefix } : {}) };
+    const asked = client.request("room.members", data).then(
+      (page) => page.members,
+      (error) => {
+        room.memberSearches.delete(prefix); // ask again next time
+        throw error;
+      },
+    );
+    room.memberSearches.set(prefix, asked);
+  }
+  return room.memberSearches.get(prefix);
 }
 
 async function suggest() {
@@ -33,7 +49,7 @@ async function suggest() {
   const prefix = match[1].toLowerCase();
   let names;
   try {
-    names = (await members(room)).map((member) => member.username);
+    names = (await members(room, prefix)).map((member) => member.username);
   } catch {
     return close();
   }

@@ -17,8 +17,9 @@ import { client, me, nextRoomOrder, rooms, view } from "./state.js";
  *
  * `mine` says whether the payload's membership fields (role, last_read_seq) are this user's.
  * They are not in room.updated: the server broadcasts the acting admin's membership there.
+ * `roles` are the members whose role changed (room.updated carries them, not the member list).
  */
-export function upsertRoom(payload, { bump = false, mine = true } = {}) {
+export function upsertRoom(payload, { bump = false, mine = true, roles = [] } = {}) {
   const existing = rooms.get(payload.id);
   const room = existing || {
     id: payload.id,
@@ -38,7 +39,10 @@ export function upsertRoom(payload, { bump = false, mine = true } = {}) {
   room.postRoles = payload.post_roles ?? room.postRoles ?? [];
   room.lastSeq = Math.max(room.lastSeq, payload.last_seq || 0);
   if (payload.members) {
+    // The first page of members: room.members returns the rest while membersCursor is set.
     room.members = payload.members;
+    room.membersCursor = payload.members_cursor ?? null;
+    room.memberSearches = new Map();
     // The member list is the reliable source of my role, whoever's membership came along.
     const myEntry = payload.members.find((member) => member.id === me?.id);
     if (myEntry) room.role = myEntry.role;
@@ -48,6 +52,8 @@ export function upsertRoom(payload, { bump = false, mine = true } = {}) {
   } else if (mine && payload.role) {
     room.role = payload.role;
   }
+  if (payload.member_count != null) room.memberCount = payload.member_count;
+  applyRoles(room, roles);
   if (payload.peer) room.peer = payload.peer;
   if (mine && payload.muted != null) room.muted = Boolean(payload.muted);
   if (mine && payload.mentions != null) room.mentions = payload.mentions;
@@ -62,6 +68,30 @@ export function upsertRoom(payload, { bump = false, mine = true } = {}) {
   renderRooms();
   if (view && view.roomId === room.id) renderRoomHead();
   return room;
+}
+
+/** Members whose role changed: in the members held, and this user's own role. */
+function applyRoles(room, roles) {
+  for (const changed of roles) {
+    const held = room.members?.find((member) => member.id === changed.id);
+    if (held) held.role = changed.role;
+    if (changed.id === me?.id) room.role = changed.role;
+  }
+}
+
+/** Keep the members held in step with room.members_added and room.members_removed. */
+export function applyMembers(roomId, { added = [], removedIds = [] }) {
+  const room = rooms.get(roomId);
+  if (!room) return;
+  if (room.memberCount != null) {
+    room.memberCount = Math.max(0, room.memberCount + added.length - removedIds.length);
+  }
+  room.memberSearches = new Map();
+  if (!room.members) return;
+  const removed = new Set(removedIds);
+  room.members = room.members.filter((member) => !removed.has(member.id));
+  // New members come last in join order: held now only if the list is whole.
+  if (!room.membersCursor) room.members.push(...added);
 }
 
 export function removeRoom(roomId, message) {

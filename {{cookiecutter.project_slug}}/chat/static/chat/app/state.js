@@ -12,7 +12,8 @@
 import { ChatClient } from "../client.js";
 
 /** id -> room: {id, kind, name, description, isPublic, postingLocked, postRoles, role, lastSeq,
- *  lastReadSeq, muted, peer, members, order} */
+ *  lastReadSeq, muted, peer, members, memberCount, membersCursor, memberSearches, order};
+ *  `members` is the first page (and those fetched since) while `membersCursor` is set. */
 export const rooms = new Map();
 export let me = null; // {id, username}
 let roomOrder = 0; // higher = more recently active

@@ -170,7 +170,7 @@
  */
 
 /**
- * room.create/info/join/update replies; room.created and room.updated.
+ * room.create/info/join replies; room.created.
  * @typedef {Object} RoomData
  * @property {Room} room
  */
@@ -191,6 +191,8 @@
  * @property {number} last_rev
  * @property {string|null} last_activity_at ISO 8601 date and time.
  * @property {Array<Member>} [members]
+ * @property {number} [member_count]
+ * @property {string|null} [members_cursor]
  * @property {"admin"|"member"} [role]
  * @property {boolean} [muted]
  * @property {number} [last_read_seq] A position (0 to 2^63 - 1).
@@ -222,6 +224,22 @@
  * An event about one room (room.info, join, leave, delete, presence).
  * @typedef {Object} RoomRef
  * @property {number} room_id A database id (1 to 2^63 - 1).
+ */
+
+/**
+ * @typedef {Object} RoomMembersPage
+ * @property {number} room_id A database id (1 to 2^63 - 1).
+ * @property {string|null} [cursor] next_cursor of room.members, as given.
+ * @property {string|null} [prefix]
+ */
+
+/**
+ * room.members reply; next_cursor fetches the next page (null: no more).
+ * @typedef {Object} MembersPage
+ * @property {number} room_id A database id (1 to 2^63 - 1).
+ * @property {Array<Member>} members
+ * @property {number} member_count
+ * @property {string|null} next_cursor
  */
 
 /**
@@ -279,6 +297,14 @@
  * @property {boolean|null} [posting_locked]
  * @property {number|null} [max_members]
  * @property {Array<string>|null} [admins]
+ */
+
+/**
+ * room.update reply and room.updated: the room without its members, and the members
+whose role the update changed (empty when only settings changed).
+ * @typedef {Object} RoomUpdatedData
+ * @property {Room} room
+ * @property {Array<Member>} roles
  */
 
 /**
@@ -582,17 +608,17 @@ null on SQLite, whose results come newest first).
 
 /**
  * Each client event's data.
- * @typedef {{"message.send": MessageSend, "message.edit": MessageEdit, "message.forward": MessageForward, "message.delete": MessageDelete, "message.react": MessageReact, "message.read": MessageRead, "message.delivered": MessageDelivered, "message.typing": MessageTyping, "room.create": RoomCreate, "room.list": Empty, "room.discover": Empty, "room.info": RoomRef, "room.messages": RoomMessages, "room.join": RoomRef, "room.leave": RoomRef, "room.add_members": RoomMembers, "room.remove_members": RoomMembers, "room.update": RoomUpdate, "room.delete": RoomRef, "room.mute": RoomMute, "presence": RoomRef, "session.heartbeat": Empty, "settings.update": SettingsUpdate, "room.receipts": RoomRef, "notification.list": Empty, "invitation.list": Empty, "invitation.accept": InvitationRef, "invitation.decline": InvitationRef, "user.block": UserRef, "user.unblock": UserRef, "user.blocks": Empty, "message.report": MessageReport, "room.ban": RoomBan, "room.unban": RoomUnban, "room.bans": RoomRef, "message.search": MessageSearch}} ClientEventData
+ * @typedef {{"message.send": MessageSend, "message.edit": MessageEdit, "message.forward": MessageForward, "message.delete": MessageDelete, "message.react": MessageReact, "message.read": MessageRead, "message.delivered": MessageDelivered, "message.typing": MessageTyping, "room.create": RoomCreate, "room.list": Empty, "room.discover": Empty, "room.info": RoomRef, "room.members": RoomMembersPage, "room.messages": RoomMessages, "room.join": RoomRef, "room.leave": RoomRef, "room.add_members": RoomMembers, "room.remove_members": RoomMembers, "room.update": RoomUpdate, "room.delete": RoomRef, "room.mute": RoomMute, "presence": RoomRef, "session.heartbeat": Empty, "settings.update": SettingsUpdate, "room.receipts": RoomRef, "notification.list": Empty, "invitation.list": Empty, "invitation.accept": InvitationRef, "invitation.decline": InvitationRef, "user.block": UserRef, "user.unblock": UserRef, "user.blocks": Empty, "message.report": MessageReport, "room.ban": RoomBan, "room.unban": RoomUnban, "room.bans": RoomRef, "message.search": MessageSearch}} ClientEventData
  */
 
 /**
  * Each client event's reply data.
- * @typedef {{"message.send": MessageData, "message.edit": MessageData, "message.forward": MessageData, "message.delete": MessageData, "message.react": MessageData, "message.read": ReadData, "message.delivered": Delivered, "message.typing": TypingData, "room.create": RoomData, "room.list": Rooms, "room.discover": Rooms, "room.info": RoomData, "room.messages": MessagesPage, "room.join": RoomData, "room.leave": RoomIdData, "room.add_members": MembersAdded, "room.remove_members": MembersRemoved, "room.update": RoomData, "room.delete": RoomIdData, "room.mute": MuteData, "presence": PresenceData, "session.heartbeat": Heartbeat, "settings.update": SettingsData, "room.receipts": Receipts, "notification.list": Notifications, "invitation.list": Invitations, "invitation.accept": RoomData, "invitation.decline": InvitationIdData, "user.block": UserData, "user.unblock": UserData, "user.blocks": Users, "message.report": ReportReceipt, "room.ban": BanData, "room.unban": BanData, "room.bans": Bans, "message.search": SearchPage}} ReplyData
+ * @typedef {{"message.send": MessageData, "message.edit": MessageData, "message.forward": MessageData, "message.delete": MessageData, "message.react": MessageData, "message.read": ReadData, "message.delivered": Delivered, "message.typing": TypingData, "room.create": RoomData, "room.list": Rooms, "room.discover": Rooms, "room.info": RoomData, "room.members": MembersPage, "room.messages": MessagesPage, "room.join": RoomData, "room.leave": RoomIdData, "room.add_members": MembersAdded, "room.remove_members": MembersRemoved, "room.update": RoomUpdatedData, "room.delete": RoomIdData, "room.mute": MuteData, "presence": PresenceData, "session.heartbeat": Heartbeat, "settings.update": SettingsData, "room.receipts": Receipts, "notification.list": Notifications, "invitation.list": Invitations, "invitation.accept": RoomData, "invitation.decline": InvitationIdData, "user.block": UserData, "user.unblock": UserData, "user.blocks": Users, "message.report": ReportReceipt, "room.ban": BanData, "room.unban": BanData, "room.bans": Bans, "message.search": SearchPage}} ReplyData
  */
 
 /**
  * Each server event's data.
- * @typedef {{"session.hello": Hello, "message.new": MessageData, "message.edited": MessageData, "message.deleted": MessageData, "message.reactions": MessageData, "room.read": ReadData, "room.delivered": DeliveredData, "room.typing": TypingData, "room.created": RoomData, "room.updated": RoomData, "room.deleted": RoomIdData, "room.removed": RoomRemoved, "room.members_added": RoomMembersAdded, "room.members_removed": RoomMembersRemoved, "room.muted": MuteData, "presence.changed": PresenceChanged, "user.blocked": UserData, "user.unblocked": UserData, "message.reported": ReportData, "settings.updated": SettingsData, "notification.new": NotificationData, "room.invited": InvitationData, "error": ErrorData}} ServerEventData
+ * @typedef {{"session.hello": Hello, "message.new": MessageData, "message.edited": MessageData, "message.deleted": MessageData, "message.reactions": MessageData, "room.read": ReadData, "room.delivered": DeliveredData, "room.typing": TypingData, "room.created": RoomData, "room.updated": RoomUpdatedData, "room.deleted": RoomIdData, "room.removed": RoomRemoved, "room.members_added": RoomMembersAdded, "room.members_removed": RoomMembersRemoved, "room.muted": MuteData, "presence.changed": PresenceChanged, "user.blocked": UserData, "user.unblocked": UserData, "message.reported": ReportData, "settings.updated": SettingsData, "notification.new": NotificationData, "room.invited": InvitationData, "error": ErrorData}} ServerEventData
  */
 
 /** @typedef {keyof ClientEventData} ClientEventType */
