@@ -20,30 +20,14 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from bench.machine import read_rss_kib
 from tests.clients import fetch_token, post_upload
+from tests.images import gif
 from testservers.live import LiveServer, base_env, create_users, run_django
 
 PASSWORD = "pw-for-bench"
-
-
-# Black, red and green: the frames alternate black and red, each with a green mark.
-PALETTE = [0, 0, 0, 255, 0, 0, 0, 255, 0]
-
-
-def gif(size, frames):
-    """An animation of flat frames, each with a mark of its own so none is merged away."""
-    images = []
-    for index in range(frames):
-        frame = Image.new("P", size, index % 2)
-        frame.putpalette(PALETTE)
-        ImageDraw.Draw(frame).rectangle((index, index, index + 9, index + 9), fill=2)
-        images.append(frame)
-    out = io.BytesIO()
-    images[0].save(out, "GIF", save_all=True, append_images=images[1:], duration=100)
-    return out.getvalue()
 
 
 def flat(mode, size, image_format):

@@ -47,7 +47,7 @@ class Echo(BaseHTTPRequestHandler):
 
 
 class IPv6Server(ThreadingHTTPServer):
-    address_family = socket.AF_INET6  # the router reaches its upstreams on ::1
+    address_family = socket.AF_INET6  # this router reaches its upstreams on ::1, as Fir's does
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +61,7 @@ def echo_router(tmp_path_factory, requirements):
         [HOST],
         [upstream.server_port],
         first_byte_timeout=SHORT,
+        dyno_address="[::1]",
     )
     with start_service(lambda: router):
         yield router

@@ -5,7 +5,7 @@
  *
  * The list comes from invitation.list when the socket opens, then room.invited. The count
  * is announced to the panel's button through an "invitationschange" event on the list, so
- * that app/notifications.js, which owns the button, need not import this module's state.
+ * that app/notifications.js, which owns the button, need not reach into this module's state.
  */
 
 import { $, button, make, notify } from "./dom.js";
