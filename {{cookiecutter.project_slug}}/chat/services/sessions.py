@@ -15,25 +15,9 @@ from .. import auth, broadcast, exceptions, presence, protocol, selectors
 from ..models import ChatSession
 
 
-@transaction.atomic
-def sessions_open(*, requests):
-    """Record new sockets and close each user's oldest beyond the cap, for a batch of connects.
-
-    Each request is {"credential", "channel_name", "user_agent"}; each result is {"user",
-    "session_id", "room_ids", "blocked_ids"}, or None where the credential no longer holds
-    (chat.auth). Runs on every connect (chat.batches gathers those that arrive together), so
-    a batch costs five statements however many sockets it holds: the users' rows, locked, so
-    concurrent connects of one user (on any process) take turns, each seeing the sessions the
-    others recorded, and the cap holds; their sessions; the insert; their rooms; whom they
-    block (the socket hides those users' typing, chat.screening).
-    """
-    now = timezone.now()
-    credentials = [request["credential"] for request in requests]
-    users = auth.users_holding(credentials, lock=True)
-    holders = [users.get(credential) for credential in credentials]
-    user_ids = {user.pk for user in holders if user is not None}
-    others = _sessions_newest_first(user_ids)
-    sessions = ChatSession.objects.bulk_create(
+def _record_sessions(requests, holders, now):
+    """Insert a session row for each request whose credential holds, in one statement."""
+    return ChatSession.objects.bulk_create(
         ChatSession(
             user=user,
             channel_name=request["channel_name"],
@@ -43,6 +27,25 @@ def sessions_open(*, requests):
         for request, user in zip(requests, holders, strict=True)
         if user is not None
     )
+
+
+@transaction.atomic
+def sessions_open(*, requests):
+    """Record new sockets and close each user's oldest beyond the cap, for a batch of connects.
+
+    Requests are {"credential", "channel_name", "user_agent"}; results {"user", "session_id",
+    "room_ids", "blocked_ids"}, or None where the credential no longer holds (chat.auth). A
+    batch (chat.batches) costs five statements however many sockets it holds: the users' rows,
+    locked, so a user's concurrent connects on any process take turns and the cap holds; their
+    sessions; the insert; their rooms; whom they block (chat.screening).
+    """
+    now = timezone.now()
+    credentials = [request["credential"] for request in requests]
+    users = auth.users_holding(credentials, lock=True)
+    holders = [users.get(credential) for credential in credentials]
+    user_ids = {user.pk for user in holders if user is not None}
+    others = _sessions_newest_first(user_ids)
+    sessions = _record_sessions(requests, holders, now)
     opened = {session.channel_name: session for session in sessions}
     _close_beyond_cap(user_ids, others, sessions)
     room_ids = selectors.room_ids_for_users(user_ids)
