@@ -1,4 +1,5 @@
-"""Finish the baked project: write local secrets, prune unchosen options, print next steps.
+"""Finish the baked project: write local secrets, prune unchosen options, record the template
+it came from, print next steps.
 
 Cookiecutter renders this file with Jinja and runs it inside the new project folder. The answers
 arrive as one JSON document so the functions below stay importable and unit-tested.
@@ -8,6 +9,7 @@ import json
 import secrets
 import shutil
 import string
+import subprocess
 import sys
 from pathlib import Path
 
@@ -72,6 +74,59 @@ def prune(project_dir, relative_paths):
             path.unlink()
 
 
+# cookiecutter's own abbreviations, spelled out so that git (and so cruft) can clone them.
+ABBREVIATIONS = {
+    "gh": "https://github.com/{0}.git",
+    "gl": "https://gitlab.com/{0}.git",
+    "bb": "https://bitbucket.org/{0}",
+}
+# What cookiecutter adds to the answers about this one run, not about the project.
+RUN_KEYS = {"_repo_dir", "_output_dir", "_checkout"}
+
+
+def template_url(template):
+    """Return where git finds the template again: an abbreviation spelled out, a local
+    folder made absolute, any other URL as given."""
+    prefix, _, rest = template.partition(":")
+    if prefix in ABBREVIATIONS and rest:
+        return ABBREVIATIONS[prefix].format(rest)
+    path = Path(template).expanduser()
+    return str(path.resolve()) if path.is_dir() else template
+
+
+def template_commit(repo_dir):
+    """Return the commit checked out in the template's folder, or None if it is no git repo."""
+    result = subprocess.run(
+        ["git", "-C", repo_dir, "rev-parse", "HEAD"], capture_output=True, text=True, check=False
+    )
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def record_template(context, project_dir):
+    """Write .cruft.json, so that `cruft check`, `cruft diff` and `cruft update` know the
+    template and the release a project came from (README, "Updating from the template").
+
+    `cruft create` writes its own after this hook; a bake by plain cookiecutter keeps this
+    one. A template that is no git checkout (a zip) has no commit to record: say so.
+    """
+    commit = template_commit(context.get("_repo_dir") or ".")
+    if commit is None:
+        return None
+    url = template_url(context.get("_template", ""))
+    answers = {key: value for key, value in context.items() if key not in RUN_KEYS}
+    answers.update(_template=url, _commit=commit)
+    state = {
+        "template": url,
+        "commit": commit,
+        "checkout": context.get("_checkout"),
+        "context": {"cookiecutter": answers},
+        "directory": None,
+    }
+    path = project_dir / ".cruft.json"
+    path.write_text(json.dumps(state, indent=2) + "\n")
+    return path
+
+
 def next_steps(context):
     """Return the message printed once the project is written."""
     slug = context["project_slug"]
@@ -87,6 +142,8 @@ def next_steps(context):
 def main(context, project_dir):
     write_env_file(project_dir, generate_secret_key())
     prune(project_dir, paths_to_prune(context))
+    if record_template(context, project_dir) is None:
+        print("The template is not a git checkout: link the project to it with `cruft link`.")
     print(next_steps(context))
 
 

@@ -122,3 +122,28 @@ def test_template_code_is_lint_clean():
             text=True,
         )
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("template", "url"),
+    [
+        ("gh:acme/chat-template", "https://github.com/acme/chat-template.git"),
+        ("gl:acme/chat-template", "https://gitlab.com/acme/chat-template.git"),
+        ("https://git.example.com/chat.git", "https://git.example.com/chat.git"),
+        ("git@github.com:acme/chat-template.git", "git@github.com:acme/chat-template.git"),
+    ],
+)
+def test_the_recorded_template_is_one_git_can_clone(template, url):
+    assert post.template_url(template) == url
+
+
+def test_a_local_template_is_recorded_by_its_absolute_path(tmp_path, monkeypatch):
+    (tmp_path / "chat-template").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert post.template_url("chat-template") == str(tmp_path / "chat-template")
+
+
+def test_a_template_that_is_no_git_checkout_records_nothing(tmp_path):
+    context = {"_template": str(tmp_path), "_repo_dir": str(tmp_path), "project_slug": "x"}
+    assert post.record_template(context, tmp_path) is None
+    assert not (tmp_path / ".cruft.json").exists()
