@@ -51,8 +51,9 @@ def web_command(app="config.asgi:application", cwd=None):
     command = command.replace("bin/start-stunnel ", "")
     if not command.startswith("uvicorn "):
         raise RuntimeError(f"unexpected Procfile web line: {line}")
-    # Loopback only, whatever address the Procfile binds on a dyno.
-    command = re.sub(r"--host \S+", "--host 127.0.0.1", command[len("uvicorn ") :])
+    # Loopback only, whatever address the Procfile binds on a dyno (a word, or the quoted
+    # command substitution that picks one by the worker count).
+    command = re.sub(r'--host ("\$\(.*?\)"|\S+)', "--host 127.0.0.1", command[len("uvicorn ") :])
     command = command.replace("config.asgi:application", app)
     prefix = f"cd {shlex.quote(str(cwd))} && " if cwd else ""
     return f"{prefix}exec {shlex.quote(sys.executable)} -m uvicorn {command}"

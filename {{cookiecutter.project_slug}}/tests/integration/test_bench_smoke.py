@@ -6,10 +6,13 @@ message delivered to every member exactly once, no gaps, and the documented keys
 """
 
 import json
+import shlex
+import subprocess
 
 import pytest
 
 from bench.report import LADDER_KEYS, LATENCY_KEYS, MEMORY_KEYS, REPORT_KEYS
+from bench.servers import web_command
 from bench.storm import measure_storm
 from bench.targets import ProjectTarget
 from bench.users import read_tokens
@@ -80,3 +83,13 @@ async def test_connect_storm_connects_everyone_and_brings_them_back_after_a_rest
     assert report["connect_failures"] == {} and report["reconnect_failures"] == {}
     assert report["connects_per_second"] > 0
     assert report["reconnect_seconds"] > 0
+
+
+def test_the_benchmark_runs_the_procfiles_web_line_on_loopback():
+    """bench.servers serves the project with the Procfile's own web line, its host replaced."""
+    command = web_command()
+    assert subprocess.run(["bash", "-n", "-c", command], check=False).returncode == 0, command
+    words = shlex.split(command)
+    assert words[words.index("--host") + 1] == "127.0.0.1"
+    assert words[words.index("--port") + 1] == "$PORT"
+    assert "::" not in command
