@@ -213,7 +213,7 @@ def test_baked_project_passes_its_own_test_command(tmp_path, answers, database):
             postgres = stack.enter_context(baked_postgres(project)(tmp_path / "pg"))
             env["TEST_DATABASE_URL"] = postgres.create_database("chat")
         result = subprocess.run(
-            ["make", "test", f"VENV={venv}", f"UV={uv()}", "PYTEST_ARGS=-q -p no:cacheprovider"],
+            ["make", "test", f"VENV={venv}", f"UV={uv()}", "PYTEST_ARGS=-q -p no:cacheprovider --durations=25"],
             cwd=project,
             env=env,
             capture_output=True,
