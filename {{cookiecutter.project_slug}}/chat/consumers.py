@@ -36,6 +36,7 @@ from . import (
     screening,
     selectors,
     services,
+    socket_rooms,
     sync,
 )
 
@@ -132,7 +133,7 @@ class ChatConsumer:
         self.user = opened["user"]
         self.blocked_ids = opened["blocked_ids"]
         self.state = State.OPENING
-        await self.sync_groups(opened["room_ids"])
+        await socket_rooms.sync(self, opened["room_ids"])
         hello = await batches.call(
             selectors.session_hellos, user=self.user, session_id=opened["session_id"]
         )
@@ -150,9 +151,7 @@ class ChatConsumer:
         revalidation.unwatch(self)
         self.delivery.stop()
         if self.fanout is not None:
-            for room_id in sorted(self.room_ids):
-                await self.fanout.discard(broadcast.room_group(room_id), self)
-            await self.fanout.discard(broadcast.user_group(self.credential.user_id), self)
+            await socket_rooms.leave_all(self)
         if not recorded:
             return
         try:
@@ -226,7 +225,7 @@ class ChatConsumer:
         async with self.groups_lock:
             result = await self.call(route, kwargs)
             self.last_touch = time.monotonic()
-            await self.sync_groups({room["id"] for room in result["rooms"]})
+            await socket_rooms.sync(self, {room["id"] for room in result["rooms"]})
         return result
 
     async def call(self, route, kwargs):
@@ -280,9 +279,9 @@ class ChatConsumer:
         room_id = message["room_id"]
         async with self.groups_lock:
             if message["joined"]:
-                await self.join_room(room_id)
+                await socket_rooms.join(self, room_id)
             else:
-                await self.leave_room(room_id)
+                await socket_rooms.leave(self, room_id)
         if message["text"] is not None:
             await self.send(message["text"])
 
@@ -293,20 +292,3 @@ class ChatConsumer:
         )
         if revoked:
             await self.end(protocol.CLOSE_REVOKED)
-
-    # --- Groups ---------------------------------------------------------------------------------
-
-    async def join_room(self, room_id):
-        self.room_ids.add(room_id)
-        await self.fanout.add(broadcast.room_group(room_id), self)
-
-    async def leave_room(self, room_id):
-        # Forget the room before leaving the group: nothing from it is forwarded from here on.
-        self.room_ids.discard(room_id)
-        await self.fanout.discard(broadcast.room_group(room_id), self)
-
-    async def sync_groups(self, room_ids):
-        for room_id in room_ids - self.room_ids:
-            await self.join_room(room_id)
-        for room_id in self.room_ids - room_ids:
-            await self.leave_room(room_id)

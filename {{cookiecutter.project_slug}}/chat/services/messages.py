@@ -170,22 +170,34 @@ def _store(user, room_id, content, client_msg_id, reply_to, forwarded=None, in_b
         created_at=now,
     )
     if connection.vendor == "postgresql" and forwarded is None:
-        # A statement is its own transaction; inside a caller's transaction a savepoint
-        # keeps a failed one (a repeated client_msg_id) from breaking it.
-        savepoint = connection.in_atomic_block and not in_batch
-        with transaction.atomic() if savepoint else contextlib.nullcontext():
-            row = sql.fetch_one(*sql.send_message(message, now))
-        if row is None:
-            return None
-        message.pk, message.seq = row
-        return message
+        return _insert_in_one_statement(message, now, in_batch)
+    return _insert_in_transaction(message, now, in_batch)
+
+
+def _insert_in_one_statement(message, now, in_batch):
+    """PostgreSQL: seq, row and the sender's read position in chat.sql.send_message."""
+    # A statement is its own transaction; inside a caller's transaction a savepoint keeps a
+    # failed one (a repeated client_msg_id) from breaking it.
+    savepoint = connection.in_atomic_block and not in_batch
+    with transaction.atomic() if savepoint else contextlib.nullcontext():
+        row = sql.fetch_one(*sql.send_message(message, now))
+    if row is None:
+        return None
+    message.pk, message.seq = row
+    return message
+
+
+def _insert_in_transaction(message, now, in_batch):
+    """Other databases, and forwarded copies: the same rules as three statements."""
     with transaction.atomic(savepoint=not in_batch):
         row = sql.fetch_one(*sql.take_seq(message, now))
         if row is None:
             return None
         message.seq = row[1]
         message.save(force_insert=True)
-        Membership.objects.filter(room_id=room_id, user=user).update(last_read_seq=message.seq)
+        Membership.objects.filter(room_id=message.room_id, user=message.sender).update(
+            last_read_seq=message.seq
+        )
     return message
 
 

@@ -1,0 +1,26 @@
+"""The chat's data: rooms, messages, moderation, notifications and live sessions.
+
+One module per subject; everything is importable from ``chat.models`` as before.
+"""
+
+from .messages import Attachment, Message, Reaction
+from .moderation import Block, Report
+from .notifications import Digest, Notification
+from .rooms import Membership, Room, RoomBan, RoomInvitation, direct_key_for
+from .sessions import ChatSession
+
+__all__ = [
+    "Attachment",
+    "Block",
+    "ChatSession",
+    "Digest",
+    "Membership",
+    "Message",
+    "Notification",
+    "Reaction",
+    "Report",
+    "Room",
+    "RoomBan",
+    "RoomInvitation",
+    "direct_key_for",
+]

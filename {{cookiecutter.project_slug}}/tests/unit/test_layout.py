@@ -1,0 +1,46 @@
+"""The project's code stays in modules a reader can take in: the rules the README states.
+
+No module in ``chat/`` over 300 lines and no function in the project's Python over 40, so a
+change that grows one past its limit splits it in the same commit instead of later.
+"""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+MODULE_LINES = 300
+FUNCTION_LINES = 40
+
+
+def python_files(*folders):
+    for folder in folders:
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            if "migrations" not in path.parts:
+                yield path
+
+
+def long_functions(path):
+    tree = ast.parse(path.read_text(), filename=str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            # From the def line (decorators aside) to the last line of the body.
+            length = node.end_lineno - node.lineno + 1
+            if length > FUNCTION_LINES:
+                yield f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({length} lines)"
+
+
+def test_no_chat_module_is_over_300_lines():
+    long = [
+        f"{path.relative_to(ROOT)} ({count} lines)"
+        for path in python_files("chat")
+        if (count := len(path.read_text().splitlines())) > MODULE_LINES
+    ]
+    assert not long, long
+
+
+@pytest.mark.parametrize("folder", ["chat", "accounts", "config"])
+def test_no_function_is_over_40_lines(folder):
+    found = [line for path in python_files(folder) for line in long_functions(path)]
+    assert not found, found
