@@ -17,6 +17,12 @@ from . import types
 CHANNEL = "/ws/chat/"
 SCHEMA_REFS = "#/$defs/{name}"
 ASYNCAPI_REFS = "#/components/schemas/{name}"
+# The key that tells the frames of a union apart, in each document's dialect: JSON Schema has
+# no such keyword, so the JSON document carries OpenAPI's object, which code generators read;
+# AsyncAPI 3's Schema Object has its own `discriminator`, the property's name as a string
+# (its specification's schema rejects the object).
+SCHEMA_DISCRIMINATOR = {"propertyName": "event_type"}
+ASYNCAPI_DISCRIMINATOR = "event_type"
 
 
 def frame_name(event_type, role):
@@ -52,8 +58,9 @@ def _envelope(event_type, data, direction, data_required, ref_template):
     }
 
 
-def components(ref_template, limits):
-    """{name: schema} of every payload, every frame, and the ClientFrame/ServerFrame unions."""
+def components(ref_template, limits, discriminator=SCHEMA_DISCRIMINATOR):
+    """{name: schema} of every payload, every frame, and the ClientFrame/ServerFrame unions,
+    whose ``discriminator`` is written in the document's dialect."""
     listed = frames()
     _, defs = msgspec.json.schema_components(
         [data for _, _, data, _ in listed] + [types.RequestId], ref_template=ref_template
@@ -66,7 +73,7 @@ def components(ref_template, limits):
         defs[name]["title"] = name
     for union, side in (("ClientFrame", {"client"}), ("ServerFrame", {"reply", "server"})):
         refs = [{"$ref": ref_template.format(name=n)} for n, _, _, d in listed if d in side]
-        defs[union] = {"oneOf": refs, "discriminator": {"propertyName": "event_type"}}
+        defs[union] = {"oneOf": refs, "discriminator": discriminator}
     return _with_limits(defs, limits)
 
 
@@ -96,7 +103,7 @@ def json_schema(limits):
 
 def asyncapi(limits):
     """The AsyncAPI 3.0 document of the socket, from the server's side."""
-    schemas = components(ASYNCAPI_REFS, limits)
+    schemas = components(ASYNCAPI_REFS, limits, ASYNCAPI_DISCRIMINATOR)
     names = [name for name, *_ in frames()]
     return {
         "asyncapi": "3.0.0",

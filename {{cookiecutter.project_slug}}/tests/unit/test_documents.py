@@ -6,13 +6,15 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
-from jsonschema import Draft202012Validator
+from jsonschema import Draft7Validator, Draft202012Validator
 
 from chat import protocol
 from chat.events import documents
 from chat.management.commands.protocol_schema import TARGETS
 
 PROJECT = Path(__file__).resolve().parents[2]
+# The AsyncAPI 3.0.0 document's JSON Schema, as its specification publishes it (tests/data).
+ASYNCAPI_SCHEMA = PROJECT / "tests" / "data" / "asyncapi-3.0.0.schema.json"
 
 
 @pytest.fixture(scope="module")
@@ -91,12 +93,27 @@ def test_asyncapi_has_one_channel_requests_with_correlated_replies_and_security(
         assert operations[documents.frame_name(event_type, "")]["action"] == "send"
     location = document["components"]["correlationIds"]["requestId"]["location"]
     assert location == "$message.payload#/request_id"
-    assert document["components"]["schemas"]["ClientFrame"]["discriminator"] == {
-        "propertyName": "event_type"
-    }
+    assert document["components"]["schemas"]["ClientFrame"]["discriminator"] == "event_type"
     schemes = document["components"]["securitySchemes"]
     assert schemes["bearer"]["scheme"] == "bearer"
     assert (schemes["ticket"]["in"], schemes["ticket"]["name"]) == ("query", "ticket")
+
+
+def test_asyncapi_is_valid_under_the_specifications_own_schema():
+    schema = json.loads(ASYNCAPI_SCHEMA.read_text())
+    document = documents.asyncapi(settings.CHAT)
+    errors = [
+        f"{'/'.join(map(str, error.absolute_path))}: {error.message}"
+        for error in Draft7Validator(schema).iter_errors(document)
+    ]
+    assert errors == []
+
+
+def test_the_json_schema_keeps_the_openapi_discriminator():
+    """Code generators read the JSON document's unions by OpenAPI's discriminator object."""
+    defs = documents.json_schema(settings.CHAT)["$defs"]
+    for union in ("ClientFrame", "ServerFrame"):
+        assert defs[union]["discriminator"] == {"propertyName": "event_type"}
 
 
 def test_the_yaml_document_is_json_under_a_comment():
