@@ -48,6 +48,36 @@ EVENT_LIMITS = {
     protocol.MESSAGE_REPORT: "members",
 }
 
+# Events that cost a token of the overall limit alone, each with why that is enough. Every
+# client event is in EVENT_LIMITS or here (tests/unit/test_event_tables.py), so a new event
+# is limited on purpose, not by omission; a refused event gets 4029 rate_limited either way.
+WRITES_OWN = "changes what only its sender sees or one message, reaching one room at most"
+RECEIPT = "a position moving forward, sent as the user reads; the database write is one row"
+READS_OWN = "reads one room or the user's own short list, by index"
+KEEPALIVE = "the client's heartbeat or typing signal, sent on a timer, and cheap"
+OVERALL_ONLY = {
+    protocol.MESSAGE_SEND: "the chat itself: the overall limit is sized for conversation",
+    protocol.MESSAGE_FORWARD: "a send of a message the user can read: as message.send",
+    protocol.MESSAGE_EDIT: WRITES_OWN,
+    protocol.MESSAGE_DELETE: WRITES_OWN,
+    protocol.MESSAGE_REACT: WRITES_OWN,
+    protocol.ROOM_MUTE: WRITES_OWN,
+    protocol.SETTINGS_UPDATE: WRITES_OWN,
+    protocol.MESSAGE_READ: RECEIPT,
+    protocol.MESSAGE_DELIVERED: RECEIPT,
+    protocol.MESSAGE_TYPING: KEEPALIVE,
+    protocol.SESSION_HEARTBEAT: KEEPALIVE,
+    protocol.PRESENCE: READS_OWN,
+    protocol.ROOM_INFO: READS_OWN,
+    protocol.ROOM_RECEIPTS: READS_OWN,
+    protocol.ROOM_LIST: READS_OWN,
+    protocol.ROOM_DISCOVER: "one bounded page of public rooms",
+    protocol.ROOM_BANS: READS_OWN,
+    protocol.USER_BLOCKS: READS_OWN,
+    protocol.NOTIFICATION_LIST: READS_OWN,
+    protocol.INVITATION_LIST: READS_OWN,
+}
+
 # Requests that are not socket events, each limited by its own limit alone: an upload is
 # not a frame, and does not spend the tokens of the user's open sockets.
 UPLOAD = "attachment.upload"

@@ -44,15 +44,25 @@ async def test_binary_frame_is_refused(connect, alice):
     await client.ok("session.heartbeat")
 
 
+# Every client event whose data names a room or a message (room_id, message_id, at any depth)
+# is here: what an outsider sends about alice and bob's room or message, and the error code
+# that refuses it (4040 room_not_found, 4041 message_not_found: the same as for no such
+# thing, so the outsider learns nothing). tests/unit/test_event_tables.py holds the table to
+# chat.protocol.CLIENT_EVENTS.
 OUTSIDER_EVENTS = [
     ("message.send", lambda r, m: {"room_id": r["id"], "content": "let me in"}, 4040),
+    ("message.forward", lambda r, m: {"message_id": m["id"], "room_id": r["id"]}, 4041),
     ("message.edit", lambda r, m: {"message_id": m["id"], "content": "mine now"}, 4041),
     ("message.delete", lambda r, m: {"message_id": m["id"]}, 4041),
     ("message.react", lambda r, m: {"message_id": m["id"], "emoji": "👀"}, 4041),
     ("message.read", lambda r, m: {"room_id": r["id"], "seq": 1}, 4040),
+    ("message.delivered", lambda r, m: {"positions": [{"room_id": r["id"], "seq": 1}]}, 4040),
     ("message.typing", lambda r, m: {"room_id": r["id"]}, 4040),
     ("room.info", lambda r, m: {"room_id": r["id"]}, 4040),
     ("room.messages", lambda r, m: {"room_id": r["id"], "after_seq": 0}, 4040),
+    ("room.members", lambda r, m: {"room_id": r["id"]}, 4040),
+    ("room.receipts", lambda r, m: {"room_id": r["id"]}, 4040),
+    ("room.mute", lambda r, m: {"room_id": r["id"], "muted": True}, 4040),
     ("room.join", lambda r, m: {"room_id": r["id"]}, 4040),
     ("room.leave", lambda r, m: {"room_id": r["id"]}, 4040),
     ("room.add_members", lambda r, m: {"room_id": r["id"], "members": ["carol"]}, 4040),
@@ -64,6 +74,7 @@ OUTSIDER_EVENTS = [
     ("room.ban", lambda r, m: {"room_id": r["id"], "username": "bob"}, 4040),
     ("room.unban", lambda r, m: {"room_id": r["id"], "username": "bob"}, 4040),
     ("room.bans", lambda r, m: {"room_id": r["id"]}, 4040),
+    ("message.search", lambda r, m: {"query": "private", "room_id": r["id"]}, 4040),
 ]
 
 
