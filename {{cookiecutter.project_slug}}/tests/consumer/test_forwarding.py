@@ -3,24 +3,17 @@
 import pytest
 
 from chat.models import Message
+from tests.rooms import create_room, room_with, say
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
-
-
-async def group(client, name, *members):
-    data = await client.ok("room.create", {"kind": "group", "name": name, "members": members})
-    return data["room"]["id"]
 
 
 async def test_a_forward_reaches_the_destination_and_refers_to_its_origin(
     connect, alice, bob, carol
 ):
     a, b, c = await connect(alice), await connect(bob), await connect(carol)
-    origin = await group(a, "Origin", "bob")
-    destination = await group(a, "Destination", "carol")
-    # Each member's socket has joined its room once it has heard of it.
-    await b.expect("room.created", where=lambda d: d["room"]["id"] == origin)
-    await c.expect("room.created", where=lambda d: d["room"]["id"] == destination)
+    origin = (await room_with(a, b, name="Origin"))["id"]
+    destination = (await room_with(a, c, name="Destination"))["id"]
     sent = (await b.ok("message.send", {"room_id": origin, "content": "look"}))["message"]
     data = {"message_id": sent["id"], "room_id": destination, "client_msg_id": "fw-1"}
     copy = (await a.ok("message.forward", data))["message"]
@@ -38,9 +31,9 @@ async def test_forwarding_what_one_cannot_read_is_refused_and_the_socket_survive
     connect, alice, bob, carol
 ):
     a, c = await connect(alice), await connect(carol)
-    private = await group(a, "Private", "bob")
-    carols = await group(c, "Carol's")
-    sent = (await a.ok("message.send", {"room_id": private, "content": "secret"}))["message"]
+    private = await create_room(a, name="Private", members=["bob"])
+    carols = (await create_room(c, name="Carol's"))["id"]
+    sent = await say(a, private, "secret")
     for message_id in (sent["id"], 10**15):
         data = {"message_id": message_id, "room_id": carols}
         error = await c.request("message.forward", data)

@@ -7,6 +7,7 @@ import pytest
 from chat.models import Membership, Message, Room
 from tests.helpers import call
 from tests.hostile_frames import BAD_FRAMES
+from tests.rooms import create_room, say
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -15,13 +16,8 @@ pytestmark = [pytest.mark.django_db(transaction=True)]
 async def victim_room(connect, alice, bob):
     """A room alice and bob share with one message; carol is an outsider."""
     a = await connect(alice)
-    room = (await a.ok("room.create", {"kind": "group", "name": "Private", "members": ["bob"]}))[
-        "room"
-    ]
-    message = (await a.ok("message.send", {"room_id": room["id"], "content": "private words"}))[
-        "message"
-    ]
-    return room, message
+    room = await create_room(a, name="Private", members=["bob"])
+    return room, await say(a, room, "private words")
 
 
 @pytest.mark.parametrize(("frame", "code", "echoes_id"), BAD_FRAMES)

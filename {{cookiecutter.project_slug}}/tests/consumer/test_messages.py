@@ -7,6 +7,7 @@ import pytest
 from chat import handlers, services
 from chat.models import Message, Reaction
 from tests.helpers import call
+from tests.rooms import room_with
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -17,13 +18,7 @@ async def room_of(connect):
 
     async def make(*users, name="Team"):
         clients = [await connect(user) for user in users]
-        members = [user.username for user in users]
-        data = await clients[0].ok(
-            "room.create", {"kind": "group", "name": name, "members": members}
-        )
-        for client in clients:
-            await client.expect("room.created")
-        return data["room"], clients
+        return await room_with(*clients, name=name), clients
 
     return make
 

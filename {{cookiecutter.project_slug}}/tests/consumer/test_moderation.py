@@ -7,23 +7,9 @@ from django.urls import reverse
 
 from chat.models import Block, Membership, Message, Report, RoomBan
 from tests.helpers import call
+from tests.rooms import create_room, room_with
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
-
-
-async def direct_room(client, other):
-    return (await client.ok("room.create", {"kind": "direct", "members": [other]}))["room"]
-
-
-async def group_room(client, members=("bob", "carol"), kind="group", **options):
-    data = {"kind": kind, "name": "Team", "members": list(members), **options}
-    return (await client.ok("room.create", data))["room"]
-
-
-async def joined(room, *clients):
-    """Wait until each client's socket is in the room's group (room.created reached it)."""
-    for client in clients:
-        await client.expect("room.created", where=lambda data: data["room"]["id"] == room["id"])
 
 
 # --- Blocks ---------------------------------------------------------------------------------
@@ -31,8 +17,7 @@ async def joined(room, *clients):
 
 async def test_blocked_user_cannot_post_in_the_direct_room_which_stays(connect, alice, bob):
     a, b = await connect(alice), await connect(bob)
-    room = await direct_room(a, "bob")
-    await joined(room, a, b)
+    room = await room_with(a, b, kind="direct")
     await a.ok("message.send", {"room_id": room["id"], "content": "before"})
     assert (await b.expect("message.new"))["message"]["content"] == "before"
     blocked = await b.ok("user.block", {"username": "alice"})
@@ -56,8 +41,7 @@ async def test_blocked_user_cannot_post_in_the_direct_room_which_stays(connect, 
 
 async def test_unblock_lets_direct_messages_through_again(connect, alice, bob):
     a, b = await connect(alice), await connect(bob)
-    room = await direct_room(a, "bob")
-    await joined(room, a, b)
+    room = await room_with(a, b, kind="direct")
     await b.ok("user.block", {"username": "alice"})
     assert (await b.ok("user.blocks"))["users"] == [{"id": alice.pk, "username": "alice"}]
     await b.ok("user.unblock", {"username": "alice"})
@@ -74,15 +58,14 @@ async def test_blocked_user_cannot_open_a_direct_room_but_the_blocker_can(connec
     assert refused["data"]["code"] == 4030
     assert not await call(Membership.objects.filter(user=alice).exists)
     # Bob opens the room himself: Alice is in it but still cannot post.
-    room = await direct_room(b, "alice")
+    room = await create_room(b, kind="direct", members=["alice"])
     refused = await a.request("message.send", {"room_id": room["id"], "content": "hi"})
     assert refused["data"]["code"] == 4030
 
 
 async def test_block_leaves_group_rooms_alone_and_every_socket_lists_it(connect, alice, bob, carol):
     a, b = await connect(alice), await connect(bob)
-    room = await group_room(a)
-    await joined(room, a, b)
+    room = await room_with(a, b, members=["carol"])
     await b.ok("user.block", {"username": "alice"})
     sent = await a.ok("message.send", {"room_id": room["id"], "content": "team news"})
     assert sent["message"]["content"] == "team news"
@@ -123,8 +106,7 @@ async def test_hostile_block_frames_get_errors_and_change_nothing(
 async def test_report_reaches_every_admin_socket_and_no_one_else(connect, alice, bob, carol):
     a, b, c = await connect(alice), await connect(bob), await connect(carol)
     second_admin_device = await connect(alice)
-    room = await group_room(a)
-    await joined(room, a, b, c, second_admin_device)
+    room = await room_with(a, b, c, second_admin_device)
     sent = await c.ok("message.send", {"room_id": room["id"], "content": "buy pills"})
     reply = await b.ok("message.report", {"message_id": sent["message"]["id"], "reason": "spam"})
     assert reply["message_id"] == sent["message"]["id"]
@@ -173,8 +155,7 @@ async def test_hostile_report_frames_get_errors_and_store_nothing(connect, alice
 
 async def test_own_and_deleted_messages_cannot_be_reported(connect, alice, bob):
     a, b = await connect(alice), await connect(bob)
-    room = await group_room(a, members=["bob"])
-    await joined(room, a, b)
+    room = await room_with(a, b)
     own = await b.ok("message.send", {"room_id": room["id"], "content": "mine"})
     refused = await b.request("message.report", {"message_id": own["message"]["id"], "reason": "x"})
     assert refused["data"]["code"] == 4004
@@ -192,7 +173,7 @@ async def test_own_and_deleted_messages_cannot_be_reported(connect, alice, bob):
 
 async def test_banned_member_is_removed_and_cannot_rejoin_a_public_channel(connect, alice, bob):
     a, b = await connect(alice), await connect(bob)
-    room = await group_room(a, members=["bob"], kind="channel", is_public=True)
+    room = await create_room(a, members=["bob"], kind="channel", is_public=True)
     await b.expect("room.created")
     banned = await a.ok("room.ban", {"room_id": room["id"], "username": "bob", "reason": "spam"})
     assert banned == {"room_id": room["id"], "user": {"id": bob.pk, "username": "bob"}}
@@ -216,8 +197,7 @@ async def test_banned_member_is_removed_and_cannot_rejoin_a_public_channel(conne
 
 async def test_ban_rules(connect, alice, bob, carol):
     a, b, c = await connect(alice), await connect(bob), await connect(carol)
-    room = await group_room(a)
-    await joined(room, a, b, c)
+    room = await room_with(a, b, c)
     await a.ok("room.update", {"room_id": room["id"], "admins": ["alice", "bob"]})
     # A member cannot ban; an admin cannot ban the owner or another admin; nobody bans themselves.
     assert (await c.request("room.ban", {"room_id": room["id"], "username": "bob"}))["data"][
@@ -233,7 +213,7 @@ async def test_ban_rules(connect, alice, bob, carol):
     assert (await c.request("room.unban", {"room_id": room["id"], "username": "carol"}))["data"][
         "code"
     ] == 4030
-    direct = await direct_room(a, "carol")
+    direct = await create_room(a, kind="direct", members=["carol"])
     refused = await a.request("room.ban", {"room_id": direct["id"], "username": "carol"})
     assert refused["data"]["code"] == 4030
     assert not await call(RoomBan.objects.exists)
@@ -257,8 +237,7 @@ async def test_ban_rules(connect, alice, bob, carol):
 )
 async def test_hostile_ban_frames_get_errors_and_change_nothing(connect, alice, bob, data, code):
     a = await connect(alice)
-    room = await group_room(a, members=["bob"])
-    await joined(room, a)
+    room = await room_with(a, members=["bob"])
     data = {key: room["id"] if value == "ROOM" else value for key, value in data.items()}
     reply = await a.request("room.ban", data, hostile=True)
     assert reply["data"]["code"] == code
@@ -285,8 +264,7 @@ def admin_post(url_name, data, *args, expect_status=302):
 async def carol_reported_by_bob(connect, alice, bob, carol):
     """Alice's group room, where Bob reports Carol's message: sockets, room, message, report."""
     a, b, c = await connect(alice), await connect(bob), await connect(carol)
-    room = await group_room(a)
-    await joined(room, a, b, c)
+    room = await room_with(a, b, c)
     sent = await c.ok("message.send", {"room_id": room["id"], "content": "rude"})
     reply = await b.ok("message.report", {"message_id": sent["message"]["id"], "reason": "rude"})
     return (a, b, c), room, sent, reply
@@ -325,8 +303,7 @@ async def test_admin_deletes_a_reported_message_in_place(connect, alice, bob, ca
 
 async def test_admin_membership_changes_reach_sockets_at_once(connect, alice, bob, carol):
     a, c = await connect(alice), await connect(carol)
-    room = await group_room(a, members=["bob"])
-    await joined(room, a)
+    room = await room_with(a, members=["bob"])
     membership = await call(Membership.objects.get, room_id=room["id"], user=bob)
     await call(
         admin_post,
@@ -348,8 +325,7 @@ async def test_admin_membership_changes_reach_sockets_at_once(connect, alice, bo
 
 async def test_admin_ban_removes_the_member_at_once(connect, alice, bob):
     a, b = await connect(alice), await connect(bob)
-    room = await group_room(a, members=["bob"])
-    await joined(room, a, b)
+    room = await room_with(a, b)
     await call(
         admin_post,
         url_name="admin:chat_roomban_add",
@@ -383,8 +359,7 @@ def admin_change_role(membership_id, role):
 
 async def test_admin_role_change_and_room_deletion_reach_sockets_at_once(connect, alice, bob):
     a, b = await connect(alice), await connect(bob)
-    room = await group_room(a, members=["bob"])
-    await joined(room, a, b)
+    room = await room_with(a, b)
     membership = await call(Membership.objects.get, room_id=room["id"], user=bob)
     await call(admin_change_role, membership_id=membership.pk, role="admin")
     updated = await b.expect("room.updated")

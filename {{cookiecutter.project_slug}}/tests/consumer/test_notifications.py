@@ -9,21 +9,9 @@ import pytest
 from chat import notifications
 from chat.models import Membership, Notification
 from tests.helpers import call
+from tests.rooms import room_with, say
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
-
-
-async def group_of(owner, *clients, members, name="Team"):
-    data = {"kind": "group", "name": name, "members": list(members)}
-    room = (await owner.ok("room.create", data))["room"]
-    for client in (owner, *clients):
-        await client.expect("room.created", where=lambda d: d["room"]["id"] == room["id"])
-    return room
-
-
-async def say(client, room, content, **extra):
-    data = {"room_id": room["id"], "content": content, **extra}
-    return (await client.ok("message.send", data))["message"]
 
 
 async def notified(client, message):
@@ -56,7 +44,7 @@ async def test_a_mention_notifies_the_member_named_and_counts_until_read(
 ):
     await call(make_user, username="dave")  # exists, but not in the room
     a, b, c = await connect(alice), await connect(bob), await connect(carol)
-    room = await group_of(a, b, c, members=("bob", "carol"))
+    room = await room_with(a, b, c)
     message = await say(a, room, "@Bob, and @dave: the plan. Mail me at alice@example.com.")
 
     notification = await notified(b, message)
@@ -83,7 +71,7 @@ async def test_a_mention_notifies_the_member_named_and_counts_until_read(
 
 async def test_at_room_calls_everyone_from_an_admin_only(connect, alice, bob, carol):
     a, b, c = await connect(alice), await connect(bob), await connect(carol)
-    room = await group_of(a, b, c, members=("bob", "carol"))
+    room = await room_with(a, b, c)
     from_member = await say(b, room, "@room anyone?")
     await fence(a, room, b, c)
     assert unheard(c) == [] and unheard(a) == []
@@ -98,7 +86,7 @@ async def test_at_room_calls_everyone_from_an_admin_only(connect, alice, bob, ca
 
 async def test_a_reply_notifies_the_author_once_and_not_oneself(connect, alice, bob):
     a, b = await connect(alice), await connect(bob)
-    room = await group_of(a, b, members=("bob",))
+    room = await room_with(a, b)
     question = await say(a, room, "Ship on Friday?")
     answer = await say(b, room, "Yes, @alice", reply_to=question["id"])
     # A reply that mentions its author notifies them once, as a mention.
@@ -113,7 +101,7 @@ async def test_a_reply_notifies_the_author_once_and_not_oneself(connect, alice, 
 
 async def test_mute_and_blocks_silence_notifications(connect, alice, bob, carol):
     a, b, c = await connect(alice), await connect(bob), await connect(carol)
-    room = await group_of(a, b, c, members=("bob", "carol"))
+    room = await room_with(a, b, c)
     await b.ok("room.mute", {"room_id": room["id"], "muted": True})
     await c.ok("user.block", {"username": "alice"})
     await say(a, room, "@bob @carol look")
@@ -128,8 +116,8 @@ async def test_mute_and_blocks_silence_notifications(connect, alice, bob, carol)
 
 async def test_the_list_leaves_out_rooms_left_and_messages_deleted(connect, alice, bob):
     a, b = await connect(alice), await connect(bob)
-    kept = await group_of(a, b, members=("bob",), name="Kept")
-    left = await group_of(a, b, members=("bob",), name="Left")
+    kept = await room_with(a, b, name="Kept")
+    left = await room_with(a, b, name="Left")
     first = await say(a, kept, "@bob one")
     second = await say(a, kept, "@bob two")
     gone = await say(a, left, "@bob three")
@@ -150,7 +138,7 @@ async def test_the_hook_gets_every_notification_after_commit(connect, alice, bob
     notifications.notified.connect(receiver)
     try:
         a, b, c = await connect(alice), await connect(bob), await connect(carol)
-        room = await group_of(a, b, c, members=("bob", "carol"))
+        room = await room_with(a, b, c)
         message = await say(a, room, "@bob @carol hello")
         await notified(b, message)
         await notified(c, message)
@@ -179,7 +167,7 @@ async def test_a_message_naming_too_many_people_is_refused_and_nothing_is_stored
 ):
     settings.CHAT = {**settings.CHAT, "MAX_MENTIONS": 2}
     a, b, c = await connect(alice), await connect(bob), await connect(carol)
-    room = await group_of(a, b, c, members=("bob", "carol"))
+    room = await room_with(a, b, c)
     refusal = await a.request(
         "message.send", {"room_id": room["id"], "content": "@bob @carol @dave @erin all of you"}
     )
@@ -198,7 +186,7 @@ async def test_a_senders_notifications_stop_at_the_hourly_budget(
     settings.CHAT = {**settings.CHAT, "NOTIFICATIONS_PER_SENDER_PER_HOUR": 2}
     await call(make_user, username="dave")
     a, b, c = await connect(alice), await connect(bob), await connect(carol)
-    room = await group_of(a, b, c, members=("bob", "carol", "dave"))
+    room = await room_with(a, b, c, members=["dave"])
     first = await say(a, room, "@bob first")
     await notified(b, first)
     # @room wants three, one is left: carol, named, goes before the crowd.

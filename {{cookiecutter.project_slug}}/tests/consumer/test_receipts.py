@@ -9,28 +9,14 @@ import pytest
 
 from chat.models import Membership
 from tests.helpers import call
+from tests.rooms import room_with, say
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
-async def shared_room(owner, *clients, kind="group", members=("bob",)):
-    """A room ``owner`` creates with ``members``; return it once every client is in it."""
-    data = {"kind": kind, "members": list(members)}
-    if kind != "direct":
-        data["name"] = "Team"
-    room = (await owner.ok("room.create", data))["room"]
-    for client in (owner, *clients):
-        await client.expect("room.created", where=lambda d: d["room"]["id"] == room["id"])
-    return room
-
-
-async def send(client, room, content):
-    return (await client.ok("message.send", {"room_id": room["id"], "content": content}))["message"]
-
-
 async def fence(sender, room, *receivers):
     """Send a message and wait until every receiver has it."""
-    message = await send(sender, room, "fence")
+    message = await say(sender, room, "fence")
     for receiver in receivers:
         await receiver.expect("message.new", where=lambda d: d["message"]["id"] == message["id"])
 
@@ -54,11 +40,11 @@ async def test_a_batch_of_acknowledgements_moves_each_room_and_tells_its_members
     connect, alice, bob
 ):
     a, b = await connect(alice), await connect(bob)
-    group = await shared_room(a, b)
-    direct = await shared_room(a, b, kind="direct")
+    group = await room_with(a, b)
+    direct = await room_with(a, b, kind="direct")
     for text in ("1", "2", "3"):
-        await send(a, group, text)
-    await send(a, direct, "hi")
+        await say(a, group, text)
+    await say(a, direct, "hi")
 
     reply = await b.ok(
         "message.delivered",
@@ -95,9 +81,9 @@ async def test_a_batch_of_acknowledgements_moves_each_room_and_tells_its_members
 
 async def test_a_read_moves_delivery_too_and_room_receipts_show_both(connect, alice, bob, carol):
     a, b, c = await connect(alice), await connect(bob), await connect(carol)
-    group = await shared_room(a, b, c, members=("bob", "carol"))
+    group = await room_with(a, b, c)
     for text in ("1", "2", "3"):
-        await send(a, group, text)
+        await say(a, group, text)
     await b.ok("message.read", {"room_id": group["id"], "seq": 2})
     await c.ok("message.delivered", {"positions": [{"room_id": group["id"], "seq": 3}]})
     read = await a.expect("room.read", where=lambda d: d["user"]["id"] == bob.pk)
@@ -125,9 +111,9 @@ async def test_a_read_moves_delivery_too_and_room_receipts_show_both(connect, al
 
 async def test_a_batch_naming_a_room_not_the_users_moves_nothing(connect, alice, bob, carol):
     a, b, c = await connect(alice), await connect(bob), await connect(carol)
-    theirs = await shared_room(a, b)
-    others = await shared_room(c, kind="direct", members=("alice",))
-    await send(a, theirs, "1")
+    theirs = await room_with(a, b)
+    others = await room_with(c, kind="direct", members=("alice",))
+    await say(a, theirs, "1")
     refused = await b.request(
         "message.delivered",
         {"positions": [{"room_id": theirs["id"], "seq": 1}, {"room_id": others["id"], "seq": 1}]},
@@ -141,9 +127,9 @@ async def test_a_batch_naming_a_room_not_the_users_moves_nothing(connect, alice,
 async def test_read_receipts_off_are_off_both_ways(connect, alice, bob):
     a, b, b_phone = await connect(alice), await connect(bob), await connect(bob)
     assert b.hello["settings"] == {"read_receipts": True, "email_digests": True}
-    group = await shared_room(a, b, b_phone)
+    group = await room_with(a, b, b_phone)
     for text in ("1", "2"):
-        await send(a, group, text)
+        await say(a, group, text)
 
     off = {"read_receipts": False, "email_digests": True}
     assert await b.ok("settings.update", {"read_receipts": False}) == off
@@ -157,7 +143,7 @@ async def test_read_receipts_off_are_off_both_ways(connect, alice, bob):
     assert delivered["last_delivered_seq"] == 2
     # Alice's read of Bob's message does not reach Bob: it goes to the room, and his sockets
     # skip it.
-    his = await send(b, group, "3")
+    his = await say(b, group, "3")
     await a.expect("message.new", where=lambda d: d["message"]["id"] == his["id"])
     read = await a.ok("message.read", {"room_id": group["id"], "seq": his["seq"]})
     assert read["last_read_seq"] == his["seq"]
@@ -174,7 +160,7 @@ async def test_read_receipts_off_are_off_both_ways(connect, alice, bob):
     # On again: Bob's sockets hear Alice's reads at once.
     await b.ok("settings.update", {"read_receipts": True})
     await b_phone.expect("settings.updated")
-    newest = await send(b, group, "4")
+    newest = await say(b, group, "4")
     await a.expect("message.new", where=lambda d: d["message"]["id"] == newest["id"])
     await a.ok("message.read", {"room_id": group["id"], "seq": newest["seq"]})
     assert (await b_phone.expect("room.read"))["user"]["id"] == alice.pk
@@ -185,9 +171,9 @@ async def test_read_receipts_off_are_off_both_ways(connect, alice, bob):
 async def test_large_groups_and_channels_have_no_receipts(connect, alice, bob, carol, settings):
     settings.CHAT = {**settings.CHAT, "RECEIPTS_MAX_ROOM_SIZE": 2}
     a, b, c = await connect(alice), await connect(bob), await connect(carol)
-    crowd = await shared_room(a, b, c, members=("bob", "carol"))
-    pair = await shared_room(a, b)
-    channel = await shared_room(a, kind="channel", members=())
+    crowd = await room_with(a, b, c)
+    pair = await room_with(a, b)
+    channel = await room_with(a, kind="channel")
     for room in (crowd, channel):
         assert await a.ok("room.receipts", {"room_id": room["id"]}) == {
             "room_id": room["id"],
@@ -196,7 +182,7 @@ async def test_large_groups_and_channels_have_no_receipts(connect, alice, bob, c
         }
     assert (await a.ok("room.receipts", {"room_id": pair["id"]}))["enabled"] is True
 
-    await send(a, crowd, "1")
+    await say(a, crowd, "1")
     await b.ok("message.read", {"room_id": crowd["id"], "seq": 1})
     await c.ok("message.delivered", {"positions": [{"room_id": crowd["id"], "seq": 1}]})
     await fence(b, crowd, a)
@@ -234,8 +220,8 @@ async def test_hostile_receipt_frames_get_4004_and_move_nothing(
     connect, alice, bob, event_type, data
 ):
     a, b = await connect(alice), await connect(bob)
-    room = await shared_room(a, b)
-    await send(a, room, "1")
+    room = await room_with(a, b)
+    await say(a, room, "1")
     refused = await b.request(event_type, data, hostile=True)
     assert refused["event_type"] == "error" and refused["data"]["code"] == 4004, refused
     assert await call(positions, user=bob, room_id=room["id"]) == (0, 0)
