@@ -22,8 +22,15 @@ def settings_payload(user):
     return {"read_receipts": user.read_receipts, "email_digests": user.email_digests}
 
 
-def room_payload(room, *, members=None, membership=None, peer=None):
-    """Return a room; ``members`` (memberships with users) and ``membership`` are optional."""
+def room_payload(
+    room, *, membership=None, peer=None, joined=None, member_count=None, members=None, cursor=None
+):
+    """Return a room as clients receive it: every key of it is written here, and no other
+    code adds one. The optional parts are there only when given: ``membership``, the user's
+    own place in the room; ``peer``, a direct room's other participant; ``joined``, whether
+    the user is a member (room.discover); ``member_count``; ``members``, the first page of
+    memberships (users loaded), with ``cursor``, room.members' cursor of the next page
+    (None: that was all). chat.selectors.members gathers the members for room payloads."""
     data = {
         "id": room.pk,
         "kind": room.kind,
@@ -40,15 +47,27 @@ def room_payload(room, *, members=None, membership=None, peer=None):
     }
     if members is not None:
         data["members"] = [member_payload(m) for m in members]
+        data["members_cursor"] = cursor
+    if member_count is not None:
+        data["member_count"] = member_count
     if membership is not None:
-        data["role"] = membership.role
-        data["muted"] = membership.muted
-        data["last_read_seq"] = membership.last_read_seq
-        data["unread"] = max(room.last_seq - membership.last_read_seq, 0)
-        data["mentions"] = membership.unread_mentions
+        data.update(own_place(room, membership))
     if peer is not None:
         data["peer"] = user_payload(peer)
+    if joined is not None:
+        data["joined"] = joined
     return data
+
+
+def own_place(room, membership):
+    """The user's own part of a room payload: their role, mute and read position."""
+    return {
+        "role": membership.role,
+        "muted": membership.muted,
+        "last_read_seq": membership.last_read_seq,
+        "unread": max(room.last_seq - membership.last_read_seq, 0),
+        "mentions": membership.unread_mentions,
+    }
 
 
 def member_payload(membership):

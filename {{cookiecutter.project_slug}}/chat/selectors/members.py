@@ -23,22 +23,22 @@ def room_info(*, user, room_id):
 
 
 def room_detail(room, *, membership=None):
-    """Return the room payload with its first page of members, their count and the cursor
-    of the next page (below)."""
-    members, cursor = members_page(room)
-    data = payloads.room_payload(room, membership=membership)
-    data["members"] = members
-    data["member_count"] = room.memberships.count()
-    data["members_cursor"] = cursor
-    return data
+    """The room payload with its first page of members, their count and the cursor of the
+    next page (below)."""
+    memberships, cursor = membership_page(room)
+    return payloads.room_payload(
+        room,
+        membership=membership,
+        members=memberships,
+        cursor=cursor,
+        member_count=room.memberships.count(),
+    )
 
 
 def room_summary(room, *, membership=None):
     """The room payload with its member count and no members: room.updated and the
     room.update reply, which every online member of a large channel receives."""
-    data = payloads.room_payload(room, membership=membership)
-    data["member_count"] = room.memberships.count()
-    return data
+    return payloads.room_payload(room, membership=membership, member_count=room.memberships.count())
 
 
 def room_members(*, user, room_id, cursor=None, prefix=None):
@@ -60,6 +60,13 @@ def room_members(*, user, room_id, cursor=None, prefix=None):
 
 def members_page(room, *, after=None, prefix=None):
     """Return (member payloads, next cursor or None): MEMBERS_PAGE members in join order."""
+    memberships, cursor = membership_page(room, after=after, prefix=prefix)
+    return [payloads.member_payload(m) for m in memberships], cursor
+
+
+def membership_page(room, *, after=None, prefix=None):
+    """Return (memberships with their users, next cursor or None): the first MEMBERS_PAGE
+    after the cursor ``after``, of members whose username starts with ``prefix``."""
     size = settings.CHAT["MEMBERS_PAGE"]
     memberships = room.memberships.select_related("user").order_by("pk")
     if after is not None:
@@ -68,7 +75,7 @@ def members_page(room, *, after=None, prefix=None):
         memberships = memberships.filter(user__username__istartswith=prefix)
     rows = list(memberships[: size + 1])
     next_cursor = str(rows[size - 1].pk) if len(rows) > size else None
-    return [payloads.member_payload(m) for m in rows[:size]], next_cursor
+    return rows[:size], next_cursor
 
 
 def _parse_cursor(cursor):

@@ -112,7 +112,7 @@ def public_channels(*, user):
     rooms = Room.objects.filter(kind=Room.Kind.CHANNEL, is_public=True).order_by("name", "pk")
     return {
         "rooms": [
-            {**payloads.room_payload(room), "joined": room.pk in joined}
+            payloads.room_payload(room, joined=room.pk in joined)
             for room in rooms[:PUBLIC_CHANNELS_MAX]
         ]
     }
