@@ -105,3 +105,30 @@ def test_every_client_event_has_a_rate_limit_on_purpose():
     stale = sorted((limited | overall) - set(protocol.CLIENT_EVENTS))
     assert not stale, f"chat/ratelimit.py limits events that are not client events: {stale}"
     assert set(ratelimit.EVENT_LIMITS.values()) <= set(ratelimit.settings.CHAT["RATE_LIMITS"])
+
+
+def test_every_server_event_is_in_the_protocol_docs_table():
+    doc = (PROJECT / "docs" / "protocol.md").read_text()
+    # error is the envelope of every refusal: docs/protocol.md's Envelopes and Error codes.
+    missing = [e for e in protocol.SERVER_EVENTS if e != protocol.ERROR and f"| `{e}` |" not in doc]
+    assert not missing, (
+        f"Server events missing from docs/protocol.md: {missing}. Add a row to its "
+        '"Server events" table: | `event` | its data | who is sent it |.'
+    )
+
+
+def test_every_forwarded_event_is_documented_for_apps():
+    forwarded = js_strings(js_constant((CLIENT_JS / "protocol.js").read_text(), "FORWARDED_EVENTS"))
+    guide = (PROJECT / "docs" / "client.md").read_text()
+    (row,) = [line for line in guide.splitlines() if "| pushed by the server" in line]
+    header = (CLIENT_JS.parent / "client.js").read_text().split("\nimport ", 1)[0]
+    missing = {
+        "docs/client.md's events table (the row pushed by the server)": sorted(
+            e for e in forwarded if f"`{e}`" not in row
+        ),
+        "chat/static/chat/client.js's comment listing its events": sorted(
+            e for e in forwarded if not re.search(rf"[\s,]{re.escape(e)}[,\n]", header)
+        ),
+    }
+    missing = {where: events for where, events in missing.items() if events}
+    assert not missing, f"Events apps can listen to, not listed where they look: {missing}"
