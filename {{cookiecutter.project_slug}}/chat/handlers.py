@@ -7,10 +7,8 @@ handlers (services and selectors, which touch the database) run on a database th
 chat.sync; coroutine handlers run on the event loop. A unit test proves every client event
 has a route and every handler takes exactly its event's keys plus its socket facts.
 
-Adding an event: its name in chat.protocol; its data Struct in chat.events.requests and its
-reply's in chat.events.replies; one line in protocol.CLIENT_EVENTS; the service or selector; a
-route here; `python manage.py protocol_schema` to regenerate the documents; its section in
-docs/protocol.md; and tests, hostile input included.
+Adding an event: the README's "Adding an event" lists every step (a route here is one) and
+the test that fails when it is skipped.
 """
 
 import functools
