@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.rooms import room_with
+
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
 GRACE = 1.0
@@ -19,8 +21,7 @@ def about(username):
 async def shared_room(connect, alice, bob):
     """alice online in a room with bob; bob connects and alice sees him come online."""
     a = await connect(alice)
-    room = (await a.ok("room.create", {"kind": "group", "name": "P", "members": ["bob"]}))["room"]
-    await a.expect("room.created")  # alice's socket is in the room's group from here on
+    room = await room_with(a, members=["bob"], name="P")  # alice's socket is in its group
     b = await connect(bob)
     online = await a.expect("presence.changed", where=about("bob"))
     assert online == {

@@ -2,15 +2,17 @@
 
 import pytest
 
+from tests.rooms import create_room, say
+
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
 async def test_search_over_the_socket_finds_only_the_users_rooms(connect, alice, bob, carol):
     a, c = await connect(alice), await connect(carol)
-    shared = (await a.ok("room.create", {"kind": "group", "name": "A", "members": ["bob"]}))["room"]
-    other = (await c.ok("room.create", {"kind": "group", "name": "C", "members": []}))["room"]
-    await a.ok("message.send", {"room_id": shared["id"], "content": "quarterly numbers attached"})
-    await c.ok("message.send", {"room_id": other["id"], "content": "quarterly secrets"})
+    shared = await create_room(a, name="A", members=["bob"])
+    other = await create_room(c, name="C")
+    await say(a, shared, "quarterly numbers attached")
+    await say(c, other, "quarterly secrets")
     b = await connect(bob)
     reply = await b.ok("message.search", {"query": "quarterly"})
     assert [r["message"]["content"] for r in reply["results"]] == ["quarterly numbers attached"]
@@ -48,8 +50,8 @@ async def test_search_over_the_socket_finds_only_the_users_rooms(connect, alice,
 )
 async def test_hostile_search_frames_get_clear_answers(connect, alice, bob, data, code):
     a = await connect(alice)
-    room = (await a.ok("room.create", {"kind": "group", "name": "A", "members": ["bob"]}))["room"]
-    await a.ok("message.send", {"room_id": room["id"], "content": "kept safe"})
+    room = await create_room(a, name="A", members=["bob"])
+    await say(a, room, "kept safe")
     reply = await a.request("message.search", data, hostile=True)
     if code is None:
         # Odd but valid text is a query like any other: it finds nothing, and breaks nothing.
@@ -71,8 +73,8 @@ async def test_a_users_second_search_at_once_is_refused_and_the_first_answered(c
     from chat import searching
 
     a1, a2, b = await connect(alice), await connect(alice), await connect(bob)
-    room = (await a1.ok("room.create", {"kind": "group", "name": "A", "members": ["bob"]}))["room"]
-    await a1.ok("message.send", {"room_id": room["id"], "content": "findable words"})
+    room = await create_room(a1, name="A", members=["bob"])
+    await say(a1, room, "findable words")
     slots = searching._slots_here()
     for _ in range(searching.search_threads()):
         await slots.acquire()  # every search slot busy: alice's first search waits for one
