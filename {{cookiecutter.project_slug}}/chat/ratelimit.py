@@ -46,6 +46,8 @@ EVENT_LIMITS = {
     protocol.USER_BLOCK: "members",
     protocol.USER_UNBLOCK: "members",
     protocol.MESSAGE_REPORT: "members",
+    # Each reaction goes to every socket of the room.
+    protocol.MESSAGE_REACT: "reactions",
 }
 
 # Requests that are not socket events, each limited by its own limit alone: an upload is
