@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.pages import PASSWORD
-from tests.browser.test_chat_page import make_room, message, open_room, post_messages
+from tests.browser.test_chat_page import make_room, message, open_room, post_messages, seed
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
@@ -96,6 +96,26 @@ def test_two_users_react_with_two_emoji_and_see_who(pages, chat_server):
     expect(
         message(bob, "Pizza at noon?").get_by_role("button", name="React", exact=True)
     ).to_be_focused()
+
+
+def test_focus_returns_to_react_when_the_message_changed_under_the_picker(pages, chat_server):
+    room_id = make_room(chat_server, "alice", "Busy", ["bob"], messages=[("alice", "Vote")])
+    alice = pages.login("alice")
+    open_room(alice, "Busy")
+    picker = open_picker(alice, "Vote")
+    picker.get_by_role("combobox").press_sequentially("rocket")
+    # Bob reacts meanwhile: Alice's message is drawn again, its React button a new one.
+    seed(
+        chat_server,
+        f"""
+        message = Message.objects.get(room_id={room_id}, seq=1)
+        services.message_react(user=users["bob"], message_id=message.pk, emoji="👀")
+        """,
+    )
+    expect(chip(alice, "Vote", "👀")).to_be_visible()
+    picker.get_by_role("combobox").press("Enter")
+    expect(chip(alice, "Vote", "🚀")).to_have_attribute("aria-pressed", "true")
+    expect(message(alice, "Vote").get_by_role("button", name="React", exact=True)).to_be_focused()
 
 
 def test_a_message_link_opens_it_for_a_member_and_tells_others_nothing(pages, chat_server):

@@ -132,7 +132,7 @@ function makePicker() {
 /** Open the picker under ``opener`` (a React button); ``onChoose(emoji)`` reacts. */
 export async function openPicker(opener, onChoose) {
   picker = picker || makePicker();
-  Object.assign(picker, { opener, onChoose });
+  Object.assign(picker, { opener, onChoose, seq: opener.closest(".msg")?.dataset.seq });
   opener.setAttribute("aria-expanded", "true");
   picker.input.value = "";
   await emojiNames();
@@ -150,8 +150,12 @@ export async function openPicker(opener, onChoose) {
 export function closePicker({ refocus = true } = {}) {
   if (!picker || picker.box.hidden) return;
   picker.box.hidden = true;
-  const opener = picker.opener;
+  let opener = picker.opener;
   picker.opener = null;
+  if (opener && !opener.isConnected) {
+    // The message was drawn again while the picker was open (someone reacted): its new button.
+    opener = document.querySelector(`#messages .msg[data-seq="${picker.seq}"] [data-action="pick-reaction"]`);
+  }
   if (!opener) return;
   opener.setAttribute("aria-expanded", "false");
   if (refocus) opener.focus();
