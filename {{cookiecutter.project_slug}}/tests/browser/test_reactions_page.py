@@ -169,6 +169,21 @@ def test_a_link_opened_logged_out_leads_through_the_login_to_the_message(pages, 
     expect(page.locator("#messages .msg.found .msg-body")).to_have_text("Linked")
 
 
+def test_a_link_into_a_public_channel_offers_to_join_it(pages, chat_server):
+    room_id = make_room(
+        chat_server, "alice", "Announcements", [], kind="channel", is_public=True,
+        messages=[("alice", "Launch on Thursday")],
+    )  # fmt: skip
+    carol = pages.login("carol")
+    asked = []
+    carol.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    carol.goto(f"/rooms/{room_id}/messages/1/")
+    expect(carol.locator("#messages .msg.found .msg-body")).to_have_text("Launch on Thursday")
+    assert asked == [
+        "This message is in the public channel Announcements. Join it to read it here?"
+    ]
+
+
 def test_copy_link_puts_the_messages_link_on_the_clipboard(pages, chat_server):
     room_id = make_room(chat_server, "alice", "Links", ["bob"], messages=[("bob", "Share me")])
     alice = pages.login("alice")

@@ -107,7 +107,7 @@ client.addEventListener("open", async ({ detail }) => {
   if (detail.reconnected) {
     // Messages missed while offline arrive through ChatClient's catch-up; presence does not.
     if (view && rooms.has(view.roomId)) loadPresence(view.roomId);
-  } else if (!openLinkedMessage(goToRoom)) {
+  } else if (!openLinkedMessage({ goToRoom, upsertRoom })) {
     openRoomFromHash();
   }
 });

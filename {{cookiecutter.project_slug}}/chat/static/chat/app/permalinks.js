@@ -31,33 +31,47 @@ export async function copyLink(message) {
 }
 
 /**
- * If the page was opened from a message's link, open the room at that message through
- * ``goToRoom`` (navigation.js's, passed in: messages.js imports this module, and the static
- * files' hashing refuses import cycles) and return true, once; the address becomes the
- * chat's own, so a reload opens the room list.
+ * If the page was opened from a message's link, open the room at that message and return
+ * true, once; the address becomes the chat's own, so a reload does not follow the link again.
+ * ``goToRoom`` and ``upsertRoom`` are navigation.js's and rooms.js's, passed in: messages.js
+ * imports this module, and the static files' hashing refuses import cycles.
  */
-export function openLinkedMessage(goToRoom) {
+export function openLinkedMessage({ goToRoom, upsertRoom }) {
   const roomId = Number(root.dataset.linkRoom);
   const seq = Number(root.dataset.linkSeq);
   if (!roomId || !seq) return false;
   delete root.dataset.linkRoom;
   delete root.dataset.linkSeq;
   history.replaceState(null, "", root.dataset.indexUrl);
-  showLinked(roomId, seq, goToRoom);
+  showLinked(roomId, seq, { goToRoom, upsertRoom }).catch(() => notify(UNAVAILABLE));
   return true;
 }
 
-async function showLinked(roomId, seq, goToRoom) {
-  let found = false;
-  if (rooms.has(roomId)) {
-    try {
-      // A page of one from the seq: the message itself, if it exists.
-      const page = await client.history(roomId, { aroundSeq: seq, limit: 1 });
-      found = page.messages.some((message) => message.seq === seq);
-    } catch {
-      found = false;
-    }
+/** Whether the user may read message ``seq`` of the room: the server answers a room they
+ * may not read exactly as one that does not exist. */
+async function readable(roomId, seq) {
+  try {
+    // A page of one from the seq: the message itself, if it exists.
+    const page = await client.history(roomId, { aroundSeq: seq, limit: 1 });
+    return page.messages.some((message) => message.seq === seq);
+  } catch {
+    return false;
   }
-  if (found) goToRoom(roomId, { aroundSeq: seq });
-  else notify(UNAVAILABLE);
+}
+
+async function showLinked(roomId, seq, { goToRoom, upsertRoom }) {
+  if (!(await readable(roomId, seq))) {
+    notify(UNAVAILABLE);
+    return;
+  }
+  if (!rooms.has(roomId)) {
+    // A public channel the user is not in: anyone may read it, and join it to see it here.
+    const { room } = await client.request("room.info", { room_id: roomId });
+    if (!confirm(`This message is in the public channel ${room.name}. Join it to read it here?`)) {
+      return;
+    }
+    const joined = await client.request("room.join", { room_id: roomId });
+    upsertRoom(joined.room, { bump: true });
+  }
+  goToRoom(roomId, { aroundSeq: seq });
 }
