@@ -152,6 +152,14 @@ class RoomFullError(ChatError):
     default_detail = "The room has reached its member limit."
 
 
+class ReactionLimitError(ChatError):
+    # CHAT["REACTIONS_PER_USER"] of one user's, or CHAT["REACTION_EMOJI_PER_MESSAGE"] distinct
+    # emoji from everyone, are on the message already; the detail says which.
+    code = 4091
+    name = "too_many_reactions"
+    default_detail = "The message has as many reactions as it may."
+
+
 class SearchTimeoutError(ChatError):
     code = 4081
     name = "search_timeout"

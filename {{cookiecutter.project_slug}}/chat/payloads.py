@@ -89,7 +89,7 @@ def message_payload(message, *, reactions=(), reply_to=None, attachments=()):
         "edited_at": message.edited_at.isoformat() if message.edited_at else None,
         "deleted": deleted,
         "rev": message.rev,
-        "reactions": reaction_summary(reactions),
+        "reactions": [] if deleted else list(reactions),
         "attachments": [] if deleted else [attachment_payload(a) for a in attachments],
         "forwarded_from": forward_reference(message),
     }
@@ -136,15 +136,13 @@ def reply_preview(message):
     }
 
 
-def reaction_summary(reactions):
-    """Group reactions by emoji: [{"emoji", "count", "user_ids"}], most used first."""
-    by_emoji = {}
-    for reaction in reactions:
-        by_emoji.setdefault(reaction.emoji, []).append(reaction.user_id)
-    return [
-        {"emoji": emoji, "count": len(user_ids), "user_ids": sorted(user_ids)}
-        for emoji, user_ids in sorted(by_emoji.items(), key=lambda item: (-len(item[1]), item[0]))
-    ]
+def reaction_payload(emoji, count, users, me=None):
+    """One emoji on a message: how many reacted, the first few of them (user payloads, from
+    chat.selectors.reactions), and, in a payload made for one reader, whether they did."""
+    data = {"emoji": emoji, "count": count, "users": users}
+    if me is not None:
+        data["me"] = me
+    return data
 
 
 def report_payload(report):

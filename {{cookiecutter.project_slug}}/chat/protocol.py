@@ -11,7 +11,7 @@ Server to client: {"event_type": "<name>", "data": {...}} with request_id echoed
 
 import json
 
-from .events import decoding, replies, requests
+from .events import decoding, reactions, replies, requests
 
 # --- Client requests (imperative) -----------------------------------------------------------
 
@@ -140,7 +140,7 @@ SERVER_EVENTS = {
     MESSAGE_NEW: replies.MessageData,
     MESSAGE_EDITED: replies.MessageData,
     MESSAGE_DELETED: replies.MessageData,
-    MESSAGE_REACTIONS: replies.MessageData,
+    MESSAGE_REACTIONS: reactions.ReactionsData,
     ROOM_READ: replies.ReadData,
     ROOM_DELIVERED: replies.DeliveredData,
     ROOM_TYPING: replies.TypingData,

@@ -46,6 +46,8 @@ EVENT_LIMITS = {
     protocol.USER_BLOCK: "members",
     protocol.USER_UNBLOCK: "members",
     protocol.MESSAGE_REPORT: "members",
+    # Each reaction goes to every socket of the room.
+    protocol.MESSAGE_REACT: "reactions",
 }
 
 # Events that cost a token of the overall limit alone, each with why that is enough. Every
@@ -60,7 +62,6 @@ OVERALL_ONLY = {
     protocol.MESSAGE_FORWARD: "a send of a message the user can read: as message.send",
     protocol.MESSAGE_EDIT: WRITES_OWN,
     protocol.MESSAGE_DELETE: WRITES_OWN,
-    protocol.MESSAGE_REACT: WRITES_OWN,
     protocol.ROOM_MUTE: WRITES_OWN,
     protocol.SETTINGS_UPDATE: WRITES_OWN,
     protocol.MESSAGE_READ: RECEIPT,

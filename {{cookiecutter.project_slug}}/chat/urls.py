@@ -6,6 +6,7 @@ app_name = "chat"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("rooms/<int:room_id>/messages/<int:seq>/", views.message_link, name="message"),
     path("api/token/", views.token, name="token"),
     path("api/ticket/", views.ticket, name="ticket"),
     path("api/attachments/", views.attachment_upload, name="attachment_upload"),

@@ -209,6 +209,18 @@ def index(request):
     return render(request, "chat/index.html")
 
 
+@login_required
+def message_link(request, room_id, seq):
+    """A message's link: the chat page, which opens the room at that message.
+
+    Nothing is looked up here: the page is the same for every room and seq, whether the
+    message exists or the user may read it; the page asks over its socket, where a room the
+    user may not read answers as one that does not exist (docs/protocol.md, room.messages).
+    So the link tells nobody anything the URL did not.
+    """
+    return render(request, "chat/index.html", {"link": {"room_id": room_id, "seq": seq}})
+
+
 @csrf_exempt  # The signed link is the credential; mail clients POST it with no cookie (RFC 8058).
 @require_http_methods(["GET", "POST"])
 def digest_unsubscribe(request, token):

@@ -488,6 +488,13 @@ CHAT = {
         "CHAT_NOTIFICATIONS_PER_SENDER_PER_HOUR", default=1000
     ),
     "DIGEST_ENTRIES_PER_SENDER": env.int("CHAT_DIGEST_ENTRIES_PER_SENDER", default=3),
+    # Reactions (chat/services/reactions.py): the distinct emoji one user may put on one
+    # message, the distinct emoji a message may carry from everyone (each is a chip every
+    # reader's page draws), and the reactors a message's payload names per emoji, earliest
+    # first: the count says how many there are, so a message with thousands stays small.
+    "REACTIONS_PER_USER": env.int("CHAT_REACTIONS_PER_USER", default=20),
+    "REACTION_EMOJI_PER_MESSAGE": env.int("CHAT_REACTION_EMOJI_PER_MESSAGE", default=50),
+    "REACTION_USERS_SHOWN": env.int("CHAT_REACTION_USERS_SHOWN", default=10),
     # Events per user, all sockets on all processes together (chat/ratelimit.py).
     "RATE_LIMIT_PER_SECOND": env.float("CHAT_RATE_LIMIT_PER_SECOND", default=10.0),
     "RATE_LIMIT_BURST": env.int("CHAT_RATE_LIMIT_BURST", default=30),
@@ -504,6 +511,11 @@ CHAT = {
         # room.join, leave, add_members, remove_members, update, ban, unban; user.block,
         # user.unblock; message.report
         "members": (1.0, 20),
+        # message.react: each one goes to every socket of the room.
+        "reactions": (
+            env.float("CHAT_RATE_LIMIT_REACTIONS_PER_SECOND", default=2.0),
+            env.int("CHAT_RATE_LIMIT_REACTIONS_BURST", default=20),
+        ),
         # POST /api/attachments/: each upload is stored, and an image decoded, on the dyno.
         # The burst lets a user attach a message's worth of files (ATTACHMENTS_PER_MESSAGE).
         "uploads": (

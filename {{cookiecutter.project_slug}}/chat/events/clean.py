@@ -9,7 +9,7 @@ import functools
 
 import msgspec
 
-from .. import exceptions, text
+from .. import exceptions, reactions, text
 from . import types
 
 
@@ -58,6 +58,10 @@ def _apply(rule, key, value, limits):
         if any(text.unstorable(item) for item in value):
             raise exceptions.InvalidPayloadError(f"{key} must be a list of usernames.")
         return list(dict.fromkeys(value))
+    if kind == types.EMOJI:
+        if (emoji := reactions.single_emoji(value)) is None:
+            raise exceptions.InvalidPayloadError(f"{key} must be exactly one emoji.")
+        return emoji
     if (problem := text.unstorable(value)) is not None:
         raise exceptions.InvalidPayloadError(f"{key} {problem}.")
     if kind in (types.NAME, types.FILLED):

@@ -58,8 +58,11 @@ class MessageDelete(Data):
 
 
 class MessageReact(Data):
+    """Add one's ``emoji`` to a message, or take it away with ``remove``."""
+
     message_id: Id
     emoji: Emoji
+    remove: bool | None = None
 
 
 class MessageRead(Data):
@@ -115,9 +118,13 @@ class RoomRef(Data):
 
 
 class RoomMessages(Data):
+    """One page of history: at most one of after_seq, before_seq, around_seq."""
+
     room_id: Id
     after_seq: Seq | None = None
     before_seq: Id | None = None
+    # The page with this seq in its middle (a permalink): half before it, the rest from it.
+    around_seq: Id | None = None
     changed_after_rev: Seq | None = None
     limit: Id | None = None
 

@@ -23,9 +23,17 @@ class Member(User):
 
 
 class Reaction(Shape):
+    """One emoji on a message: how many reacted with it, and the first of them.
+
+    ``users`` holds at most CHAT_REACTION_USERS_SHOWN reactors, the earliest. ``me`` (whether
+    the reader reacted with it) is in payloads made for one reader, absent from events the
+    whole room receives.
+    """
+
     emoji: str
     count: Count
-    user_ids: list[Id]
+    users: list[User]
+    me: bool | UnsetType = UNSET
 
 
 class ReplyPreview(Shape):

@@ -34,6 +34,8 @@ USERNAMES = "usernames"
 FILLED = "filled"
 # IDS: repeats dropped, then at most the CHAT setting its ``limit`` names.
 IDS = "ids"
+# EMOJI: exactly one emoji of Unicode's data, stored fully qualified (chat.reactions).
+EMOJI = "emoji"
 
 
 def text(rule, max_length, **meta):
@@ -53,7 +55,12 @@ Count = Annotated[int, Meta(ge=0, le=BIGINT_MAX)]
 MaxMembers = Annotated[int, Meta(ge=2, le=INTEGER_MAX)]
 Name = text(NAME, 100)
 Description = text(NAME, 500)
-Emoji = text(NAME, EMOJI_MAX_LENGTH, description='An emoji; "" removes yours.')
+Emoji = text(
+    EMOJI,
+    EMOJI_MAX_LENGTH,
+    min_length=1,
+    description="Exactly one emoji (a skin-tone or ZWJ sequence drawn as one is one).",
+)
 Content = Annotated[
     str,
     Meta(

@@ -49,14 +49,19 @@ class Message(models.Model):
 
 
 class Reaction(models.Model):
+    """One user's emoji on a message; a user may put several distinct ones on it."""
+
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reactions")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Exactly one emoji, fully qualified (chat.reactions).
     emoji = models.CharField(max_length=32)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["message", "user"], name="chat_reaction_one_per_user")
+            models.UniqueConstraint(
+                fields=["message", "user", "emoji"], name="chat_reaction_one_per_emoji"
+            )
         ]
 
     def __str__(self):

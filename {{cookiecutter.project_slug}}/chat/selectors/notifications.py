@@ -25,5 +25,5 @@ def notification_list(*, user):
     )
     messages = with_reactions(Message.objects.filter(pk__in=[row.message_id for row in rows]))
     loaded = list(messages)
-    by_id = dict(zip((m.pk for m in loaded), message_payloads(loaded), strict=True))
+    by_id = dict(zip((m.pk for m in loaded), message_payloads(loaded, user), strict=True))
     return {"notifications": [notification_payload(row, by_id[row.message_id]) for row in rows]}

@@ -20,12 +20,12 @@ from .messages import (
     message_delete,
     message_edit,
     message_forward,
-    message_react,
     message_remove,
     message_send,
     messages_send,
 )
 from .moderation import message_report, room_ban, room_unban, user_block, user_unblock
+from .reactions import message_react
 from .receipts import message_delivered, message_read, settings_update
 from .rooms import (
     room_create,

@@ -1,4 +1,5 @@
-"""Messages: sending, editing, deleting and reacting (read positions: chat.services.receipts).
+"""Messages: sending, editing and deleting (reactions: chat.services.reactions; read positions:
+chat.services.receipts).
 
 Each message has its room's next seq, allocated under the room row's lock, so seqs are
 gap-free and clients detect a lost delivery by the gap. Every change to a message (edit,
@@ -21,7 +22,7 @@ from .. import (
     selectors,
     sql,
 )
-from ..models import Block, Membership, Message, Reaction, Room
+from ..models import Membership, Message, Room
 from . import attachments as attachments_service
 
 
@@ -265,31 +266,3 @@ def _delete(message):
     # Their files go after commit (chat.signals); a deleted message shows none.
     message.attachments.all().delete()
     return _changed(message, protocol.MESSAGE_DELETED)
-
-
-@transaction.atomic
-def message_react(*, user, message_id, emoji):
-    """Set the user's one reaction on a message; an empty emoji removes it.
-
-    Sending the reaction one already has is not an error and changes nothing. Removing
-    one's reaction is always allowed; adding one is not where a block stands
-    (permissions.why_not_react).
-    """
-    message, membership = selectors.message_for_member(user, message_id, lock_room=True)
-    if message.deleted_at is not None:
-        raise exceptions.MessageNotFoundError("The message was deleted.")
-    if emoji:
-        blocked = Block.objects.filter(blocker_id=message.sender_id, blocked=user).exists()
-        if (reason := permissions.why_not_react(membership, blocked_by_sender=blocked)) is not None:
-            raise exceptions.ForbiddenError(reason)
-    current = Reaction.objects.filter(message=message, user=user).first()
-    if (current.emoji if current else "") == emoji:
-        return selectors.message_data(message.pk)
-    if not emoji:
-        current.delete()
-    elif current is None:
-        Reaction.objects.create(message=message, user=user, emoji=emoji)
-    else:
-        current.emoji = emoji
-        current.save(update_fields=["emoji"])
-    return _changed(message, protocol.MESSAGE_REACTIONS)

@@ -234,8 +234,8 @@ def test_two_users_chat_in_a_shared_room(pages):
     expect(reply.locator(".msg-quote")).to_contain_text("Count me in!")
 
     bob_message.hover()
-    bob_message.get_by_role("button", name="React").click()
-    bob_message.get_by_role("button", name="React with 🎉").click()
+    bob_message.get_by_role("button", name="React", exact=True).click()
+    alice.get_by_role("option", name="party popper").click()
     expect(message(bob, "Count me in!").locator(".reaction")).to_have_text("🎉1")
 
     own = message(bob, "Count me in!")

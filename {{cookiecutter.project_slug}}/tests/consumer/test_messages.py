@@ -196,21 +196,6 @@ async def test_room_admin_may_delete_others_messages(room_of, alice, bob):
     assert refused["data"]["code"] == 4030
 
 
-async def test_reactions_one_per_user_and_resend_is_not_an_error(room_of, alice, bob):
-    room, (a, b) = await room_of(alice, bob)
-    message = (await a.ok("message.send", {"room_id": room["id"], "content": "nice"}))["message"]
-    first = await b.ok("message.react", {"message_id": message["id"], "emoji": "👍"})
-    assert first["message"]["reactions"] == [{"emoji": "👍", "count": 1, "user_ids": [bob.pk]}]
-    assert (await a.expect("message.reactions"))["message"]["reactions"][0]["emoji"] == "👍"
-    again = await b.ok("message.react", {"message_id": message["id"], "emoji": "👍"})
-    assert again["message"]["reactions"] == first["message"]["reactions"]
-    changed = await b.ok("message.react", {"message_id": message["id"], "emoji": "🎉"})
-    assert changed["message"]["reactions"] == [{"emoji": "🎉", "count": 1, "user_ids": [bob.pk]}]
-    removed = await b.ok("message.react", {"message_id": message["id"], "emoji": ""})
-    assert removed["message"]["reactions"] == []
-    assert await call(Reaction.objects.count) == 0
-
-
 async def test_read_pointer_moves_forward_only_and_reaches_the_room(room_of, alice, bob):
     room, (a, b) = await room_of(alice, bob)
     for text in ("1", "2", "3"):

@@ -77,7 +77,9 @@ def test_room_messages_by_changed_after_rev_in_rev_order(room, alice, bob):
     assert (result["has_more"], result["last_seq"], result["last_rev"]) == (False, 7, 4)
     changed = {m["seq"]: m for m in result["messages"]}
     assert (changed[3]["deleted"], changed[3]["content"]) == (True, "")
-    assert changed[5]["reactions"] == [{"emoji": "👍", "count": 1, "user_ids": [bob.pk]}]
+    assert changed[5]["reactions"] == [
+        {"emoji": "👍", "count": 1, "users": [{"id": bob.pk, "username": "bob"}], "me": True}
+    ]
     assert changed[2]["content"] == "m2!!"
     assert page(bob, room, changed_after_rev=0, limit=2) == ([5, 3], True)
     assert page(bob, room, changed_after_rev=3) == ([2], False)
@@ -91,9 +93,34 @@ def test_room_messages_gives_the_rooms_positions(room, bob):
     assert [m["content"] for m in result["messages"]] == ["m5", "m6", "m7"]
 
 
-def test_room_messages_refuses_both_cursors(room, bob):
-    with pytest.raises(exceptions.InvalidPayloadError):
-        selectors.room_messages(user=bob, room_id=room.pk, after_seq=1, before_seq=5)
+def test_room_messages_refuses_two_cursors(room, bob):
+    for cursors in (
+        {"after_seq": 1, "before_seq": 5},
+        {"after_seq": 1, "around_seq": 3},
+        {"before_seq": 5, "around_seq": 3},
+    ):
+        with pytest.raises(exceptions.InvalidPayloadError):
+            selectors.room_messages(user=bob, room_id=room.pk, **cursors)
+
+
+@pytest.mark.parametrize(
+    ("around_seq", "limit", "expected"),
+    [
+        (4, 3, ([3, 4, 5], True)),  # half before it, the rest from it (PAGE_MAX is 3)
+        (4, 2, ([3, 4], True)),
+        (2, 3, ([1, 2, 3], False)),  # little older: more of the newer ones
+        (1, 3, ([1, 2, 3], False)),
+        (7, 3, ([5, 6, 7], True)),  # the newest: more of the older ones
+        (50, 3, ([5, 6, 7], True)),  # past the end: the newest page
+    ],
+)
+def test_room_messages_around_a_seq(room, bob, around_seq, limit, expected):
+    assert page(bob, room, around_seq=around_seq, limit=limit) == expected
+
+
+def test_room_messages_around_a_seq_only_for_readers(room, carol):
+    with pytest.raises(exceptions.RoomNotFoundError):
+        selectors.room_messages(user=carol, room_id=room.pk, around_seq=3)
 
 
 def test_room_messages_only_for_members_and_public_channels(room, alice, carol):
@@ -134,7 +161,10 @@ def test_message_data_is_the_message_as_it_is_now(room, alice, bob, django_asser
     assert (payload["id"], payload["seq"], payload["content"], payload["rev"]) == (
         reply.pk, 8, "re", 1,
     )  # fmt: skip
-    assert payload["reactions"] == [{"emoji": "🎉", "count": 1, "user_ids": [alice.pk]}]
+    # Made for no one reader (the room's events): no "me".
+    assert payload["reactions"] == [
+        {"emoji": "🎉", "count": 1, "users": [{"id": alice.pk, "username": "alice"}]}
+    ]
     assert payload["reply_to"] == {
         "id": parent.pk,
         "seq": 7,

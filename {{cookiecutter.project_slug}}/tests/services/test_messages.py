@@ -1,4 +1,5 @@
-"""chat/services/messages.py: sending, editing, deleting, reacting, read positions.
+"""chat/services/messages.py: sending, editing, deleting, read positions (reactions:
+test_reactions.py).
 
 On PostgreSQL (TEST_DATABASE_URL) message_send runs its single-statement form
 (chat.sql.send_message); elsewhere the three-statement one. Both must pass these tests.
@@ -288,52 +289,6 @@ def test_message_delete_again_changes_nothing(room, alice):
     again, events = published(services.message_delete, user=alice, message_id=message.pk)
     assert (again, events) == (first, [])
     assert counters(room) == (1, 1)
-
-
-# --- message_react --------------------------------------------------------------------------
-
-
-def test_message_react_sets_changes_and_removes_the_users_one_reaction(room, alice, bob):
-    message = send(alice, room)
-    for emoji, rev, expected in [
-        ("👍", 1, [{"emoji": "👍", "count": 1, "user_ids": [bob.pk]}]),
-        ("🎉", 2, [{"emoji": "🎉", "count": 1, "user_ids": [bob.pk]}]),
-        ("", 3, []),
-    ]:
-        result, events = published(
-            services.message_react, user=bob, message_id=message.pk, emoji=emoji
-        )
-        assert list(Reaction.objects.values_list("user", "emoji")) == (
-            [(bob.pk, emoji)] if emoji else []
-        )
-        assert heads(events) == [room_event(room.pk, protocol.MESSAGE_REACTIONS, "message")]
-        reacted = events[0].data["message"]
-        assert reacted == result["message"]
-        assert (reacted["reactions"], reacted["rev"]) == (expected, rev)
-    assert counters(room) == (1, 3)
-
-
-def test_message_react_sums_reactions_most_used_first(room, alice, bob, carol):
-    services.room_add_members(user=alice, room_id=room.pk, members=["carol"])
-    message = send(alice, room)
-    services.message_react(user=alice, message_id=message.pk, emoji="🎉")
-    services.message_react(user=bob, message_id=message.pk, emoji="👍")
-    _, events = published(services.message_react, user=carol, message_id=message.pk, emoji="👍")
-    assert events[0].data["message"]["reactions"] == [
-        {"emoji": "👍", "count": 2, "user_ids": sorted([bob.pk, carol.pk])},
-        {"emoji": "🎉", "count": 1, "user_ids": [alice.pk]},
-    ]
-
-
-@pytest.mark.parametrize("emoji", ["👍", ""])
-def test_message_react_with_what_one_has_changes_nothing(room, alice, emoji):
-    message = send(alice, room)
-    if emoji:
-        services.message_react(user=alice, message_id=message.pk, emoji=emoji)
-    before = counters(room)
-    _, events = published(services.message_react, user=alice, message_id=message.pk, emoji=emoji)
-    assert events == []
-    assert counters(room) == before
 
 
 # --- refusals of message_edit, message_delete, message_react -------------------------------

@@ -201,5 +201,5 @@ def test_a_names_length_counts_what_is_kept():
     }
     with pytest.raises(exceptions.InvalidPayloadError, match="name is longer than 100"):
         parse({"event_type": "room.update", "data": {"room_id": 1, "name": "n" * 101}})
-    with pytest.raises(exceptions.InvalidPayloadError, match="emoji is longer than 32"):
-        parse({"event_type": "message.react", "data": {"message_id": 1, "emoji": "e" * 33}})
+    with pytest.raises(exceptions.InvalidPayloadError, match="emoji must be exactly one emoji"):
+        parse({"event_type": "message.react", "data": {"message_id": 1, "emoji": "👍" * 33}})

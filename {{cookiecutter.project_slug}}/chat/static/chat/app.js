@@ -39,7 +39,8 @@
 import { refreshDetails, renderDetails, setMuted } from "./app/details.js";
 import "./app/dialogs.js";
 import "./app/search.js";
-import { openRoomFromHash } from "./app/navigation.js";
+import { goToRoom, openRoomFromHash } from "./app/navigation.js";
+import { openLinkedMessage } from "./app/permalinks.js";
 import { applyMembers, loadRooms, removeRoom, upsertRoom } from "./app/rooms.js";
 import { openRoom } from "./app/room-view.js";
 import { insertMessages, rerenderMessages, updateMessage } from "./app/messages.js";
@@ -106,7 +107,7 @@ client.addEventListener("open", async ({ detail }) => {
   if (detail.reconnected) {
     // Messages missed while offline arrive through ChatClient's catch-up; presence does not.
     if (view && rooms.has(view.roomId)) loadPresence(view.roomId);
-  } else {
+  } else if (!openLinkedMessage({ goToRoom, upsertRoom })) {
     openRoomFromHash();
   }
 });
@@ -139,7 +140,9 @@ client.addEventListener("message", ({ detail }) => {
   renderRooms();
 });
 
-client.addEventListener("messagechange", ({ detail }) => updateMessage(detail.message));
+client.addEventListener("messagechange", ({ detail }) =>
+  updateMessage(detail.message, detail.change),
+);
 
 client.addEventListener("reset", ({ detail }) => {
   // Too much was missed to replay: show the room's newest page afresh.

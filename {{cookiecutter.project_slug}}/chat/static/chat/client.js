@@ -24,8 +24,10 @@
  *   close           {code, reason, willReconnect, delay}
  *   statechange     {state}                   "connecting" | "open" | "reconnecting" | "closed"
  *   message         {message, live}           a new message, once per (room_id, seq), in order
- *   messagechange   {message, kind, live}     edited / deleted / reactions; apply if the
- *                                             message's rev is not older than what you show
+ *   messagechange   {message, kind, live, change}  edited / deleted / reactions; apply if
+ *                                             the message's rev is not older than what you
+ *                                             show; `change` is message.reactions' (whose
+ *                                             reaction changed), else null
  *   reset           {room_id, last_seq, last_rev}  too much was missed: reload the room
  *   positions       {rooms, added, removed, source}  room positions from hello or heartbeat
  *   catchup         {room_id, messages, changes}     a room's catch-up finished

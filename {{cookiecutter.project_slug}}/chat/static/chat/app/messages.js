@@ -14,20 +14,21 @@ import { receiptElement } from "./receipts.js";
 import { button, el, make, notify } from "./dom.js";
 import { dateTimeFormat, describeError, mentionParts, shortTime } from "./format.js";
 import { handlePendingAction, setComposerContext } from "./composer.js";
+import { copyLink } from "./permalinks.js";
+import { openPicker, renderReactions, withMine } from "./reactions.js";
 import { canPost, client, isAdmin, isBlocked, me, rooms, view } from "./state.js";
 
-const REACTIONS = ["👍", "❤️", "😂", "🎉", "😮", "😢"];
 const GROUP_WINDOW = 5 * 60_000; // consecutive messages of one sender within this are grouped
 
 /** Insert messages of the open room by seq; a seq already shown is updated, not repeated. */
 export function insertMessages(messages) {
-  for (const message of messages) {
-    if (!view || message.room_id !== view.roomId) continue;
-    const existing = view.items.get(message.seq);
-    if (existing) {
-      updateMessage(message);
+  for (const received of messages) {
+    if (!view || received.room_id !== view.roomId) continue;
+    if (view.items.has(received.seq)) {
+      updateMessage(received);
       continue;
     }
+    const message = withMine(received, null, null, me?.id);
     const li = renderMessage(message);
     view.items.set(message.seq, { message, li });
     // Find the first shown message with a higher seq; usually there is none (live append).
@@ -66,12 +67,14 @@ function regroup(li) {
   li.classList.toggle("continued", Boolean(grouped));
 }
 
-export function updateMessage(message) {
+/** Show a message's new state; ``change`` is message.reactions' (whose reaction changed). */
+export function updateMessage(message, change = null) {
   if (!view || message.room_id !== view.roomId) return;
   const item = view.items.get(message.seq);
   if (!item) return;
   // Changes can arrive twice (live and from a catch-up) or out of order: newest rev wins.
   if (message.rev < item.message.rev) return;
+  message = withMine(message, item.message, change, me?.id);
   const li = renderMessage(message);
   li.classList.toggle("continued", item.li.classList.contains("continued"));
   const hadFocus = item.li.contains(document.activeElement);
@@ -152,22 +155,8 @@ function renderMessage(message, { revealed = false } = {}) {
   const files = renderAttachments(message);
   if (files) bubble.append(files);
 
-  if (message.reactions && message.reactions.length) {
-    const reactions = make("div", "msg-reactions");
-    for (const reaction of message.reactions) {
-      const mineReaction = me && reaction.user_ids.includes(me.id);
-      const chip = button(null, `reaction${mineReaction ? " mine" : ""}`, "toggle-reaction");
-      chip.dataset.emoji = reaction.emoji;
-      chip.setAttribute("aria-pressed", mineReaction ? "true" : "false");
-      chip.setAttribute(
-        "aria-label",
-        `${reaction.emoji} ${reaction.count}${mineReaction ? ", including you" : ""}`,
-      );
-      chip.append(make("span", "reaction-emoji", reaction.emoji), make("span", "reaction-count", reaction.count));
-      reactions.append(chip);
-    }
-    bubble.append(reactions);
-  }
+  const reactions = renderReactions(message);
+  if (reactions) bubble.append(reactions);
   li.append(bubble);
 
   if (!message.deleted) {
@@ -178,23 +167,14 @@ function renderMessage(message, { revealed = false } = {}) {
     if (canPost(room)) actions.append(button("Reply", "small", "reply"));
     const reactButton = button("React", "small", "pick-reaction");
     reactButton.setAttribute("aria-expanded", "false");
+    reactButton.setAttribute("aria-haspopup", "dialog");
     actions.append(reactButton);
     actions.append(button("Forward", "small", "forward"));
+    actions.append(button("Copy link", "small", "copy-link"));
     if (mine) actions.append(button("Edit", "small", "edit"));
     if (mine || isAdmin(room)) actions.append(button("Delete", "small danger", "delete"));
     if (!mine && message.sender) actions.append(button("Report", "small", "report"));
     bubble.append(actions); // a toolbar over the bubble's edge, shown on hover or focus
-
-    const picker = make("div", "emoji-picker");
-    picker.hidden = true;
-    picker.setAttribute("role", "group");
-    picker.setAttribute("aria-label", "Pick a reaction");
-    for (const emoji of REACTIONS) {
-      const choice = button(emoji, "emoji-choice", "react", `React with ${emoji}`);
-      choice.dataset.emoji = emoji;
-      picker.append(choice);
-    }
-    li.append(picker);
   }
   return li;
 }
@@ -270,18 +250,11 @@ el.messages.addEventListener("click", async (event) => {
     } else if (action === "delete") {
       if (confirm("Delete this message for everyone?")) await client.deleteMessage(message.id);
     } else if (action === "pick-reaction") {
-      const picker = li.querySelector(".emoji-picker");
-      picker.hidden = !picker.hidden;
-      target.setAttribute("aria-expanded", String(!picker.hidden));
-      if (!picker.hidden) picker.querySelector("button").focus();
-    } else if (action === "react") {
-      li.querySelector(".emoji-picker").hidden = true;
-      const mineNow = message.reactions.find((r) => me && r.user_ids.includes(me.id));
-      await client.react(message.id, mineNow?.emoji === target.dataset.emoji ? "" : target.dataset.emoji);
+      openPicker(target, (emoji) => toggleReaction(message.room_id, message.seq, emoji));
     } else if (action === "toggle-reaction") {
-      const reaction = message.reactions.find((r) => r.emoji === target.dataset.emoji);
-      const mineNow = reaction && me && reaction.user_ids.includes(me.id);
-      await client.react(message.id, mineNow ? "" : target.dataset.emoji);
+      await toggleReaction(message.room_id, message.seq, target.dataset.emoji);
+    } else if (action === "copy-link") {
+      await copyLink(message);
     } else if (action === "show-quoted") {
       const quoted = view.items.get(Number(target.dataset.seq));
       if (quoted) {
@@ -294,13 +267,15 @@ el.messages.addEventListener("click", async (event) => {
   }
 });
 
-el.messages.addEventListener("keydown", (event) => {
-  if (event.key !== "Escape") return;
-  const picker = event.target.closest(".emoji-picker");
-  if (picker) {
-    picker.hidden = true;
-    const opener = picker.closest(".msg").querySelector('[data-action="pick-reaction"]');
-    opener.setAttribute("aria-expanded", "false");
-    opener.focus();
+/** Add this user's ``emoji`` to a shown message, or take it away if it is theirs already. */
+async function toggleReaction(roomId, seq, emoji) {
+  const item = view && view.roomId === roomId ? view.items.get(seq) : null;
+  if (!item) return;
+  const mine = item.message.reactions.some((r) => r.emoji === emoji && r.me);
+  try {
+    const reply = await client.react(item.message.id, emoji, { remove: mine });
+    updateMessage(reply.message); // made for this user: its "me" flags are exact
+  } catch (error) {
+    notify(describeError(error));
   }
-});
+}

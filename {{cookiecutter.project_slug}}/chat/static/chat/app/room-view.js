@@ -16,8 +16,7 @@ import { loadReceipts } from "./receipts.js";
 import { renderRooms } from "./room-list.js";
 import { canPost, client, newView, pendingSends, rooms, setView, view } from "./state.js";
 
-const PAGE_SIZE = 50;
-const CONTEXT_BEFORE = 20; // messages shown above a search result
+const PAGE_SIZE = 50; // a page around a message (a search result, a link) has it in the middle
 
 /** Open a room at its newest messages, or (``aroundSeq``) at one message in its context. */
 export async function openRoom(roomId, { aroundSeq = null } = {}) {
@@ -37,12 +36,13 @@ export async function openRoom(roomId, { aroundSeq = null } = {}) {
   renderRooms();
   root.dataset.view = "room";
   try {
-    const around = aroundSeq == null ? {} : { afterSeq: Math.max(aroundSeq - CONTEXT_BEFORE - 1, 0) };
+    const around = aroundSeq == null ? {} : { aroundSeq };
     const page = await client.history(roomId, { limit: PAGE_SIZE, ...around });
     if (view !== current) return;
     insertMessages(page.messages);
     if (aroundSeq != null) {
-      showInContext(aroundSeq, page.has_more);
+      const newest = page.messages.at(-1);
+      showInContext(aroundSeq, newest != null && newest.seq < page.last_seq);
       return;
     }
     // Live messages that arrived while the page was on its way (duplicates are skipped).

@@ -64,7 +64,7 @@ export class CursorMethods {
     this._emit("message", { message, live });
   }
 
-  _acceptChange(message, kind, live) {
+  _acceptChange(message, kind, live, change = null) {
     if (!message) return;
     const room = this._rooms.get(message.room_id);
     if (room && room.rev != null) {
@@ -75,7 +75,7 @@ export class CursorMethods {
         this._catchUp(message.room_id);
       }
     }
-    this._emit("messagechange", { message, kind, live });
+    this._emit("messagechange", { message, kind, live, change });
   }
 
   /** Compare server positions (hello or heartbeat) with the cursors and act on differences. */

@@ -52,10 +52,16 @@
  */
 
 /**
+ * One emoji on a message: how many reacted with it, and the first of them.
+
+``users`` holds at most CHAT_REACTION_USERS_SHOWN reactors, the earliest. ``me`` (whether
+the reader reacted with it) is in payloads made for one reader, absent from events the
+whole room receives.
  * @typedef {Object} Reaction
  * @property {string} emoji
  * @property {number} count
- * @property {Array<number>} user_ids
+ * @property {Array<User>} users
+ * @property {boolean} [me]
  */
 
 /**
@@ -100,9 +106,11 @@
  */
 
 /**
+ * Add one's ``emoji`` to a message, or take it away with ``remove``.
  * @typedef {Object} MessageReact
  * @property {number} message_id A database id (1 to 2^63 - 1).
- * @property {string} emoji An emoji; "" removes yours.
+ * @property {string} emoji Exactly one emoji (a skin-tone or ZWJ sequence drawn as one is one).
+ * @property {boolean|null} [remove]
  */
 
 /**
@@ -243,10 +251,12 @@
  */
 
 /**
+ * One page of history: at most one of after_seq, before_seq, around_seq.
  * @typedef {Object} RoomMessages
  * @property {number} room_id A database id (1 to 2^63 - 1).
  * @property {number|null} [after_seq] A position (0 to 2^63 - 1).
  * @property {number|null} [before_seq] A database id (1 to 2^63 - 1).
+ * @property {number|null} [around_seq] A database id (1 to 2^63 - 1).
  * @property {number|null} [changed_after_rev] A position (0 to 2^63 - 1).
  * @property {number|null} [limit] A database id (1 to 2^63 - 1).
  */
@@ -539,6 +549,21 @@ null on SQLite, whose results come newest first).
  */
 
 /**
+ * message.reactions: the message's reactions now, and the change that made them.
+ * @typedef {Object} ReactionsData
+ * @property {Message} message
+ * @property {ReactionChange} change
+ */
+
+/**
+ * Whose reaction changed: ``user`` added (``added`` true) or removed ``emoji``.
+ * @typedef {Object} ReactionChange
+ * @property {User} user
+ * @property {string} emoji
+ * @property {boolean} added
+ */
+
+/**
  * room.delivered: a member's delivered position moved.
  * @typedef {Object} DeliveredData
  * @property {number} room_id A database id (1 to 2^63 - 1).
@@ -618,7 +643,7 @@ null on SQLite, whose results come newest first).
 
 /**
  * Each server event's data.
- * @typedef {{"session.hello": Hello, "message.new": MessageData, "message.edited": MessageData, "message.deleted": MessageData, "message.reactions": MessageData, "room.read": ReadData, "room.delivered": DeliveredData, "room.typing": TypingData, "room.created": RoomData, "room.updated": RoomUpdatedData, "room.deleted": RoomIdData, "room.removed": RoomRemoved, "room.members_added": RoomMembersAdded, "room.members_removed": RoomMembersRemoved, "room.muted": MuteData, "presence.changed": PresenceChanged, "user.blocked": UserData, "user.unblocked": UserData, "message.reported": ReportData, "settings.updated": SettingsData, "notification.new": NotificationData, "room.invited": InvitationData, "error": ErrorData}} ServerEventData
+ * @typedef {{"session.hello": Hello, "message.new": MessageData, "message.edited": MessageData, "message.deleted": MessageData, "message.reactions": ReactionsData, "room.read": ReadData, "room.delivered": DeliveredData, "room.typing": TypingData, "room.created": RoomData, "room.updated": RoomUpdatedData, "room.deleted": RoomIdData, "room.removed": RoomRemoved, "room.members_added": RoomMembersAdded, "room.members_removed": RoomMembersRemoved, "room.muted": MuteData, "presence.changed": PresenceChanged, "user.blocked": UserData, "user.unblocked": UserData, "message.reported": ReportData, "settings.updated": SettingsData, "notification.new": NotificationData, "room.invited": InvitationData, "error": ErrorData}} ServerEventData
  */
 
 /** @typedef {keyof ClientEventData} ClientEventType */

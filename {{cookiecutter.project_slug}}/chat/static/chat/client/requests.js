@@ -85,10 +85,11 @@ export class RequestMethods {
    * @param {{beforeSeq?: number|null, afterSeq?: number|null, limit?: number|null}} [options]
    * @returns {Promise<import("./events.js").MessagesPage>}
    */
-  async history(roomId, { beforeSeq = null, afterSeq = null, limit = null } = {}) {
+  async history(roomId, { beforeSeq = null, afterSeq = null, aroundSeq = null, limit = null } = {}) {
     const data = { room_id: roomId };
     if (beforeSeq != null) data.before_seq = beforeSeq;
     if (afterSeq != null) data.after_seq = afterSeq;
+    if (aroundSeq != null) data.around_seq = aroundSeq;
     if (limit != null) data.limit = limit;
     const page = await this.request("room.messages", data);
     // A page that shows the room ahead of the cursor reveals a loss: catch up.
@@ -111,14 +112,18 @@ export class RequestMethods {
   }
 
   /**
-   * Set your reaction on a message; "" removes it.
+   * Add your reaction `emoji` (exactly one emoji) to a message, or with `remove` take it away.
+   * Either is safe to send again.
    *
    * @param {number} messageId
    * @param {string} emoji
+   * @param {{remove?: boolean}} [options]
    * @returns {Promise<import("./events.js").MessageData>}
    */
-  react(messageId, emoji) {
-    return this.request("message.react", { message_id: messageId, emoji });
+  react(messageId, emoji, { remove = false } = {}) {
+    const data = { message_id: messageId, emoji };
+    if (remove) data.remove = true;
+    return this.request("message.react", data);
   }
 
   markRead(roomId, seq) {

@@ -33,7 +33,9 @@ export class SessionMethods {
     }
     if (type === "session.hello") this._onHello(data);
     else if (type === "message.new") this._acceptMessage(data.message, true);
-    else if (type in CHANGE_KINDS) this._acceptChange(data.message, CHANGE_KINDS[type], true);
+    else if (type in CHANGE_KINDS) {
+      this._acceptChange(data.message, CHANGE_KINDS[type], true, data.change ?? null);
+    }
     else if (type === "error") {
       this._emit("error", new ChatError(data.code, data.name, data.detail));
     } else if (FORWARDED_EVENTS.has(type)) {
