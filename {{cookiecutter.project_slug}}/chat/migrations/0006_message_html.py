@@ -1,0 +1,47 @@
+"""Messages gain their rendered HTML (chat.formatting); the existing ones are rendered here.
+
+The rows are rendered in batches by primary key, each batch its own transaction, so a large
+table is never locked, nor held in memory, at once; the migration itself is not atomic. A run
+stopped partway renders only what is left when run again. Going back drops the column.
+"""
+
+from django.db import migrations, models, transaction
+
+BATCH = 500
+
+
+def render_existing(apps, schema_editor):
+    from chat import formatting
+
+    Message = apps.get_model("chat", "Message")
+    Membership = apps.get_model("chat", "Membership")
+    todo = Message.objects.filter(content_html="", deleted_at__isnull=True).exclude(content="")
+    last = 0
+    while True:
+        with transaction.atomic():
+            batch = list(todo.filter(pk__gt=last).order_by("pk")[:BATCH])
+            if not batch:
+                return
+            for message in batch:
+                names = formatting.mentioned_names(message.content)
+                members = formatting.room_members(message.room_id, names, Membership)
+                message.content_html = formatting.render(message.content, members)
+            Message.objects.bulk_update(batch, ["content_html"])
+        last = batch[-1].pk
+
+
+class Migration(migrations.Migration):
+    atomic = False
+
+    dependencies = [
+        ("chat", "0005_invitations"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="message",
+            name="content_html",
+            field=models.TextField(blank=True, default=""),
+        ),
+        migrations.RunPython(render_existing, migrations.RunPython.noop, elidable=True),
+    ]
