@@ -64,7 +64,8 @@ def render(content, members=None):
     if env.get("too_deep"):
         # Markdown-it drops what is nested past the limit; the reader gets all the words.
         rendered = "<p>" + html.escape(content).replace("\n", "<br>\n") + "</p>\n"
-    return clean(rendered)
+    # Without the newline markdown-it ends with, the body's text is the message's text.
+    return clean(rendered).rstrip("\n")
 
 
 def clean(fragment):

@@ -25,7 +25,7 @@ async def test_send_returns_and_broadcasts_the_html_beside_the_source(connect, a
     assert sent["html"] == (
         f'<p><strong>hi</strong> <span class="mention" data-user-id="{bob.pk}">@Bob</span>'
         f' and @carol, see <a href="https://example.com/a" {LINK}>https://example.com/a</a>'
-        "<br>\n&lt;b&gt;not bold&lt;/b&gt;</p>\n"
+        "<br>\n&lt;b&gt;not bold&lt;/b&gt;</p>"
     )
     assert (await b.expect("message.new"))["message"] == sent
     history = (await b.ok("room.messages", {"room_id": room}))["messages"]
@@ -44,7 +44,7 @@ async def test_an_edit_renders_again_and_keeps_the_source_as_typed(connect, alic
     assert edited["html"] == (
         "<blockquote>\n<p>quoted</p>\n</blockquote>\n"
         "<ul>\n<li><code>one</code></li>\n<li><s>two</s></li>\n</ul>\n"
-        "<pre><code>code &lt;here&gt;\n</code></pre>\n"
+        "<pre><code>code &lt;here&gt;\n</code></pre>"
     )
     assert (await b.expect("message.edited"))["message"] == edited
     stored = await call(Message.objects.get, pk=sent["id"])
@@ -57,11 +57,11 @@ async def test_a_forwarded_copy_mentions_the_members_of_its_own_room(connect, al
     destination = await group(a, "Destination", "carol")
     await c.expect("room.created", where=lambda d: d["room"]["id"] == destination)
     sent = (await a.ok("message.send", {"room_id": origin, "content": "ask @carol"}))["message"]
-    assert sent["html"] == "<p>ask @carol</p>\n"  # Carol is not in the origin
+    assert sent["html"] == "<p>ask @carol</p>"  # Carol is not in the origin
     data = {"message_id": sent["id"], "room_id": destination}
     copy = (await a.ok("message.forward", data))["message"]
     mention = f'<span class="mention" data-user-id="{carol.pk}">@carol</span>'
-    assert copy["html"] == f"<p>ask {mention}</p>\n"
+    assert copy["html"] == f"<p>ask {mention}</p>"
     assert (await c.expect("message.new"))["message"]["html"] == copy["html"]
 
 

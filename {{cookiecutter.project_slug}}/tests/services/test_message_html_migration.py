@@ -65,11 +65,11 @@ def test_existing_messages_are_rendered_in_batches_and_the_column_goes_back(at_0
     assert stored["**bold** @bob https://example.com"] == (
         f'<p><strong>bold</strong> <span class="mention" data-user-id="{bob.pk}">@bob</span> '
         '<a href="https://example.com" target="_blank" rel="noopener noreferrer nofollow">'
-        "https://example.com</a></p>\n"
+        "https://example.com</a></p>"
     )
-    assert stored["`code` @nobody"] == "<p><code>code</code> @nobody</p>\n"
+    assert stored["`code` @nobody"] == "<p><code>code</code> @nobody</p>"
     assert stored[""] == "" and stored["> gone"] == ""  # nothing to show; deleted
-    assert stored["message 1"] == "<p>message 1</p>\n"
+    assert stored["message 1"] == "<p>message 1</p>"
     assert all(stored[content] for content in plain)
     # One update per batch of BATCH rows, not one per row nor one over the whole table.
     updates = [q for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
@@ -81,4 +81,4 @@ def test_existing_messages_are_rendered_in_batches_and_the_column_goes_back(at_0
         cursor.execute("SELECT count(*) FROM chat_message")
         assert cursor.fetchone()[0] == len(formatted) + len(plain)  # only the column went
     migrate(AFTER)
-    assert Message.objects.get(content="message 1").content_html == "<p>message 1</p>\n"
+    assert Message.objects.get(content="message 1").content_html == "<p>message 1</p>"
