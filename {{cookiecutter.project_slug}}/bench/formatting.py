@@ -79,6 +79,11 @@ def run(messages=2_000, repeat=3, seed=1):
         "worst_case_chars": limit,
         "worst_case_us": {},
     }
+    # For scale: ordinary words at the same length.
+    words = (" ".join(WORDS) + "\n") * (limit // 200)
+    report["plain_words_us"] = round(
+        _per_message(formatting.render, [words[:limit]], repeat)["p50"]
+    )
     for unit in HOSTILE:
         source = (unit * limit)[:limit]
         timing = _per_message(lambda c: formatting.render(c, MEMBERS), [source], repeat)
@@ -95,6 +100,7 @@ def _print(report):
     )
     print(f"  of which nh3 sanitizing: mean {clean['mean']:.0f} µs")
     print(f"Hostile inputs of {report['worst_case_chars']} characters (p50, µs per message):")
+    print(f"  {'(words)':12} {report['plain_words_us']:>9,}  for scale: ordinary text")
     for unit, micro in sorted(report["worst_case_us"].items(), key=lambda item: -item[1]):
         print(f"  {unit!r:12} {micro:>9,}")
 
