@@ -27,7 +27,9 @@ attributes above, so a bug in either still cannot put a script, an event handler
 foreign scheme in front of a reader. The work is linear in the source, which
 CHAT["MAX_CONTENT_CHARS"] bounds; nesting deeper than CHAT["FORMAT_MAX_NESTING"] (quotes in
 quotes, lists in lists, emphasis in emphasis) renders as text: emphasis as its characters, and
-a message whose quotes or lists nest that deep as its plain text with its line breaks.
+a message whose quotes or lists nest that deep as its plain text with its line breaks. So does
+a message whose HTML would pass CHAT["FORMAT_MAX_HTML_CHARS"] (thousands of links or
+mentions): what every payload carries stays within a few times the text.
 """
 
 import functools
@@ -60,12 +62,19 @@ def render(content, members=None):
     if not content:
         return ""
     env = {"members": members or {}}
-    rendered = _markdown().render(content, env)
-    if env.get("too_deep"):
-        # Markdown-it drops what is nested past the limit; the reader gets all the words.
-        rendered = "<p>" + html.escape(content).replace("\n", "<br>\n") + "</p>\n"
+    rendered = clean(_markdown().render(content, env))
+    if env.get("too_deep") or len(rendered) > settings.CHAT["FORMAT_MAX_HTML_CHARS"]:
+        # Markdown-it drops what nests past the limit, and thousands of links or mentions
+        # would weigh many times the text in every payload: such a message shows as typed.
+        rendered = clean(_plain(content))
     # Without the newline markdown-it ends with, the body's text is the message's text.
-    return clean(rendered).rstrip("\n")
+    return rendered.rstrip("\n")
+
+
+def _plain(content):
+    """``content`` as one paragraph of text with its line breaks: at most five characters of
+    HTML a character (``&amp;``, ``<br>``)."""
+    return "<p>" + html.escape(content, quote=False).replace("\n", "<br>\n") + "</p>"
 
 
 def clean(fragment):
@@ -110,6 +119,7 @@ def plain_text(fragment):
 
 @functools.cache
 def _markdown():
+    """The process's one parser, built on first use (its settings are read then)."""
     md = MarkdownIt(
         "commonmark",
         {

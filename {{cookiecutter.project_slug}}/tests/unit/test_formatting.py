@@ -181,14 +181,26 @@ CHARS = 10_000
     [">", "*", "_", "[", "[a](", "`", "` ", "~~", "- ", "  - x\n", "> - ", "1.\n", "<", "\\",
      "&#1;", "*a ", "*_~`[", "a.co ", "@bob ", "\n", "![", "](", "http://"],
 )  # fmt: skip
-def test_hostile_input_finishes_quickly_with_bounded_output(unit):
+def test_hostile_input_finishes_quickly_with_bounded_output(unit, settings):
     source = (unit * CHARS)[:CHARS]
     start = time.perf_counter()
     html = formatting.render(source, {"bob": 1})
     assert time.perf_counter() - start < SECONDS
-    # The longest growth is a short web address turned into a link (about 20 times).
-    assert len(html) <= 32 * len(source) + 1000
+    # At most the setting, or five characters a character (the plain form: "&amp;", "<br>").
+    assert len(html) <= max(settings.CHAT["FORMAT_MAX_HTML_CHARS"], 5 * len(source) + 16)
     assert_allowlisted(html)
+
+
+@pytest.mark.parametrize("unit", ["a.co ", "@bob "])
+def test_a_message_whose_html_would_be_too_long_shows_as_typed(unit, settings):
+    """A link grows a short address about twenty times: thousands of them show as text."""
+    source = unit * (settings.CHAT["FORMAT_MAX_HTML_CHARS"] // 50)
+    html = formatting.render(source, {"bob": 1})
+    assert len(html) <= 5 * len(source) + 16
+    assert [tag for tag, _ in elements(html)] == ["p"]
+    assert formatting.plain_text(html) == source
+    few = formatting.render(unit * 20, {"bob": 1})
+    assert len(elements(few)) == 21
 
 
 @pytest.mark.parametrize("unit", ["> ", "- ", "1. "])
