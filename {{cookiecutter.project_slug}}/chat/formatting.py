@@ -15,7 +15,8 @@ its readers:
   (linkify), to http, https and mailto only; anything else stays text. Every link opens in a
   new tab with ``rel="noopener noreferrer nofollow"``;
 - ``@name`` of a member of the room: ``<span class="mention" data-user-id="N">``, found by
-  the rule notifications use (chat.notifications.MENTION), never inside code or links.
+  the rule notifications use (chat.notifications.MENTION), never inside code or links; and
+  ``@room`` as ``<span class="mention">`` (no user id: everyone) where it calls everyone.
 
 Not rendered, left as the text typed: raw HTML (shown as text), images (``![alt](src)`` is
 a link to ``src``, never an ``<img>`` that would fetch from where the sender likes: no
@@ -43,7 +44,7 @@ from markdown_it.parser_block import ParserBlock
 from markdown_it.token import Token
 
 from .models import Membership
-from .notifications import MENTION, mentioned_names
+from .notifications import MENTION, ROOM_MENTION, may_mention_room, mentioned_names
 
 SCHEMES = frozenset({"http", "https", "mailto"})
 TAGS = frozenset(
@@ -58,7 +59,8 @@ DISABLED = ["heading", "lheading", "hr", "code", "reference", "image", "html_blo
 
 
 def render(content, members=None):
-    """The safe HTML of ``content``; ``members`` maps lowercased usernames to user ids."""
+    """The safe HTML of ``content``; ``members`` maps lowercased usernames to user ids (None
+    for ``room``: a mention of everyone)."""
     if not content:
         return ""
     env = {"members": members or {}}
@@ -91,9 +93,14 @@ def clean(fragment):
     )
 
 
-def render_for_room(content, room_id):
-    """Render ``content`` as posted in a room: @names of its members become mentions."""
-    return render(content, room_members(room_id, mentioned_names(content)))
+def render_for_room(content, room_id, sender):
+    """Render ``content`` as ``sender`` posts it in a room: @names of its members become
+    mentions, and @room too where the sender may call everyone (as notifications decide)."""
+    names = mentioned_names(content)
+    members = room_members(room_id, names)
+    if ROOM_MENTION in names and may_mention_room(sender, room_id):
+        members[ROOM_MENTION] = None  # everyone: a mention without a user id
+    return render(content, members)
 
 
 def room_members(room_id, names, memberships=Membership):
@@ -200,8 +207,10 @@ def _text(content):
 
 def _render_mention(renderer, tokens, idx, options, env):
     token = tokens[idx]
-    user_id = int(token.meta["user_id"])
-    return f'<span class="mention" data-user-id="{user_id}">{html.escape(token.content)}</span>'
+    text = html.escape(token.content)
+    if token.meta["user_id"] is None:
+        return f'<span class="mention">{text}</span>'  # @room
+    return f'<span class="mention" data-user-id="{int(token.meta["user_id"])}">{text}</span>'
 
 
 def _render_fence(renderer, tokens, idx, options, env):

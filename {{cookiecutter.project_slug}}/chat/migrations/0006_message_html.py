@@ -1,8 +1,8 @@
 """Messages gain their rendered HTML (chat.formatting); the existing ones are rendered here.
 
 The rows are rendered in batches by primary key, each batch its own transaction, so a large
-table is never locked, nor held in memory, at once; the migration itself is not atomic. A run
-stopped partway renders only what is left when run again. Going back drops the column.
+table is never locked, nor held in memory, at once; the migration itself is not atomic. Going
+back drops the column.
 """
 
 from django.db import migrations, models, transaction
@@ -23,11 +23,29 @@ def render_existing(apps, schema_editor):
             if not batch:
                 return
             for message in batch:
-                names = formatting.mentioned_names(message.content)
-                members = formatting.room_members(message.room_id, names, Membership)
+                members = _mentioned(message, Membership)
                 message.content_html = formatting.render(message.content, members)
             Message.objects.bulk_update(batch, ["content_html"])
         last = batch[-1].pk
+
+
+def _mentioned(message, Membership):
+    """Who the message's @names are, as chat.formatting.render_for_room finds them."""
+    from chat import formatting
+
+    names = formatting.mentioned_names(message.content)
+    members = formatting.room_members(message.room_id, names, Membership)
+    if "room" in names:
+        # As chat.notifications.may_mention_room was when this migration was written.
+        calls = Membership.objects.filter(
+            room_id=message.room_id,
+            user_id=message.sender_id,
+            role="admin",
+            room__kind__in=["group", "channel"],
+        )
+        if calls.exists():
+            members["room"] = None
+    return members
 
 
 class Migration(migrations.Migration):

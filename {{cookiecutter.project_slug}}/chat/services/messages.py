@@ -165,7 +165,7 @@ def _store(user, room_id, content, client_msg_id, reply_to, forwarded=None, in_b
         room_id=room_id,
         sender=user,
         content=content,
-        content_html=formatting.render_for_room(content, room_id),
+        content_html=formatting.render_for_room(content, room_id, user),
         reply_to_id=reply_to,
         client_msg_id=client_msg_id,
         forwarded_from=forwarded,
@@ -231,7 +231,7 @@ def message_edit(*, user, message_id, content):
     if message.content == content:
         return selectors.message_data(message.pk)
     message.content = content
-    message.content_html = formatting.render_for_room(content, message.room_id)
+    message.content_html = formatting.render_for_room(content, message.room_id, user)
     message.edited_at = timezone.now()
     return _changed(message, protocol.MESSAGE_EDITED)
 

@@ -99,6 +99,8 @@ def test_a_url_code_quote_and_lists_show_formatted_to_the_other_user(pages, chat
     expect(listed.locator("strong")).to_have_text("done")
     expect(listed.locator("s")).to_have_text("maybe")
     expect(listed.locator("span.mention.mention-me")).to_have_text("@bob")
+    send(alice, "@room standup in five")  # Alice made the room: she may call everyone
+    expect(listed.locator("span.mention.mention-me")).to_have_text(["@bob", "@room"])
 
     # The edit box starts from what was typed; the edit shows formatted again.
     mine = alice.locator("#messages .msg:not(.pending)").filter(has=alice.locator("ul"))

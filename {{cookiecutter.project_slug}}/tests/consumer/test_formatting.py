@@ -74,3 +74,17 @@ async def test_a_deleted_message_shows_no_html(connect, alice, bob, settings):
     assert (deleted["content"], deleted["html"]) == ("", "")
     stored = await call(Message.objects.get, pk=sent["id"])
     assert (stored.content, stored.content_html) == ("", "")
+
+
+async def test_room_is_marked_only_where_it_calls_everyone(connect, alice, bob):
+    a, b = await connect(alice), await connect(bob)
+    room = await group(a, "Team", "bob")  # Alice created it: its admin
+    await b.expect("room.created")
+    admins = await a.ok("message.send", {"room_id": room, "content": "@room standup"})
+    assert admins["message"]["html"] == '<p><span class="mention">@room</span> standup</p>'
+    members = await b.ok("message.send", {"room_id": room, "content": "@room lunch?"})
+    assert members["message"]["html"] == "<p>@room lunch?</p>"
+    edit = {"message_id": members["message"]["id"], "content": "@room lunch? @alice"}
+    edited = (await b.ok("message.edit", edit))["message"]
+    mention = f'<span class="mention" data-user-id="{alice.pk}">@alice</span>'
+    assert edited["html"] == f"<p>@room lunch? {mention}</p>"

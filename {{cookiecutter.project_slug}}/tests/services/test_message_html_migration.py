@@ -55,7 +55,7 @@ def old_messages(apps, room, sender, contents, deleted=()):
 def test_existing_messages_are_rendered_in_batches_and_the_column_goes_back(at_0005, alice, bob):
     room = group(alice, bob)
     plain = [f"message {i}" for i in range(2 * MIGRATION.BATCH + 10)]
-    formatted = ["**bold** @bob https://example.com", "`code` @nobody", "", "> gone"]
+    formatted = ["**bold** @bob https://example.com", "`code` @nobody", "", "> gone", "@room"]
     old_messages(at_0005, room, alice, [*formatted, *plain], deleted=[4])
     assert "content_html" not in columns()
 
@@ -68,6 +68,7 @@ def test_existing_messages_are_rendered_in_batches_and_the_column_goes_back(at_0
         "https://example.com</a></p>"
     )
     assert stored["`code` @nobody"] == "<p><code>code</code> @nobody</p>"
+    assert stored["@room"] == '<p><span class="mention">@room</span></p>'  # from its admin
     assert stored[""] == "" and stored["> gone"] == ""  # nothing to show; deleted
     assert stored["message 1"] == "<p>message 1</p>"
     assert all(stored[content] for content in plain)

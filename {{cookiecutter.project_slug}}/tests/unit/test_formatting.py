@@ -49,7 +49,8 @@ def assert_allowlisted(fragment):
             assert attributes["target"] == "_blank"
             assert attributes["rel"] == "noopener noreferrer nofollow"
         if tag == "span":
-            assert attributes["class"] == "mention" and attributes["data-user-id"].isdigit()
+            assert attributes["class"] == "mention"
+            assert attributes.get("data-user-id", "0").isdigit()
 
 
 @pytest.mark.parametrize(
@@ -148,6 +149,15 @@ def test_mentions_of_members_are_marked_outside_code_and_links():
     assert '<span class="mention" data-user-id="9">@ann.lee</span>. not @carl' in html
     assert "<code>@bob</code>" in html
     assert_allowlisted(html)
+
+
+def test_room_is_a_mention_without_a_user_id_where_it_calls_everyone():
+    html = formatting.render("@room standup, @bob too", {"room": None, "bob": 7})
+    assert html == (
+        '<p><span class="mention">@room</span> standup, '
+        '<span class="mention" data-user-id="7">@bob</span> too</p>'
+    )
+    assert formatting.render("@room standup") == "<p>@room standup</p>"
 
 
 def test_plain_text_keeps_the_words_and_drops_the_markup():

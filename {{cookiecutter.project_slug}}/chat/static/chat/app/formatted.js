@@ -47,11 +47,9 @@ export function formattedBody(message, me) {
     return body;
   }
   body.classList.add("formatted");
-  if (me) {
-    for (const span of content.querySelectorAll(`span.mention[data-user-id="${me.id}"]`)) {
-      span.classList.add("mention-me");
-    }
-  }
+  // Mentions calling this user stand out: theirs, and @room (a mention without a user id).
+  const calling = `span.mention:not([data-user-id]), span.mention[data-user-id="${me?.id}"]`;
+  for (const span of content.querySelectorAll(calling)) span.classList.add("mention-me");
   body.append(content);
   return body;
 }
