@@ -66,7 +66,7 @@ def request(socket, request_id, data):
             return reply
 
 
-def test_a_url_code_quote_and_lists_show_formatted_to_the_other_user(pages, chat_server):
+def test_a_url_code_quote_and_lists_show_formatted_to_the_other_user(pages, chat_server, artifacts):
     make_room(chat_server, "alice", "Formatting", ["bob"])
     alice, bob = pages.login("alice"), pages.login("bob")
     open_room(alice, "Formatting")
@@ -111,13 +111,26 @@ def test_a_url_code_quote_and_lists_show_formatted_to_the_other_user(pages, chat
     alice.locator("#composer-input").press("Enter")
     expect(listed.locator("ul > li")).to_have_text(["apples", "pears", "plums"])
 
+    # A right-to-left paragraph reads right to left, as a plain message does.
+    send(alice, "**שלום** עולם\n\n- פריט")
+    hebrew = listed.locator("p", has_text="שלום")
+    expect(hebrew).to_be_visible()
+    assert hebrew.evaluate("node => getComputedStyle(node).unicodeBidi") == "plaintext"
+    assert (
+        listed.locator("li", has_text="פריט").evaluate("node => getComputedStyle(node).unicodeBidi")
+        == "plaintext"
+    )
+
     # Dark mode keeps code blocks set apart from the bubble.
+    bob.mouse.move(0, 0)
+    bob.screenshot(path=artifacts / "formatting-light.png")
     light = pre.evaluate("node => getComputedStyle(node).backgroundColor")
     bob.emulate_media(color_scheme="dark")
     dark = pre.evaluate("node => getComputedStyle(node).backgroundColor")
     assert light != dark
     bubble = pre.evaluate("node => getComputedStyle(node.closest('.msg-bubble')).backgroundColor")
     assert dark != bubble
+    bob.screenshot(path=artifacts / "formatting-dark.png")
 
 
 def test_no_vector_of_an_xss_corpus_runs_or_loads_anything(pages, chat_server):
