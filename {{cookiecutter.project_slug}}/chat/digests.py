@@ -26,6 +26,7 @@ from django.db.models import F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
+from . import formatting
 from .models import ChatSession, Digest, Membership, Notification, Room
 from .selectors import direct_peers, unread_notifications
 
@@ -154,7 +155,8 @@ def _email(user, notifications, direct):
         who = sender.get_username() if sender else "Someone"
         room = notification.room.name or "a direct room"
         what = "mentioned you" if notification.kind == Notification.Kind.MENTION else "replied"
-        lines.append(f"- {who} {what} in {room}: {_excerpt(notification.message.content)}")
+        text = formatting.plain_text(notification.message.content_html)
+        lines.append(f"- {who} {what} in {room}: {_excerpt(text)}")
     if len(notifications) > len(listed):
         lines.append(f"- and {len(notifications) - len(listed)} more")
     lines += [
@@ -211,6 +213,10 @@ LINK_LIKE = re.compile(
 
 def _excerpt(content, length=120):
     """A message's text for an email from the site: one line, short, with no link in it.
+
+    ``content`` is the text of the rendered message (chat.formatting.plain_text): what its
+    readers see in the chat, without the formatting's characters and with a link's text in
+    place of the link. A web address written as text is still replaced below.
 
     The email comes from the site's address, so a link in it would carry the site's trust to
     wherever a sender points; the chat, where the sender is shown, has the real text.

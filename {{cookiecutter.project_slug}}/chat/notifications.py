@@ -79,7 +79,7 @@ def message_stored(message, *, sender, parent=None, payload):
 
 
 def _notify(message, sender, names, replied_to, payload):
-    everyone = ROOM_MENTION in names and _may_mention_room(sender, message.room_id)
+    everyone = ROOM_MENTION in names and may_mention_room(sender, message.room_id)
     members = Membership.objects.filter(room_id=message.room_id, muted=False).exclude(
         user_id=sender.pk
     )
@@ -138,7 +138,7 @@ def _sender_budget(sender_id, wanted):
     return granted
 
 
-def _may_mention_room(sender, room_id):
+def may_mention_room(sender, room_id):
     """@room is for admins of groups and channels (a direct room has no one else to call)."""
     return Membership.objects.filter(
         room_id=room_id,

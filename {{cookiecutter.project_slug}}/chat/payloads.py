@@ -83,6 +83,8 @@ def message_payload(message, *, reactions=(), reply_to=None, attachments=()):
         "seq": message.seq,
         "sender": user_payload(message.sender),
         "content": "" if deleted else message.content,
+        # Sanitized when stored (chat.formatting): clients show it as it is.
+        "html": "" if deleted else message.content_html,
         "created_at": message.created_at.isoformat(),
         "client_msg_id": message.client_msg_id,
         "reply_to": reply_preview(reply_to) if reply_to is not None else None,

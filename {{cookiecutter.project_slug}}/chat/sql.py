@@ -82,12 +82,16 @@ def send_message(message, now):
         f"WITH room AS ({take_sql}), "
         f"reader AS (UPDATE {member} SET last_read_seq = room.last_seq FROM room "
         f"WHERE {member}.room_id = room.id AND {member}.user_id = %(sender_id)s) "
-        f"INSERT INTO {table} (room_id, seq, sender_id, content, reply_to_id, "
+        f"INSERT INTO {table} (room_id, seq, sender_id, content, content_html, reply_to_id, "
         "client_msg_id, created_at, rev) "
         # Parameters in a SELECT list have no column to take a type from: the cast types NULL.
-        "SELECT room.id, room.last_seq, %(sender_id)s, %(content)s, "
+        "SELECT room.id, room.last_seq, %(sender_id)s, %(content)s, %(content_html)s, "
         "CAST(%(reply_to)s AS bigint), %(client_msg_id)s, %(now)s, %(rev)s FROM room "
         "RETURNING id, seq"
     )
-    stored = {"content": message.content, "client_msg_id": message.client_msg_id}
+    stored = {
+        "content": message.content,
+        "content_html": message.content_html,
+        "client_msg_id": message.client_msg_id,
+    }
     return sql, {**params, **stored, "rev": message.rev}

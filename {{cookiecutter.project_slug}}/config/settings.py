@@ -435,6 +435,12 @@ CHAT = {
     # Seconds a ticket (POST /api/ticket/, for browsers' ?ticket=) may wait for its connect.
     "TICKET_TTL": env.int("CHAT_TICKET_TTL", default=30),
     "MAX_CONTENT_CHARS": env.int("CHAT_MAX_CONTENT_CHARS", default=10_000),
+    # How deep formatting nests (quotes in quotes, lists in lists, emphasis in emphasis) before
+    # the rest renders as text (chat/formatting.py): bounds the work and the HTML of a message.
+    "FORMAT_MAX_NESTING": env.int("CHAT_FORMAT_MAX_NESTING", default=20),
+    # A message whose HTML would be longer shows as its plain text (thousands of links would
+    # otherwise make its html field many times its content, in every payload carrying it).
+    "FORMAT_MAX_HTML_CHARS": env.int("CHAT_FORMAT_MAX_HTML_CHARS", default=50_000),
     "MAX_FRAME_BYTES": env.int("CHAT_MAX_FRAME_BYTES", default=64 * 1024),
     "PAGE_MAX": 100,
     "GROUP_MAX_MEMBERS": env.int("CHAT_GROUP_MAX_MEMBERS", default=256),

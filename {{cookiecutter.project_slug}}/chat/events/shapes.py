@@ -67,13 +67,18 @@ class ForwardedFrom(Shape):
 
 
 class Message(Shape):
-    """A message; a deleted one keeps its seq and shows content "" and deleted true."""
+    """A message; a deleted one keeps its seq and shows content "" and deleted true.
+
+    ``content`` is the source as its author typed it (what an edit starts from); ``html`` is
+    its rendering (docs/protocol.md, Formatting), sanitized by the server: show it as it is.
+    """
 
     id: Id
     room_id: Id
     seq: Seq
     sender: User | None
     content: str
+    html: str
     created_at: Timestamp
     client_msg_id: str | None
     reply_to: ReplyPreview | None

@@ -15,6 +15,9 @@ class Message(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     content = models.TextField()
+    # The content rendered to safe HTML when stored or edited (chat.formatting); the content
+    # stays exactly what its author typed.
+    content_html = models.TextField(blank=True, default="")
     reply_to = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -15,6 +15,7 @@ from django.utils import timezone
 from .. import (
     broadcast,
     exceptions,
+    formatting,
     notifications,
     payloads,
     permissions,
@@ -165,6 +166,7 @@ def _store(user, room_id, content, client_msg_id, reply_to, forwarded=None, in_b
         room_id=room_id,
         sender=user,
         content=content,
+        content_html=formatting.render_for_room(content, room_id, user),
         reply_to_id=reply_to,
         client_msg_id=client_msg_id,
         forwarded_from=forwarded,
@@ -213,7 +215,7 @@ def _raise_why_not_stored(user, room_id):
 def _changed(message, event_type):
     """Give a changed message the room's next rev and tell the room."""
     message.rev = sql.fetch_one(*sql.bump_counter(message.room_id, "last_rev", timezone.now()))[0]
-    message.save(update_fields=["rev", "content", "edited_at", "deleted_at"])
+    message.save(update_fields=["rev", "content", "content_html", "edited_at", "deleted_at"])
     data = selectors.message_data(message.pk)
     broadcast.room_event(message.room_id, protocol.event(event_type, data))
     return data
@@ -230,6 +232,7 @@ def message_edit(*, user, message_id, content):
     if message.content == content:
         return selectors.message_data(message.pk)
     message.content = content
+    message.content_html = formatting.render_for_room(content, message.room_id, user)
     message.edited_at = timezone.now()
     return _changed(message, protocol.MESSAGE_EDITED)
 
@@ -261,7 +264,7 @@ def _delete(message):
         return selectors.message_data(message.pk)
     message.deleted_at = timezone.now()
     if settings.CHAT["HARD_DELETE"]:
-        message.content = ""
+        message.content = message.content_html = ""
     message.reactions.all().delete()
     # Their files go after commit (chat.signals); a deleted message shows none.
     message.attachments.all().delete()

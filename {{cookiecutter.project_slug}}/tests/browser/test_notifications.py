@@ -79,7 +79,7 @@ def test_bob_hidden_tab_gets_a_browser_notification_and_lands_on_the_message(pag
     # The room opens at the message, the @name marked; reading it clears both badges.
     mention = message(bob, "@bob can you review the launch notes?")
     expect(mention).to_be_in_viewport()
-    expect(mention.locator("mark.mention.mention-me")).to_have_text("@bob")
+    expect(mention.locator("span.mention.mention-me")).to_have_text("@bob")
     expect(bob.locator("#notifications-count")).to_be_hidden()
     expect(room_button(bob, "Launch").locator(".mention-badge")).to_be_hidden()
     expect(bob.locator("#notifications-empty")).to_be_visible()

@@ -223,3 +223,19 @@ def test_a_dyno_links_to_its_herokuapp_host_when_dyno_metadata_is_on(due_digests
 def test_the_deploy_check_warns_when_the_site_url_is_unknown(tmp_path, overrides, warned):
     result = manage(base_env(tmp_path, **overrides), "check", "--deploy", check=False)
     assert ("chat.W001" in result.stdout + result.stderr) == warned
+
+
+def test_a_digest_shows_the_text_of_a_formatted_message(tmp_path, smtp):
+    """Formatting shows as its text, as in the chat; a link shows as its words, never its
+    address, and an address written out is still a [link]."""
+    env = base_env(
+        tmp_path, SITE_URL="http://127.0.0.1:9", CHAT_DIGEST_QUIET_PERIOD=0, **smtp.env()
+    )
+    manage(env, "migrate", "--no-input")
+    formatted = "**see** [the plan](https://evil.example/plan)\\n`now` ~~or~~ www.evil.example"
+    run_django(env, SEED.replace("lunch at noon?", formatted))
+    assert "Sent 1 digest(s)." in manage(env, "send_chat_digests").stdout
+    (mail,) = smtp.messages()
+    body = mail.get_content()
+    assert "- alice mentioned you in Team: @carol see the plan now or [link]" in body, body
+    assert "evil" not in body, body

@@ -16,7 +16,7 @@ from tests.published import heads, published, refused, room_event
 pytestmark = pytest.mark.django_db(transaction=True)
 
 MESSAGE_KEYS = {
-    "id", "room_id", "seq", "sender", "content", "created_at", "client_msg_id", "reply_to",
+    "id", "room_id", "seq", "sender", "content", "html", "created_at", "client_msg_id", "reply_to",
     "edited_at", "deleted", "rev", "reactions", "attachments", "forwarded_from",
 }  # fmt: skip
 

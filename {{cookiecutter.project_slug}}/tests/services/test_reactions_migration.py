@@ -1,4 +1,4 @@
-"""chat/migrations/0007_reactions.py: reactions stored under the old rule (one per user and
+"""chat/migrations/0008_reactions.py: reactions stored under the old rule (one per user and
 message, any 32 characters) come out valid under the new one."""
 
 import pytest

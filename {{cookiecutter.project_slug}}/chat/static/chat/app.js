@@ -17,6 +17,7 @@
  *   app/room-view.js   the open room: opening, closing, its header, history pages, scrolling
  *   app/messages.js    rendering messages, reactions and replies; the actions on a message
  *                      (report too); blocked users' messages collapsed
+ *   app/formatted.js   a message's body: the server's sanitized HTML, checked and shown
  *   app/forward.js     the dialog that forwards a message into another room
  *   app/composer.js    writing, sending (pending until acknowledged), replying, editing
  *   app/mentions.js    @name autocomplete in the composer
@@ -30,8 +31,10 @@
  * rooms, times and errors), which build on client.js. Dependencies run one way, from this
  * file down to client.js, without cycles.
  *
- * Security: every piece of user content (messages, names, usernames, descriptions) reaches
- * the DOM through textContent or text nodes, never innerHTML. The page runs under a strict
+ * Security: every piece of user content (messages' sources, names, usernames, descriptions)
+ * reaches the DOM through textContent or text nodes, never innerHTML. A message's formatted
+ * body is the server's sanitized HTML, checked again against the allowlist before it is shown
+ * (app/formatted.js, the one place markup reaches the DOM). The page runs under a strict
  * Content-Security-Policy: no inline scripts, handlers or styles, so state is shown with
  * classes and the hidden attribute only.
  */

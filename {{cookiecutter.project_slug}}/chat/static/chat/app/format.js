@@ -53,21 +53,3 @@ export function fileSize(bytes) {
   if (bytes < 1_000_000) return `${Math.round(bytes / 1000)} KB`;
   return `${(bytes / 1_000_000).toFixed(1)} MB`;
 }
-
-// "@" then a username, not inside a word or an email address (chat/notifications.py's rule).
-const MENTION = /(?<![\p{L}\p{N}_@.+-])@([\p{L}\p{N}_.@+-]+)/gu;
-
-/** Split text into [piece, mentioned name or null] pairs, for highlighting @names. */
-export function mentionParts(text) {
-  const parts = [];
-  let last = 0;
-  for (const match of text.matchAll(MENTION)) {
-    const name = match[1].replace(/\.+$/, "");
-    if (!name) continue;
-    if (match.index > last) parts.push([text.slice(last, match.index), null]);
-    parts.push([`@${name}`, name.toLowerCase()]);
-    last = match.index + 1 + name.length;
-  }
-  if (last < text.length) parts.push([text.slice(last), null]);
-  return parts;
-}

@@ -12,7 +12,8 @@ import { renderAttachments } from "./attachments.js";
 import { openForward } from "./forward.js";
 import { receiptElement } from "./receipts.js";
 import { button, el, make, notify } from "./dom.js";
-import { dateTimeFormat, describeError, mentionParts, shortTime } from "./format.js";
+import { dateTimeFormat, describeError, shortTime } from "./format.js";
+import { formattedBody } from "./formatted.js";
 import { handlePendingAction, setComposerContext } from "./composer.js";
 import { copyLink } from "./permalinks.js";
 import { openPicker, renderReactions, withMine } from "./reactions.js";
@@ -151,7 +152,9 @@ function renderMessage(message, { revealed = false } = {}) {
     bubble.append(quote);
   }
 
-  bubble.append(message.deleted ? make("p", "msg-body", "This message was deleted.") : body(message));
+  bubble.append(
+    message.deleted ? make("p", "msg-body", "This message was deleted.") : formattedBody(message, me),
+  );
   const files = renderAttachments(message);
   if (files) bubble.append(files);
 
@@ -177,20 +180,6 @@ function renderMessage(message, { revealed = false } = {}) {
     bubble.append(actions); // a toolbar over the bubble's edge, shown on hover or focus
   }
   return li;
-}
-
-/** A message's text, its @names marked: those calling this user (or @room) stand out. */
-function body(message) {
-  const p = make("p", "msg-body");
-  for (const [piece, name] of mentionParts(message.content)) {
-    if (name == null) {
-      p.append(piece);
-      continue;
-    }
-    const calling = name === "room" || (me && name === me.username.toLowerCase());
-    p.append(make("mark", `mention${calling ? " mention-me" : ""}`, piece));
-  }
-  return p;
 }
 
 /** Show one collapsed message of a blocked user in full, where it stood. */

@@ -18,12 +18,16 @@
 
 /**
  * A message; a deleted one keeps its seq and shows content "" and deleted true.
+
+``content`` is the source as its author typed it (what an edit starts from); ``html`` is
+its rendering (docs/protocol.md, Formatting), sanitized by the server: show it as it is.
  * @typedef {Object} Message
  * @property {number} id A database id (1 to 2^63 - 1).
  * @property {number} room_id A database id (1 to 2^63 - 1).
  * @property {number} seq A position (0 to 2^63 - 1).
  * @property {User|null} sender
  * @property {string} content
+ * @property {string} html
  * @property {string} created_at ISO 8601 date and time.
  * @property {string|null} client_msg_id
  * @property {ReplyPreview|null} reply_to

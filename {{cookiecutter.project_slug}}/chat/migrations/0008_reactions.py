@@ -40,7 +40,7 @@ def reactions_under_the_new_rule(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('chat', '0005_invitations'),
+        ('chat', '0007_render_message_html'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
