@@ -13,16 +13,32 @@ process-local channels), so a message for one socket is a layer send to its proc
 
 This module and chat.broadcast are the only code that calls the channel layer: broadcast
 publishes, fanout receives.
+
+Joining a group returns once the process gets the group's events (``add``). The Redis pub/sub
+layer only sends SUBSCRIBE: a message another dyno publishes next may reach Redis first, from
+a dyno nearer to Redis than this one, and be lost. The consumer subscribes, then reads the
+positions its hello promises are followed live, so the process confirms each new subscription
+by publishing a probe to the group and waiting for it to come back.
 """
 
 import asyncio
+import contextlib
 import logging
 import secrets
 import weakref
 
 from channels.layers import get_channel_layer
+from django.conf import settings
+
+from . import broadcast
 
 logger = logging.getLogger(__name__)
+
+# The layer message that confirms a subscription; processes pass it to no socket.
+PROBE = "fanout.probe"
+# Seconds before a probe that did not come back is sent again (it reached Redis before the
+# SUBSCRIBE did), doubled each time.
+PROBE_INTERVAL = 0.05
 
 _by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, "Fanout"] = (
     weakref.WeakKeyDictionary()
@@ -63,6 +79,9 @@ class Fanout:
         self.channel_name = None
         self.groups = {}  # group name -> set of local sockets
         self.sockets = weakref.WeakValueDictionary()  # socket name -> socket
+        self.confirmed = set()  # groups whose events are known to reach this process
+        self.confirming = {}  # group -> the task confirming its subscription
+        self.probes = {}  # probe token -> event set when the probe comes back
         self.task = None
 
     async def start(self):
@@ -79,9 +98,44 @@ class Fanout:
         return name
 
     async def add(self, group, socket):
+        """Add ``socket`` to ``group``; return once the group's next events reach it."""
         self.groups.setdefault(group, set()).add(socket)
         # Idempotent: the layer subscribes this process to the group once.
         await self.layer.group_add(group, self.channel_name)
+        if group not in self.confirmed:
+            task = self.confirming.get(group)
+            if task is None:
+                task = asyncio.get_running_loop().create_task(self.confirm(group))
+                self.confirming[group] = task
+            # Shielded: another socket joining meanwhile waits on the same confirmation.
+            await asyncio.shield(task)
+
+    async def confirm(self, group):
+        """Probe ``group`` until a probe comes back, or CHAT["SUBSCRIBE_TIMEOUT"] passes."""
+        token = secrets.token_hex(8)
+        returned = self.probes[token] = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + settings.CHAT["SUBSCRIBE_TIMEOUT"]
+        interval = PROBE_INTERVAL
+        try:
+            while not returned.is_set() and loop.time() < deadline:
+                probe = {"type": PROBE, "group": group, "room_id": None, "token": token}
+                await broadcast.send_now(group, probe)
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(min(interval, deadline - loop.time())):
+                        await returned.wait()
+                interval *= 2
+        finally:
+            del self.probes[token]
+            # Left meanwhile (discard) and maybe joined again: that join confirms anew.
+            current = self.confirming.get(group) is asyncio.current_task()
+            if current:
+                del self.confirming[group]
+        if not returned.is_set():
+            # The socket goes on; its client finds what it misses by seq (docs/protocol.md).
+            logger.warning("Could not confirm the subscription to %s", group)
+        elif current:
+            self.confirmed.add(group)
 
     async def discard(self, group, socket):
         sockets = self.groups.get(group)
@@ -91,6 +145,8 @@ class Fanout:
         if not sockets:
             # Forgotten here before the await, so a socket joining meanwhile subscribes again.
             del self.groups[group]
+            self.confirmed.discard(group)
+            self.confirming.pop(group, None)
             try:
                 await self.layer.group_discard(group, self.channel_name)
             except Exception:
@@ -113,6 +169,10 @@ class Fanout:
             self.dispatch(message)
 
     def dispatch(self, message):
+        if message.get("type") == PROBE:
+            if (returned := self.probes.get(message.get("token"))) is not None:
+                returned.set()
+            return
         target = message.get("socket")
         if target is not None:
             recipients = [self.sockets[target]] if target in self.sockets else []
