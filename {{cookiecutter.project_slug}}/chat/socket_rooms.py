@@ -6,6 +6,8 @@ user has left it; callers hold the socket's ``groups_lock`` so a membership even
 list read from the database apply in the order they happened.
 """
 
+import asyncio
+
 from . import broadcast
 
 
@@ -21,8 +23,16 @@ async def leave(socket, room_id):
 
 async def sync(socket, room_ids):
     """Join the rooms in ``room_ids`` the socket is not in, and leave the others."""
-    for room_id in room_ids - socket.room_ids:
-        await join(socket, room_id)
+    # Together: a process's first socket in a room waits for Redis to confirm the new
+    # subscription (chat.fanout), one round trip for all its rooms rather than one each.
+    # Every join ends before the first failure is raised: nothing joins after the caller
+    # has left the rooms (a connect that fails leaves every group it joined).
+    joined = await asyncio.gather(
+        *(join(socket, room_id) for room_id in room_ids - socket.room_ids), return_exceptions=True
+    )
+    for result in joined:
+        if isinstance(result, BaseException):
+            raise result
     for room_id in socket.room_ids - room_ids:
         await leave(socket, room_id)
 

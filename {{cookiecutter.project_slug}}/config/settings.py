@@ -541,6 +541,9 @@ CHAT = {
     "RATE_LIMIT_LEASE_SECONDS": 1.0,
     # Concurrent channel-layer publishes per process: each is a Redis connection.
     "REDIS_PUBLISH_CLIENTS": 1,
+    # Seconds a connect waits for Redis to confirm a new subscription of its process (a probe
+    # published to the group comes back, chat/fanout.py) before sending its hello anyway.
+    "SUBSCRIBE_TIMEOUT": env.float("CHAT_SUBSCRIBE_TIMEOUT", default=5.0),
     "HARD_DELETE": env.bool("CHAT_HARD_DELETE", default=False),
     # Seconds a send may wait on a client that stopped reading before the socket is dropped.
     "SLOW_CLIENT_TIMEOUT": env.float("CHAT_SLOW_CLIENT_TIMEOUT", default=10.0),
