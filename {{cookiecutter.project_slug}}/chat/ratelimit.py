@@ -46,6 +46,8 @@ EVENT_LIMITS = {
     protocol.USER_BLOCK: "members",
     protocol.USER_UNBLOCK: "members",
     protocol.MESSAGE_REPORT: "members",
+    # A page of followed threads counts their unread replies: a history read.
+    protocol.THREADS_LIST: "history",
 }
 
 # Requests that are not socket events, each limited by its own limit alone: an upload is

@@ -488,6 +488,11 @@ CHAT = {
         "CHAT_NOTIFICATIONS_PER_SENDER_PER_HOUR", default=1000
     ),
     "DIGEST_ENTRIES_PER_SENDER": env.int("CHAT_DIGEST_ENTRIES_PER_SENDER", default=3),
+    # Threads (chat/services/threads.py): a root's summary keeps the ids of its first
+    # THREAD_PARTICIPANTS repliers (and counts them all); threads.list returns at most
+    # THREADS_LIST_MAX followed threads a page.
+    "THREAD_PARTICIPANTS": env.int("CHAT_THREAD_PARTICIPANTS", default=5),
+    "THREADS_LIST_MAX": env.int("CHAT_THREADS_LIST_MAX", default=50),
     # Events per user, all sockets on all processes together (chat/ratelimit.py).
     "RATE_LIMIT_PER_SECOND": env.float("CHAT_RATE_LIMIT_PER_SECOND", default=10.0),
     "RATE_LIMIT_BURST": env.int("CHAT_RATE_LIMIT_BURST", default=30),

@@ -10,6 +10,7 @@ from django.db.models import Prefetch
 
 from .. import exceptions, payloads
 from ..models import Attachment, Message, Reaction
+from . import threads
 from .rooms import membership_for, visible_room
 
 
@@ -39,7 +40,14 @@ def message_data(message_id):
 
 
 def room_messages(
-    *, user, room_id, after_seq=None, before_seq=None, changed_after_rev=None, limit=None
+    *,
+    user,
+    room_id,
+    after_seq=None,
+    before_seq=None,
+    changed_after_rev=None,
+    limit=None,
+    thread_root_id=None,
 ):
     """Return one page of a room's history, by seq cursor.
 
@@ -48,6 +56,7 @@ def room_messages(
       (scrolling back).
     - neither: the newest page.
     - changed_after_rev: instead, messages edited, deleted or reacted to since that rev.
+    - thread_root_id: only that thread's replies (not its root), paged the same way.
     has_more says whether another page exists in the same direction.
     """
     room = visible_room(user, room_id)
@@ -55,7 +64,8 @@ def room_messages(
     limit = min(limit or page_max, page_max)
     if after_seq is not None and before_seq is not None:
         raise exceptions.InvalidPayloadError("Give after_seq or before_seq, not both.")
-    page = _page(Message.objects.filter(room=room), after_seq, before_seq, changed_after_rev)
+    messages = threads.scope(Message.objects.filter(room=room), room, thread_root_id)
+    page = _page(messages, after_seq, before_seq, changed_after_rev)
     page = list(page[: limit + 1])
     has_more = len(page) > limit
     page = page[:limit]
