@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import connection
 
 from . import permissions
-from .models import Membership, Message, Room
+from .models import Membership, Message, Room, ThreadFollow
 
 
 def fetch_one(sql, params):
@@ -135,3 +135,19 @@ def thread_summary():
         f"FROM room WHERE {table}.id = %(thread_root)s"
     )
     return sql, {"participants_kept": settings.CHAT["THREAD_PARTICIPANTS"]}
+
+
+def follow_reply(message, now):
+    """A replier follows the thread (again) and has read it up to their reply, in one
+    statement; the read position never moves back (replies of one sender on two devices may
+    finish in either order). Portable: PostgreSQL and SQLite both read this upsert."""
+    table = _quote(ThreadFollow._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} (user_id, root_id, following, last_read_seq, created_at) "
+        "VALUES (%(user_id)s, %(root_id)s, TRUE, %(seq)s, %(now)s) "
+        "ON CONFLICT (user_id, root_id) DO UPDATE SET following = TRUE, "
+        f"last_read_seq = CASE WHEN excluded.last_read_seq > {table}.last_read_seq "
+        f"THEN excluded.last_read_seq ELSE {table}.last_read_seq END"
+    )
+    params = {"user_id": message.sender_id, "root_id": message.thread_root_id, "seq": message.seq}
+    return sql, {**params, "now": now}

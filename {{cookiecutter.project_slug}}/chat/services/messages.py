@@ -40,14 +40,15 @@ def message_send(
     """Store a message with the room's next seq and send message.new to every member.
 
     Idempotent by client_msg_id: a resend returns the stored message and sends nothing.
-    ``attachments`` names the sender's uploads to the room; a message without any, and not
-    in a thread (chat.services.threads), costs exactly the one statement it always did.
+    ``attachments`` names the sender's uploads to the room; a message without any costs
+    exactly the one statement it always did (a thread reply, chat.services.threads, then
+    updates who follows its thread, after that statement committed).
     """
     thread = threads.placement(thread_root_id, also_to_room)
-    if attachments or thread:
+    if attachments:
         with transaction.atomic():
             return _send(user, room_id, content, client_msg_id, reply_to, attachments, thread)
-    return _send(user, room_id, content, client_msg_id, reply_to, None)
+    return _send(user, room_id, content, client_msg_id, reply_to, None, thread)
 
 
 def messages_send(*, requests):
@@ -73,7 +74,7 @@ def messages_send(*, requests):
     with transaction.atomic():
         for i in order:
             request = requests[i]
-            if request.get("attachments") or request.get("thread_root_id"):
+            if request.get("attachments"):
                 # Its own savepoint: files that cannot be attached undo only this message.
                 results[i] = _result_or_refusal(message_send, request)
             else:
@@ -81,8 +82,9 @@ def messages_send(*, requests):
     return results
 
 
-def _send_in_batch(*, user, room_id, content, client_msg_id=None, reply_to=None, **_):
-    return _send(user, room_id, content, client_msg_id, reply_to, None, in_batch=True)
+def _send_in_batch(*, user, room_id, content, client_msg_id=None, reply_to=None, **thread):
+    placed = threads.placement(thread.get("thread_root_id"), thread.get("also_to_room"))
+    return _send(user, room_id, content, client_msg_id, reply_to, None, placed, in_batch=True)
 
 
 def _result_or_refusal(send, request):

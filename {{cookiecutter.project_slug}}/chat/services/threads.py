@@ -16,11 +16,12 @@ which applies mutes, blocks and the sender's budget as for mentions and replies)
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.db.models.functions import Lower
+from django.utils import timezone
 
-from .. import broadcast, exceptions, notifications, payloads, protocol
+from .. import broadcast, exceptions, notifications, payloads, protocol, sql
 from ..models import Membership, Message, ThreadFollow
 from ..selectors.threads import follow_data, root_for_member
 
@@ -82,8 +83,13 @@ def why_not_reply(room_id, root_id):
 
 
 def reply_stored(message):
-    """After a thread reply is stored (same transaction): follows, the root's new summary to
-    the room, and the followers to notify (user ids, the sender left out)."""
+    """After a thread reply is stored: follows, the root's new summary to the room, and the
+    followers to notify (user ids, the sender left out).
+
+    Like notifications, this runs after the reply's own statement committed (outside any
+    caller's transaction), so the room's lock that statement took is not held meanwhile and
+    replies to a busy thread queue behind nothing but each other's one statement.
+    """
     root = Message.objects.only("room_id", "sender_id", "rev", *payloads.THREAD_SUMMARY_FIELDS).get(
         pk=message.thread_root_id
     )
@@ -101,27 +107,31 @@ def reply_stored(message):
 
 def _follow_on_reply(message, root_author_id):
     """The replier and the members the reply mentions follow (again); the root's author
-    starts following unless they chose not to; the replier has read up to their reply."""
-    names = notifications.mentioned_names(message.content) - {notifications.ROOM_MENTION}
-    takers = {message.sender_id}
-    if names:
-        members = Membership.objects.filter(room_id=message.room_id)
-        members = members.annotate(name=Lower("user__username")).filter(name__in=names)
-        takers |= set(members.values_list("user_id", flat=True))
+    starts following unless they chose not to; the replier has read up to their reply.
+
+    The common reply (no mention, by its root's author or after the first) is one upsert."""
+    with connection.cursor() as cursor:
+        cursor.execute(*sql.follow_reply(message, timezone.now()))
     root_id = message.thread_root_id
-    ThreadFollow.objects.bulk_create(
-        [ThreadFollow(user_id=user_id, root_id=root_id) for user_id in sorted(takers)],
-        update_conflicts=True,
-        unique_fields=["user", "root"],
-        update_fields=["following"],
-    )
-    if root_author_id is not None and root_author_id not in takers:
+    names = notifications.mentioned_names(message.content) - {notifications.ROOM_MENTION}
+    if names:
+        members = Membership.objects.filter(room_id=message.room_id).exclude(
+            user_id=message.sender_id
+        )
+        members = members.annotate(name=Lower("user__username")).filter(name__in=names)
+        ThreadFollow.objects.bulk_create(
+            [
+                ThreadFollow(user_id=user_id, root_id=root_id)
+                for user_id in members.values_list("user_id", flat=True)
+            ],
+            update_conflicts=True,
+            unique_fields=["user", "root"],
+            update_fields=["following"],
+        )
+    if root_author_id not in (None, message.sender_id):
         ThreadFollow.objects.bulk_create(
             [ThreadFollow(user_id=root_author_id, root_id=root_id)], ignore_conflicts=True
         )
-    ThreadFollow.objects.filter(
-        user_id=message.sender_id, root_id=root_id, last_read_seq__lt=message.seq
-    ).update(last_read_seq=message.seq)
 
 
 @transaction.atomic
