@@ -302,3 +302,15 @@ def test_a_thread_reply_cannot_be_a_root_of_follows(room, alice, bob):
     inner = reply(bob, root)
     with pytest.raises(exceptions.ThreadRootError):
         services.thread_follow(user=alice, thread_root_id=inner.pk)
+
+
+def test_receipts_and_unread_counts_go_by_room_seq_thread_replies_included(room, alice, bob):
+    root = send(alice, room, "root")
+    inner = reply(bob, root, "in the thread")
+    [position] = [r for r in selectors.room_list(user=alice)["rooms"] if r["id"] == room.pk]
+    assert (position["unread"], position["last_seq"]) == (1, inner.seq)
+    assert Notification.objects.filter(user=alice, read_at__isnull=True).count() == 1
+    services.message_read(user=alice, room_id=room.pk, seq=inner.seq)
+    assert not Notification.objects.filter(user=alice, read_at__isnull=True).exists()
+    [position] = [r for r in selectors.room_list(user=alice)["rooms"] if r["id"] == room.pk]
+    assert position["unread"] == 0
