@@ -14,6 +14,7 @@ import { receiptElement } from "./receipts.js";
 import { button, el, make, notify } from "./dom.js";
 import { dateTimeFormat, describeError, mentionParts, shortTime } from "./format.js";
 import { handlePendingAction, setComposerContext } from "./composer.js";
+import { isHiddenReply, openThread, rememberUser, threadSummary } from "./threads.js";
 import { canPost, client, isAdmin, isBlocked, me, rooms, view } from "./state.js";
 
 const REACTIONS = ["👍", "❤️", "😂", "🎉", "😮", "😢"];
@@ -23,6 +24,13 @@ const GROUP_WINDOW = 5 * 60_000; // consecutive messages of one sender within th
 export function insertMessages(messages) {
   for (const message of messages) {
     if (!view || message.room_id !== view.roomId) continue;
+    rememberUser(message.sender);
+    if (isHiddenReply(message)) {
+      // The thread panel's (threads.js), but its seq still bounds the pages around it.
+      view.newestSeq = Math.max(view.newestSeq, message.seq);
+      view.oldestSeq = view.oldestSeq == null ? message.seq : Math.min(view.oldestSeq, message.seq);
+      continue;
+    }
     const existing = view.items.get(message.seq);
     if (existing) {
       updateMessage(message);
@@ -151,6 +159,8 @@ function renderMessage(message, { revealed = false } = {}) {
   bubble.append(message.deleted ? make("p", "msg-body", "This message was deleted.") : body(message));
   const files = renderAttachments(message);
   if (files) bubble.append(files);
+  const thread = threadSummary(message);
+  if (thread) bubble.append(thread);
 
   if (message.reactions && message.reactions.length) {
     const reactions = make("div", "msg-reactions");
@@ -176,6 +186,7 @@ function renderMessage(message, { revealed = false } = {}) {
     actions.setAttribute("role", "group");
     actions.setAttribute("aria-label", "Message actions");
     if (canPost(room)) actions.append(button("Reply", "small", "reply"));
+    if (message.thread_root_id == null) actions.append(button("Thread", "small", "open-thread"));
     const reactButton = button("React", "small", "pick-reaction");
     reactButton.setAttribute("aria-expanded", "false");
     actions.append(reactButton);
@@ -258,6 +269,12 @@ el.messages.addEventListener("click", async (event) => {
         await client.request("message.report", { message_id: message.id, reason: reason.trim() });
         notify("Reported. The room's admins and the site's moderators will look at it.");
       }
+    } else if (action === "open-thread") {
+      openThread(message);
+    } else if (action === "open-thread-root") {
+      const rootId = Number(target.dataset.rootId);
+      const root = [...view.items.values()].find((item) => item.message.id === rootId)?.message;
+      openThread(root ?? { id: rootId, room_id: message.room_id });
     } else if (action === "forward") {
       openForward(message);
     } else if (action === "reply") {

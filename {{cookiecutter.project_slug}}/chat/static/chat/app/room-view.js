@@ -14,6 +14,7 @@ import { loadPresence, renderPresence, sendTyping } from "./presence.js";
 import { markRead } from "./read.js";
 import { loadReceipts } from "./receipts.js";
 import { renderRooms } from "./room-list.js";
+import { closeThread } from "./threads.js";
 import { canPost, client, newView, pendingSends, rooms, setView, view } from "./state.js";
 
 const PAGE_SIZE = 50;
@@ -22,6 +23,7 @@ const CONTEXT_BEFORE = 20; // messages shown above a search result
 /** Open a room at its newest messages, or (``aroundSeq``) at one message in its context. */
 export async function openRoom(roomId, { aroundSeq = null } = {}) {
   sendTyping(false);
+  closeThread(roomId);
   setView(newView(roomId));
   const current = view;
   el.messages.replaceChildren();
@@ -86,6 +88,7 @@ function showInContext(seq, newerExist) {
 
 export function closeRoom() {
   sendTyping(false);
+  closeThread();
   setView(null);
   el.roomPane.hidden = true;
   el.noRoom.hidden = false;
