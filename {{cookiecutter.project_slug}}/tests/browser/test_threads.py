@@ -104,3 +104,27 @@ def test_on_a_phone_one_tap_on_a_summary_opens_the_thread_as_the_whole_view(page
     reply_in_thread(alice, "From my phone")
     panel.get_by_role("button", name="Close thread").click()
     expect(message(alice, "Phone root").locator(".thread-summary")).to_contain_text("2 replies")
+
+
+def test_a_long_thread_loads_its_older_replies_on_demand(pages, chat_server):
+    room = make_room(chat_server, "alice", "Long", ["bob"], messages=[("alice", "Long root")])
+    seed(
+        chat_server,
+        f"""
+        root = Message.objects.get(room_id={room})
+        for i in range(52):
+            services.message_send(
+                user=users["bob"], room_id={room}, content=f"reply {{i}}", thread_root_id=root.pk
+            )
+        """,
+    )
+    alice = pages.login("alice")
+    open_room(alice, "Long")
+    message(alice, "Long root").locator(".thread-summary").click()
+    replies = alice.locator("#thread-replies .msg")
+    expect(replies).to_have_count(50)
+    expect(replies.first).to_contain_text("reply 2")
+    alice.get_by_role("button", name="Load older replies").click()
+    expect(replies).to_have_count(52)
+    expect(replies.first).to_contain_text("reply 0")
+    expect(alice.get_by_role("button", name="Load older replies")).to_be_hidden()

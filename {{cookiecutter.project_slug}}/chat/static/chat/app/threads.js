@@ -21,11 +21,14 @@ const followButton = $("thread-follow");
 const form = $("thread-composer");
 const input = $("thread-input");
 const also = $("thread-also");
+const older = $("thread-older");
+const PAGE_SIZE = 50; // replies a page of the panel loads, the newest first
 
 /** root id -> {root, unread, last_read_seq}: the threads this user follows (thread-list.js). */
 export const followed = new Map();
 
-/** The open thread: {root, roomId, replies: Map seq -> message, readSent}, or null. */
+/** The open thread: {root, roomId, replies: Map seq -> {message, li}, readSent, readTimer},
+ *  or null. */
 let thread = null;
 
 // user id -> username: a summary names its repliers by id (the first few), the page by name.
@@ -125,24 +128,38 @@ function setFollowing(following) {
 
 /** Open the thread of ``root`` (a message payload, or {id, room_id} when only that is known). */
 export async function openThread(root) {
-  thread = { root, roomId: root.room_id, replies: new Map(), readSent: 0 };
+  if (thread) clearTimeout(thread.readTimer);
+  thread = { root, roomId: root.room_id, replies: new Map(), readSent: 0, readTimer: null };
   const current = thread;
   repliesList.replaceChildren();
   renderRoot();
   setFollowing(followed.has(root.id));
   also.checked = false;
+  older.hidden = true;
   panel.hidden = false;
   page.classList.add("thread-open");
   input.focus();
+  await loadReplies(current, {});
+}
+
+/** Load a page of the thread's replies (the newest, or those before ``beforeSeq``). */
+async function loadReplies(current, { beforeSeq = null }) {
   try {
-    const data = { room_id: root.room_id, thread_root_id: root.id };
+    const data = { room_id: current.roomId, thread_root_id: current.root.id, limit: PAGE_SIZE };
+    if (beforeSeq != null) data.before_seq = beforeSeq;
     const history = await client.request("room.messages", data);
     if (thread !== current) return;
-    for (const message of history.messages) threadReply(message);
+    for (const message of history.messages) threadReply(message, { scroll: beforeSeq == null });
+    older.hidden = !history.has_more;
   } catch (error) {
     notify(describeError(error));
   }
 }
+
+older.addEventListener("click", () => {
+  if (!thread || !thread.replies.size) return;
+  loadReplies(thread, { beforeSeq: Math.min(...thread.replies.keys()) });
+});
 
 /** Close the panel unless its thread is of ``roomId`` (a room opened to show it). */
 export function closeThread(roomId = null) {
@@ -153,7 +170,7 @@ export function closeThread(roomId = null) {
 }
 
 /** A thread reply arrived (live, caught up or paged): shown if its thread is open. */
-export function threadReply(message) {
+export function threadReply(message, { scroll = true } = {}) {
   if (!thread || message.thread_root_id !== thread.root.id) return false;
   const existing = thread.replies.get(message.seq);
   const li = renderReply(message);
@@ -164,7 +181,7 @@ export function threadReply(message) {
     repliesList.insertBefore(li, next ?? null);
   }
   thread.replies.set(message.seq, { message, li });
-  li.scrollIntoView({ block: "nearest" });
+  if (scroll) li.scrollIntoView({ block: "nearest" });
   markThreadRead();
   return true;
 }
@@ -180,15 +197,23 @@ export function threadChange(message) {
   }
 }
 
+/** The open thread is read up to its newest reply: one thread.read per burst (a page of
+ *  replies, a quick exchange), as read.js batches message.read. */
 function markThreadRead() {
-  const seq = Math.max(0, ...thread.replies.keys());
-  const entry = followed.get(thread.root.id);
-  if (entry) entry.unread = 0;
-  if (seq <= thread.readSent || document.visibilityState === "hidden") return;
-  thread.readSent = seq;
-  const data = { thread_root_id: thread.root.id, seq };
-  client.request("thread.read", data).catch(() => {});
-  panel.dispatchEvent(new CustomEvent("threadread", { bubbles: true }));
+  const current = thread;
+  const entry = followed.get(current.root.id);
+  if (entry?.unread) {
+    entry.unread = 0;
+    panel.dispatchEvent(new CustomEvent("threadread", { bubbles: true }));
+  }
+  clearTimeout(current.readTimer);
+  current.readTimer = setTimeout(() => {
+    const seq = Math.max(0, ...current.replies.keys());
+    if (seq <= current.readSent || document.visibilityState === "hidden") return;
+    current.readSent = seq;
+    const data = { thread_root_id: current.root.id, seq };
+    client.request("thread.read", data).catch(() => {});
+  }, 300);
 }
 
 followButton.addEventListener("click", async () => {
