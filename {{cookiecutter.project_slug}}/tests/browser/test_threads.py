@@ -128,3 +128,23 @@ def test_a_long_thread_loads_its_older_replies_on_demand(pages, chat_server):
     expect(replies).to_have_count(52)
     expect(replies.first).to_contain_text("reply 0")
     expect(alice.get_by_role("button", name="Load older replies")).to_be_hidden()
+
+
+def test_a_thread_reply_notification_opens_its_thread(pages, chat_server):
+    room = make_room(chat_server, "alice", "Notes", ["bob"], messages=[("alice", "Notes root")])
+    alice = pages.login("alice")
+    seed(
+        chat_server,
+        f"""
+        root = Message.objects.get(room_id={room})
+        services.message_send(
+            user=users["bob"], room_id={room}, content="Seen it", thread_root_id=root.pk
+        )
+        """,
+    )
+    # The module's server is shared: other tests' notifications may be listed too.
+    alice.get_by_role("button", name=re.compile(r"^Notifications")).click()
+    alice.locator("#notifications-list").get_by_text("bob replied in a thread in Notes").click()
+    expect(alice.locator("#thread-replies")).to_contain_text("Seen it")
+    expect(alice.locator("#room-title")).to_contain_text("Notes")
+    expect(body(alice, "Seen it")).to_have_count(0)
