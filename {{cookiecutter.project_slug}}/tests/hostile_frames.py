@@ -210,6 +210,8 @@ BAD_FRAMES += [
         ("message.send", {"room_id": 1, "content": "x", "also_to_room": "yes"}),
         ("message.send", {"room_id": 1, "content": "x", "also_to_room": 1}),
         ("room.messages", {"room_id": 1, "thread_root_id": -1}),
+        ("room.messages", {"room_id": 1, "timeline": "yes"}),
+        ("room.messages", {"room_id": 1, "timeline": 1}),
         ("thread.follow", {}),
         ("thread.follow", {"thread_root_id": [1]}),
         ("thread.unfollow", {"thread_root_id": 1.5}),

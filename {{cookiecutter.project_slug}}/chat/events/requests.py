@@ -125,6 +125,8 @@ class RoomMessages(Data):
     limit: Id | None = None
     # Only the replies in the thread of this root (a message of the room), same paging.
     thread_root_id: Id | None = None
+    # Only the room's timeline: its messages and the thread replies also sent to the room.
+    timeline: bool | None = None
 
 
 class InvitationRef(Data):

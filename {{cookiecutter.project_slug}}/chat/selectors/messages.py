@@ -48,23 +48,22 @@ def room_messages(
     changed_after_rev=None,
     limit=None,
     thread_root_id=None,
+    timeline=None,
 ):
     """Return one page of a room's history, by seq cursor.
 
     - after_seq: messages with seq > after_seq, oldest first (catch-up after a reconnect).
     - before_seq: messages with seq < before_seq, newest page first but returned oldest first
       (scrolling back).
-    - neither: the newest page.
-    - changed_after_rev: instead, messages edited, deleted or reacted to since that rev.
-    - thread_root_id: only that thread's replies (not its root), paged the same way.
+    - neither: the newest page. changed_after_rev: instead, messages changed since that rev.
+    - thread_root_id: only that thread's replies (not its root), paged the same way; timeline:
+      only what the room's timeline shows (chat.selectors.threads.scope).
     has_more says whether another page exists in the same direction.
     """
     room = visible_room(user, room_id)
     page_max = settings.CHAT["PAGE_MAX"]
     limit = min(limit or page_max, page_max)
-    if after_seq is not None and before_seq is not None:
-        raise exceptions.InvalidPayloadError("Give after_seq or before_seq, not both.")
-    messages = threads.scope(Message.objects.filter(room=room), room, thread_root_id)
+    messages = threads.scope(Message.objects.filter(room=room), room, thread_root_id, timeline)
     page = _page(messages, after_seq, before_seq, changed_after_rev)
     page = list(page[: limit + 1])
     has_more = len(page) > limit
@@ -82,6 +81,8 @@ def room_messages(
 
 def _page(messages, after_seq, before_seq, changed_after_rev):
     """Return the ordered queryset a page is cut from."""
+    if after_seq is not None and before_seq is not None:
+        raise exceptions.InvalidPayloadError("Give after_seq or before_seq, not both.")
     messages = with_reactions(messages)
     if changed_after_rev is not None:
         return messages.filter(rev__gt=changed_after_rev).order_by("rev")

@@ -31,12 +31,18 @@ def root_for_member(user, root_id):
     return message, membership
 
 
-def scope(messages, room, root_id):
-    """``messages`` of ``room``, or only the replies in the thread of ``root_id`` if given.
+def scope(messages, room, root_id, timeline=False):
+    """``messages`` of ``room``, or only the replies in the thread of ``root_id`` if given, or
+    only the room's timeline (its messages and the replies also sent to the room).
 
     The root must be a message of the room that can have a thread (else nothing is read); a
-    deleted root still has its thread: its replies stay readable.
+    deleted root still has its thread: its replies stay readable. The timeline is cut from the
+    (room, seq) index like any page, skipping the thread replies it meets.
     """
+    if timeline and root_id is not None:
+        raise exceptions.InvalidPayloadError("Give thread_root_id or timeline, not both.")
+    if timeline:
+        return messages.filter(Q(thread_root__isnull=True) | Q(also_to_room=True))
     if root_id is None:
         return messages
     roots = Message.objects.filter(pk=root_id, room=room, thread_root__isnull=True)

@@ -314,3 +314,20 @@ def test_receipts_and_unread_counts_go_by_room_seq_thread_replies_included(room,
     assert not Notification.objects.filter(user=alice, read_at__isnull=True).exists()
     [position] = [r for r in selectors.room_list(user=alice)["rooms"] if r["id"] == room.pk]
     assert position["unread"] == 0
+
+
+def test_the_timeline_pages_leave_out_replies_not_sent_to_the_room(room, alice, bob):
+    root = send(alice, room, "root")
+    for i in range(3):
+        reply(bob, root, f"hidden {i}")
+    shown = reply(bob, root, "shown", also_to_room=True)
+    later = send(alice, room, "later")
+    page = selectors.room_messages(user=alice, room_id=room.pk, timeline=True, limit=2)
+    assert [m["id"] for m in page["messages"]] == [shown.pk, later.pk]
+    assert (page["has_more"], page["last_seq"]) == (True, later.seq)
+    older = selectors.room_messages(
+        user=alice, room_id=room.pk, timeline=True, before_seq=shown.seq
+    )
+    assert ([m["id"] for m in older["messages"]], older["has_more"]) == ([root.pk], False)
+    with pytest.raises(exceptions.InvalidPayloadError):
+        selectors.room_messages(user=alice, room_id=room.pk, timeline=True, thread_root_id=root.pk)

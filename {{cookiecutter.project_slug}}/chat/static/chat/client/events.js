@@ -268,6 +268,7 @@ how many in all).
  * @property {number|null} [changed_after_rev] A position (0 to 2^63 - 1).
  * @property {number|null} [limit] A database id (1 to 2^63 - 1).
  * @property {number|null} [thread_root_id] A database id (1 to 2^63 - 1).
+ * @property {boolean|null} [timeline]
  */
 
 /**
