@@ -148,3 +148,48 @@ def test_a_thread_reply_notification_opens_its_thread(pages, chat_server):
     expect(alice.locator("#thread-replies")).to_contain_text("Seen it")
     expect(alice.locator("#room-title")).to_contain_text("Notes")
     expect(body(alice, "Seen it")).to_have_count(0)
+
+
+def test_a_busy_thread_leaves_the_rooms_timeline_whole_and_search_opens_its_replies(
+    pages, chat_server
+):
+    room = make_room(chat_server, "alice", "Busy", ["bob"], messages=[("alice", "Before")])
+    seed(
+        chat_server,
+        f"""
+        root = services.message_send(user=users["alice"], room_id={room}, content="Busy root")
+        for i in range(60):
+            services.message_send(
+                user=users["bob"], room_id={room}, content=f"busy reply {{i}}",
+                thread_root_id=root["message"]["id"],
+            )
+        services.message_send(user=users["bob"], room_id={room}, content="After the thread")
+        """,
+    )
+    alice = pages.login("alice")
+    # The page's history requests, counted from the socket's frames after a reload.
+    pages_asked = []
+
+    def watch(socket):
+        socket.on(
+            "framesent",
+            lambda frame: pages_asked.append(frame) if "room.messages" in str(frame) else None,
+        )
+
+    alice.on("websocket", watch)
+    alice.reload()
+    expect(alice.locator("#chat")).to_have_attribute("data-connection", "open")
+    open_room(alice, "Busy")
+    expect(body(alice, "After the thread")).to_be_visible()
+    expect(body(alice, "Before")).to_be_visible()
+    expect(message(alice, "Busy root").locator(".thread-summary")).to_contain_text("60 replies")
+    expect(alice.locator("#messages .msg")).to_have_count(3)
+    # One page held the whole timeline: the 60 replies did not push it into more requests.
+    assert len(pages_asked) == 1, pages_asked
+
+    alice.get_by_label("Search messages").fill("reply 42")
+    alice.get_by_role("button", name="Search", exact=True).click()
+    result = alice.locator("#search-results .search-open", has_text="busy reply 42")
+    expect(result).to_contain_text("in a thread")
+    result.click()
+    expect(alice.locator("#thread-replies")).to_contain_text("busy reply 42")

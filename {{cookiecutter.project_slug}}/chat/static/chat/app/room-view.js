@@ -40,13 +40,16 @@ export async function openRoom(roomId, { aroundSeq = null } = {}) {
   root.dataset.view = "room";
   try {
     const around = aroundSeq == null ? {} : { afterSeq: Math.max(aroundSeq - CONTEXT_BEFORE - 1, 0) };
-    const page = await client.history(roomId, { limit: PAGE_SIZE, ...around });
+    // The timeline only: thread replies are the thread panel's (threads.js).
+    const page = await client.history(roomId, { limit: PAGE_SIZE, timeline: true, ...around });
     if (view !== current) return;
     insertMessages(page.messages);
     if (aroundSeq != null) {
       showInContext(aroundSeq, page.has_more);
       return;
     }
+    // Thread replies after the last message shown count as seen: the room is read to its end.
+    view.newestSeq = Math.max(view.newestSeq, page.last_seq);
     // Live messages that arrived while the page was on its way (duplicates are skipped).
     insertMessages(view.early);
     view.early = [];
@@ -122,6 +125,7 @@ async function loadOlder() {
     const page = await client.history(view.roomId, {
       beforeSeq: view.oldestSeq,
       limit: PAGE_SIZE,
+      timeline: true,
     });
     if (view !== current) return;
     // Keep what the user is looking at in place while older messages go in above it.
