@@ -24,7 +24,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 
-from . import fanout, protocol
+from . import protocol
 
 # Channel-layer message types; consumers have one handler per type. Never sent to clients.
 EVENT = "chat.event"
@@ -120,8 +120,19 @@ def evict(channel_name):
     _publish_on_commit(
         None,
         {"type": EVICT, "socket": channel_name},
-        channel_name=fanout.process_channel(channel_name),
+        channel_name=process_channel(channel_name),
     )
+
+
+def process_channel(socket_name):
+    """Return the layer channel of the process that holds the socket ``socket_name``.
+
+    chat.fanout names sockets ``<process channel>!<socket id>``; this reads the name back.
+
+    The socket id follows the last "!": process channels may hold one themselves (the
+    in-memory layer names them "<prefix>.inmemory!<id>").
+    """
+    return socket_name.rpartition("!")[0]
 
 
 def _publish_on_commit(group, message, channel_name=None):

@@ -102,6 +102,14 @@ class MessageNotFoundError(ChatError):
     default_detail = "No such message."
 
 
+class ThreadRootError(ChatError):
+    # The message named as a thread's root is not one of this room that can start a thread:
+    # missing or in another room (not revealed which), itself a thread reply, or deleted.
+    code = 4046
+    name = "invalid_thread_root"
+    default_detail = "No such thread in this room."
+
+
 class AttachmentNotFoundError(ChatError):
     # Also for someone else's upload, one of another room, or one already attached.
     code = 4043

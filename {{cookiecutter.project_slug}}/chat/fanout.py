@@ -47,15 +47,6 @@ _by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, "Fanout"] = (
 )
 
 
-def process_channel(socket_name):
-    """Return the layer channel of the process that holds the socket ``socket_name``.
-
-    The socket id follows the last "!": process channels may hold one themselves (the
-    in-memory layer names them "<prefix>.inmemory!<id>").
-    """
-    return socket_name.rpartition("!")[0]
-
-
 async def for_this_process():
     """Return the running event loop's Fanout, starting it on first use."""
     loop = asyncio.get_running_loop()

@@ -86,6 +86,10 @@ ROUTES = {
     protocol.ROOM_UNBAN: Route(services.room_unban),
     protocol.ROOM_BANS: Route(selectors.room_bans),
     protocol.MESSAGE_SEARCH: Route(searching.message_search),
+    protocol.THREAD_FOLLOW: Route(services.thread_follow),
+    protocol.THREAD_UNFOLLOW: Route(services.thread_unfollow),
+    protocol.THREAD_READ: Route(services.thread_read),
+    protocol.THREADS_LIST: Route(selectors.threads_list),
 }
 
 

@@ -5,7 +5,8 @@ The one place that decides who is notified. A stored message notifies
 - each member it mentions by ``@username`` (a mention of someone who cannot see the room,
   not being a member, notifies nobody), and every other member for ``@room`` when the sender
   is an admin of a group or channel;
-- the sender of the message it replies to.
+- the sender of the message it replies to;
+- for a thread reply, the thread's followers (chat.services.threads) who are members.
 
 Nobody is notified of their own message, in a room they muted, or by someone they block. Each
 notification is a row (chat.models.Notification) pushed at once to the user's sockets as
@@ -68,17 +69,19 @@ def require_few_mentions(content):
         )
 
 
-def message_stored(message, *, sender, parent=None, payload):
-    """Notify whom a just-stored message concerns; ``payload`` is its message payload."""
+def message_stored(message, *, sender, parent=None, payload, followers=()):
+    """Notify whom a just-stored message concerns; ``payload`` is its message payload and
+    ``followers`` the user ids following the thread it replies in."""
     names = mentioned_names(message.content)
     replied_to = parent.sender_id if parent is not None else None
-    if not names and replied_to in (None, sender.pk):
+    followers = set(followers) - {sender.pk}
+    if not names and replied_to in (None, sender.pk) and not followers:
         return
     with transaction.atomic():
-        _notify(message, sender, names, replied_to, payload)
+        _notify(message, sender, names, replied_to, payload, followers)
 
 
-def _notify(message, sender, names, replied_to, payload):
+def _notify(message, sender, names, replied_to, payload, followers):
     everyone = ROOM_MENTION in names and may_mention_room(sender, message.room_id)
     members = Membership.objects.filter(room_id=message.room_id, muted=False).exclude(
         user_id=sender.pk
@@ -86,10 +89,10 @@ def _notify(message, sender, names, replied_to, payload):
     members = members.exclude(user_id__in=Block.objects.filter(blocked=sender).values("blocker"))
     if not everyone:
         members = members.annotate(name=Lower("user__username")).filter(
-            Q(name__in=names) | Q(user_id=replied_to)
+            Q(name__in=names) | Q(user_id=replied_to) | Q(user_id__in=followers)
         )
     rows = list(members.values_list("pk", "user_id", Lower("user__username")))
-    # Those named or replied to first: they are who the budget keeps.
+    # Those named or replied to first (a thread's followers after): the budget keeps them.
     rows.sort(key=lambda row: row[2] not in names and row[1] != replied_to)
     rows = rows[: _sender_budget(sender.pk, len(rows))]
     if not rows:
@@ -99,7 +102,7 @@ def _notify(message, sender, names, replied_to, payload):
         mention = everyone or name in names
         if mention:
             mentioned.append(membership_id)
-        kind = Notification.Kind.MENTION if mention else Notification.Kind.REPLY
+        kind = Notification.Kind.MENTION if mention else _kind(user_id, replied_to)
         notifications.append(
             Notification(
                 user_id=user_id,
@@ -116,6 +119,10 @@ def _notify(message, sender, names, replied_to, payload):
         event = protocol.event(protocol.NOTIFICATION_NEW, {"notification": data})
         broadcast.user_event(user_id, event)
     transaction.on_commit(lambda: notified.send(sender=Notification, notifications=pushed))
+
+
+def _kind(user_id, replied_to):
+    return Notification.Kind.REPLY if user_id == replied_to else Notification.Kind.THREAD_REPLY
 
 
 def _sender_budget(sender_id, wanted):
@@ -170,6 +177,26 @@ def read_up_to(membership, seq):
         user_id=membership.user_id, room_id=membership.room_id, read_at__isnull=True, seq__lte=seq
     ).update(read_at=now)
     if membership.unread_mentions:
+        left = Notification.objects.filter(
+            user_id=membership.user_id,
+            room_id=membership.room_id,
+            kind=Notification.Kind.MENTION,
+            read_at__isnull=True,
+        ).count()
+        Membership.objects.filter(pk=membership.pk).update(unread_mentions=left)
+
+
+def thread_read_up_to(membership, root_id, seq):
+    """The user read a thread up to ``seq`` (thread.read): its notifications so far are read,
+    and the mention counter is counted again if one of them was a mention."""
+    unread = Notification.objects.filter(
+        user_id=membership.user_id,
+        room_id=membership.room_id,
+        message__thread_root_id=root_id,
+        read_at__isnull=True,
+        seq__lte=seq,
+    )
+    if unread.update(read_at=timezone.now()) and membership.unread_mentions:
         left = Notification.objects.filter(
             user_id=membership.user_id,
             room_id=membership.room_id,

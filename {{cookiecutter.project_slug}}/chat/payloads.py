@@ -94,6 +94,31 @@ def message_payload(message, *, reactions=(), reply_to=None, attachments=()):
         "reactions": [] if deleted else list(reactions),
         "attachments": [] if deleted else [attachment_payload(a) for a in attachments],
         "forwarded_from": forward_reference(message),
+        "thread_root_id": message.thread_root_id,
+        "also_to_room": message.also_to_room,
+        "thread": thread_summary(message),
+    }
+
+
+# The root's columns thread_summary() reads.
+THREAD_SUMMARY_FIELDS = (
+    "thread_reply_count",
+    "thread_last_reply_at",
+    "thread_participant_ids",
+    "thread_participant_count",
+)
+
+
+def thread_summary(message):
+    """A root's thread as the room shows it (null until its first reply): how many replies,
+    when the last came, and who replied (the first few ids, and how many in all)."""
+    if not message.thread_reply_count:
+        return None
+    return {
+        "reply_count": message.thread_reply_count,
+        "last_reply_at": message.thread_last_reply_at.isoformat(),
+        "participant_ids": list(message.thread_participant_ids),
+        "participant_count": message.thread_participant_count,
     }
 
 

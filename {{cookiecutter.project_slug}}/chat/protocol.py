@@ -11,7 +11,7 @@ Server to client: {"event_type": "<name>", "data": {...}} with request_id echoed
 
 import json
 
-from .events import decoding, reactions, replies, requests
+from .events import decoding, reactions, replies, requests, threads
 
 # --- Client requests (imperative) -----------------------------------------------------------
 
@@ -54,6 +54,11 @@ ROOM_UNBAN = "room.unban"
 ROOM_BANS = "room.bans"
 # Search
 MESSAGE_SEARCH = "message.search"
+# Threads
+THREAD_FOLLOW = "thread.follow"
+THREAD_UNFOLLOW = "thread.unfollow"
+THREAD_READ = "thread.read"
+THREADS_LIST = "threads.list"
 
 # --- Server events (past tense), sent to every open socket that should see them --------------
 
@@ -79,6 +84,7 @@ MESSAGE_REPORTED = "message.reported"
 SETTINGS_UPDATED = "settings.updated"
 NOTIFICATION_NEW = "notification.new"
 ROOM_INVITED = "room.invited"
+THREAD_UPDATED = "thread.updated"
 ERROR = "error"
 
 # --- Close codes (RFC 6455 reserves 4000-4999 for applications) -----------------------------
@@ -132,6 +138,10 @@ CLIENT_EVENTS = {
     ROOM_UNBAN: (requests.RoomUnban, replies.BanData),
     ROOM_BANS: (requests.RoomRef, replies.Bans),
     MESSAGE_SEARCH: (requests.MessageSearch, replies.SearchPage),
+    THREAD_FOLLOW: (threads.ThreadRef, threads.ThreadFollowData),
+    THREAD_UNFOLLOW: (threads.ThreadRef, threads.ThreadFollowData),
+    THREAD_READ: (threads.ThreadRead, threads.ThreadFollowData),
+    THREADS_LIST: (threads.ThreadsList, threads.ThreadsPage),
 }
 
 # Every server event pushed without a request: the Struct of its data.
@@ -158,6 +168,7 @@ SERVER_EVENTS = {
     SETTINGS_UPDATED: replies.SettingsData,
     NOTIFICATION_NEW: replies.NotificationData,
     ROOM_INVITED: replies.InvitationData,
+    THREAD_UPDATED: threads.ThreadUpdated,
     ERROR: replies.ErrorData,
 }
 

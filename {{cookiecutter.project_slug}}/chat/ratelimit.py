@@ -48,6 +48,8 @@ EVENT_LIMITS = {
     protocol.MESSAGE_REPORT: "members",
     # Each reaction goes to every socket of the room.
     protocol.MESSAGE_REACT: "reactions",
+    # A page of followed threads counts their unread replies: a history read.
+    protocol.THREADS_LIST: "history",
 }
 
 # Events that cost a token of the overall limit alone, each with why that is enough. Every
@@ -77,6 +79,9 @@ OVERALL_ONLY = {
     protocol.USER_BLOCKS: READS_OWN,
     protocol.NOTIFICATION_LIST: READS_OWN,
     protocol.INVITATION_LIST: READS_OWN,
+    protocol.THREAD_FOLLOW: WRITES_OWN,
+    protocol.THREAD_UNFOLLOW: WRITES_OWN,
+    protocol.THREAD_READ: RECEIPT,
 }
 
 # Requests that are not socket events, each limited by its own limit alone: an upload is

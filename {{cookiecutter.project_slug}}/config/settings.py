@@ -501,6 +501,11 @@ CHAT = {
     "REACTIONS_PER_USER": env.int("CHAT_REACTIONS_PER_USER", default=20),
     "REACTION_EMOJI_PER_MESSAGE": env.int("CHAT_REACTION_EMOJI_PER_MESSAGE", default=50),
     "REACTION_USERS_SHOWN": env.int("CHAT_REACTION_USERS_SHOWN", default=10),
+    # Threads (chat/services/threads.py): a root's summary keeps the ids of its first
+    # THREAD_PARTICIPANTS repliers (and counts them all); threads.list returns at most
+    # THREADS_LIST_MAX followed threads a page.
+    "THREAD_PARTICIPANTS": env.int("CHAT_THREAD_PARTICIPANTS", default=5),
+    "THREADS_LIST_MAX": env.int("CHAT_THREADS_LIST_MAX", default=50),
     # Events per user, all sockets on all processes together (chat/ratelimit.py).
     "RATE_LIMIT_PER_SECOND": env.float("CHAT_RATE_LIMIT_PER_SECOND", default=10.0),
     "RATE_LIMIT_BURST": env.int("CHAT_RATE_LIMIT_BURST", default=30),

@@ -193,3 +193,35 @@ BAD_FRAMES += [
         {"message_id": 1, "room_id": 1, "content": "changed"},
     )
 ]
+
+
+# Threads: a root id, a seq and a flag of the right types and ranges; a cursor as handed out.
+BAD_FRAMES += [
+    (
+        json.dumps({"event_type": event_type, "data": data, "request_id": "q"}),
+        4004,
+        True,
+    )
+    for event_type, data in (
+        ("message.send", {"room_id": 1, "content": "x", "thread_root_id": "1"}),
+        ("message.send", {"room_id": 1, "content": "x", "thread_root_id": 0}),
+        ("message.send", {"room_id": 1, "content": "x", "thread_root_id": 2**63}),
+        ("message.send", {"room_id": 1, "content": "x", "thread_root_id": True}),
+        ("message.send", {"room_id": 1, "content": "x", "also_to_room": "yes"}),
+        ("message.send", {"room_id": 1, "content": "x", "also_to_room": 1}),
+        ("room.messages", {"room_id": 1, "thread_root_id": -1}),
+        ("room.messages", {"room_id": 1, "timeline": "yes"}),
+        ("room.messages", {"room_id": 1, "timeline": 1}),
+        ("thread.follow", {}),
+        ("thread.follow", {"thread_root_id": [1]}),
+        ("thread.unfollow", {"thread_root_id": 1.5}),
+        ("thread.follow", {"thread_root_id": 1, "following": True}),
+        ("thread.read", {"thread_root_id": 1}),
+        ("thread.read", {"thread_root_id": 1, "seq": -1}),
+        ("thread.read", {"thread_root_id": 1, "seq": 2**63}),
+        ("threads.list", {"limit": 0}),
+        ("threads.list", {"limit": 101}),
+        ("threads.list", {"cursor": "yesterday"}),
+        ("threads.list", {"cursor": "9999999999999999999:1"}),
+    )
+]

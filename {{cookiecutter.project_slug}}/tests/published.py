@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from chat import broadcast, fanout
+from chat import broadcast
 
 
 @dataclass(frozen=True)
@@ -87,4 +87,4 @@ def membership(user_id, event_type, *keys):
 
 def evict(socket_name):
     """The head of a chat.evict, sent to the layer channel of the socket's process."""
-    return _head(broadcast.EVICT, fanout.process_channel(socket_name), None, ())
+    return _head(broadcast.EVICT, broadcast.process_channel(socket_name), None, ())

@@ -38,6 +38,9 @@ class MessageSend(Data):
     client_msg_id: ClientMsgId | None = None
     reply_to: Id | None = None
     attachments: AttachmentIds | None = None
+    # A reply in the thread of this message of the room; also_to_room shows it in the room too.
+    thread_root_id: Id | None = None
+    also_to_room: bool | None = None
 
 
 class MessageForward(Data):
@@ -127,6 +130,10 @@ class RoomMessages(Data):
     around_seq: Id | None = None
     changed_after_rev: Seq | None = None
     limit: Id | None = None
+    # Only the replies in the thread of this root (a message of the room), same paging.
+    thread_root_id: Id | None = None
+    # Only the room's timeline: its messages and the thread replies also sent to the room.
+    timeline: bool | None = None
 
 
 class InvitationRef(Data):

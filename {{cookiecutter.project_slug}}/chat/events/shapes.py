@@ -66,11 +66,23 @@ class ForwardedFrom(Shape):
     seq: Seq
 
 
+class ThreadSummary(Shape):
+    """A root's thread: its reply count, last reply time and repliers (the first few ids, and
+    how many in all)."""
+
+    reply_count: Count
+    last_reply_at: Timestamp
+    participant_ids: list[Id]
+    participant_count: Count
+
+
 class Message(Shape):
     """A message; a deleted one keeps its seq and shows content "" and deleted true.
 
     ``content`` is the source as its author typed it (what an edit starts from); ``html`` is
     its rendering (docs/protocol.md, Formatting), sanitized by the server: show it as it is.
+    thread_root_id: the root of the thread it replies in (null: a room message); also_to_room:
+    a thread reply the room's timeline shows too; thread: a root's summary (null: no replies).
     """
 
     id: Id
@@ -88,6 +100,9 @@ class Message(Shape):
     reactions: list[Reaction]
     attachments: list[Attachment]
     forwarded_from: ForwardedFrom | None
+    thread_root_id: Id | None
+    also_to_room: bool
+    thread: ThreadSummary | None
 
 
 class Room(Shape):
@@ -132,10 +147,11 @@ class Position(Shape):
 
 
 class Notification(Shape):
-    """A mention of the user, or a reply to their message; unread until its room is read."""
+    """A mention of the user, a reply to their message, or a reply in a thread they follow;
+    unread until its room (or, for a thread reply, its thread) is read past it."""
 
     id: Id
-    kind: Literal["mention", "reply"]
+    kind: Literal["mention", "reply", "thread_reply"]
     room_id: Id
     seq: Seq
     created_at: Timestamp

@@ -8,6 +8,7 @@ from .moderation import Block, Report
 from .notifications import Digest, Notification
 from .rooms import Membership, Room, RoomBan, RoomInvitation, direct_key_for
 from .sessions import ChatSession
+from .threads import ThreadFollow
 
 __all__ = [
     "Attachment",
@@ -22,5 +23,6 @@ __all__ = [
     "Room",
     "RoomBan",
     "RoomInvitation",
+    "ThreadFollow",
     "direct_key_for",
 ]

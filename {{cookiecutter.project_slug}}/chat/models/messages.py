@@ -25,6 +25,20 @@ class Message(models.Model):
     forwarded_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The message this one replies to in a thread (one level, as in Slack: a root is never
+    # itself a thread reply, chat.sql.take_seq checks it). NULL for the room's own messages.
+    thread_root = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # A thread reply also shown in the room's timeline ("Also send to room").
+    also_to_room = models.BooleanField(default=False, db_default=False)
+    # A root's thread summary, kept on its own row so the room's history shows it without a
+    # join or a count; the send that adds a reply updates it under the room's lock it already
+    # holds (chat.sql.send_message). Participants are repliers: the first few ids, and how many.
+    thread_reply_count = models.PositiveIntegerField(default=0, db_default=0)
+    thread_last_reply_at = models.DateTimeField(null=True, blank=True)
+    thread_participant_ids = models.JSONField(default=list, db_default=[], blank=True)
+    thread_participant_count = models.PositiveIntegerField(default=0, db_default=0)
     # Chosen by the client and reused on retries: a resend returns the stored message. NULL,
     # not "", for messages without one, so the partial unique index below skips them.
     client_msg_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
@@ -45,7 +59,21 @@ class Message(models.Model):
             models.CheckConstraint(condition=Q(seq__gt=0), name="chat_message_seq_positive"),
         ]
         # The (room, seq) unique index serves history and catch-up; this one serves changes.
-        indexes = [models.Index(fields=["room", "rev"], name="chat_message_room_rev_idx")]
+        indexes = [
+            models.Index(fields=["room", "rev"], name="chat_message_room_rev_idx"),
+            # A thread's pages and unread counts; partial, so room messages never pay for it.
+            models.Index(
+                fields=["thread_root", "seq"],
+                condition=Q(thread_root__isnull=False),
+                name="chat_message_thread_seq_idx",
+            ),
+            # Whether a replier took part before (the participant count).
+            models.Index(
+                fields=["thread_root", "sender"],
+                condition=Q(thread_root__isnull=False),
+                name="chat_message_thread_sender_idx",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.room_id}#{self.seq}"

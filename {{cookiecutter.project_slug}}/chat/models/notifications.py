@@ -15,6 +15,7 @@ class Notification(models.Model):
     class Kind(models.TextChoices):
         MENTION = "mention", "Mention"
         REPLY = "reply", "Reply"
+        THREAD_REPLY = "thread_reply", "Thread reply"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -22,7 +23,7 @@ class Notification(models.Model):
         related_name="chat_notifications",
         db_index=False,
     )
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="+")
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="+")
     # The message's seq: reading the room up to it reads the notification.
@@ -35,7 +36,8 @@ class Notification(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "message"], name="chat_notification_unique"),
             models.CheckConstraint(
-                condition=Q(kind__in=["mention", "reply"]), name="chat_notification_kind_valid"
+                condition=Q(kind__in=["mention", "reply", "thread_reply"]),
+                name="chat_notification_kind_valid",
             ),
         ]
         indexes = [

@@ -29,6 +29,7 @@ from .rooms import (
 )
 from .search import message_search
 from .sessions import session_hellos
+from .threads import threads_list
 
 __all__ = [
     "attachment_for_fetch",
@@ -56,6 +57,7 @@ __all__ = [
     "room_positions_for_user",
     "room_summary",
     "session_hellos",
+    "threads_list",
     "unread_notifications",
     "user_blocks",
     "visible_room",

@@ -10,6 +10,7 @@ from django.db.models import Prefetch
 
 from .. import exceptions, payloads
 from ..models import Attachment, Message
+from . import thread_scope
 from .reactions import reaction_summaries
 from .rooms import membership_for, visible_room
 
@@ -59,6 +60,8 @@ def room_messages(
     around_seq=None,
     changed_after_rev=None,
     limit=None,
+    thread_root_id=None,
+    timeline=None,
 ):
     """Return one page of a room's history, by seq cursor.
 
@@ -69,6 +72,8 @@ def room_messages(
       says whether older messages exist (newer ones do while the last seq is below last_seq).
     - none of them: the newest page.
     - changed_after_rev: instead, messages edited, deleted or reacted to since that rev.
+    - thread_root_id: only that thread's replies (not its root), paged the same way; timeline:
+      only what the room's timeline shows (chat.selectors.thread_scope).
     has_more says whether another page exists in the same direction.
     """
     room = visible_room(user, room_id)
@@ -76,9 +81,10 @@ def room_messages(
     limit = min(limit or page_max, page_max)
     if sum(cursor is not None for cursor in (after_seq, before_seq, around_seq)) > 1:
         raise exceptions.InvalidPayloadError("Give one of after_seq, before_seq, around_seq.")
+    messages = thread_scope.scope(Message.objects.filter(room=room), room, thread_root_id, timeline)
     if around_seq is not None:
-        return _around(room, around_seq, limit, user)
-    page = _page(Message.objects.filter(room=room), after_seq, before_seq, changed_after_rev)
+        return _around(room, messages, around_seq, limit, user)
+    page = _page(messages, after_seq, before_seq, changed_after_rev)
     page = list(page[: limit + 1])
     has_more = len(page) > limit
     page = page[:limit]
@@ -97,12 +103,12 @@ def _page_data(room, page, has_more, user):
     }
 
 
-def _around(room, seq, limit, user):
+def _around(room, messages, seq, limit, user):
     """The page of ``limit`` messages with ``seq`` in its middle, as room_messages returns it.
 
     Half are older than ``seq``; where one side has fewer, the other fills the page.
     """
-    messages = with_reactions(Message.objects.filter(room=room))
+    messages = with_reactions(messages)
     older = list(messages.filter(seq__lt=seq).order_by("-seq")[: limit + 1])
     newer = list(messages.filter(seq__gte=seq).order_by("seq")[:limit])
     newer = newer[: limit - min(len(older), limit // 2)]
@@ -112,6 +118,8 @@ def _around(room, seq, limit, user):
 
 def _page(messages, after_seq, before_seq, changed_after_rev):
     """Return the ordered queryset a page is cut from."""
+    if after_seq is not None and before_seq is not None:
+        raise exceptions.InvalidPayloadError("Give after_seq or before_seq, not both.")
     messages = with_reactions(messages)
     if changed_after_rev is not None:
         return messages.filter(rev__gt=changed_after_rev).order_by("rev")

@@ -14,12 +14,12 @@ from .attachments import (
     forward_copies,
     uploads_cleanup,
 )
+from .forwarding import message_forward
 from .invitations import invitation_accept, invitation_decline
 from .members import room_add_members, room_remove_members
 from .messages import (
     message_delete,
     message_edit,
-    message_forward,
     message_remove,
     message_send,
     messages_send,
@@ -44,6 +44,7 @@ from .sessions import (
     sessions_open,
     sessions_touch,
 )
+from .threads import thread_follow, thread_read, thread_unfollow
 from .typing_indicators import typing_send
 
 __all__ = [
@@ -82,6 +83,9 @@ __all__ = [
     "sessions_open",
     "sessions_touch",
     "settings_update",
+    "thread_follow",
+    "thread_read",
+    "thread_unfollow",
     "typing_send",
     "uploads_cleanup",
     "user_block",

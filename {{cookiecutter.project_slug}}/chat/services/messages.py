@@ -25,19 +25,32 @@ from .. import (
 )
 from ..models import Membership, Message, Room
 from . import attachments as attachments_service
+from . import threads
 
 
-def message_send(*, user, room_id, content, client_msg_id=None, reply_to=None, attachments=None):
+def message_send(
+    *,
+    user,
+    room_id,
+    content,
+    client_msg_id=None,
+    reply_to=None,
+    attachments=None,
+    thread_root_id=None,
+    also_to_room=None,
+):
     """Store a message with the room's next seq and send message.new to every member.
 
     Idempotent by client_msg_id: a resend returns the stored message and sends nothing.
     ``attachments`` names the sender's uploads to the room; a message without any costs
-    exactly the one statement it always did.
+    exactly the one statement it always did (a thread reply, chat.services.threads, then
+    updates who follows its thread, after that statement committed).
     """
+    thread = threads.placement(thread_root_id, also_to_room)
     if attachments:
         with transaction.atomic():
-            return _send(user, room_id, content, client_msg_id, reply_to, attachments)
-    return _send(user, room_id, content, client_msg_id, reply_to, None)
+            return _send(user, room_id, content, client_msg_id, reply_to, attachments, thread)
+    return _send(user, room_id, content, client_msg_id, reply_to, None, thread)
 
 
 def messages_send(*, requests):
@@ -71,8 +84,9 @@ def messages_send(*, requests):
     return results
 
 
-def _send_in_batch(*, user, room_id, content, client_msg_id=None, reply_to=None, attachments=None):
-    return _send(user, room_id, content, client_msg_id, reply_to, None, in_batch=True)
+def _send_in_batch(*, user, room_id, content, client_msg_id=None, reply_to=None, **thread):
+    placed = threads.placement(thread.get("thread_root_id"), thread.get("also_to_room"))
+    return _send(user, room_id, content, client_msg_id, reply_to, None, placed, in_batch=True)
 
 
 def _result_or_refusal(send, request):
@@ -82,62 +96,39 @@ def _result_or_refusal(send, request):
         return refusal
 
 
-@transaction.atomic
-def message_forward(*, user, message_id, room_id, client_msg_id=None):
-    """Copy a message the user can read now into a room where they may post; tell that room.
-
-    The copy is a new message of its room (its own seq, the forwarder as sender) that refers
-    to its original by (room, seq): only readers of the original's room can follow that. The
-    original's files come along as rows sharing the stored bytes. Idempotent by client_msg_id.
-    """
-    original = Message.objects.filter(pk=message_id).first()
-    try:
-        if original is None:
-            raise exceptions.RoomNotFoundError()
-        selectors.visible_room(user, original.room_id)
-    except exceptions.RoomNotFoundError:
-        raise exceptions.MessageNotFoundError() from None
-    # Both rooms locked in id order, so forwards either way between two rooms never deadlock,
-    # and a deletion of the original (under its room's lock) is either seen or waits.
-    rooms = Room.objects.select_for_update().filter(pk__in={original.room_id, room_id})
-    list(rooms.order_by("pk").values_list("pk", flat=True))
-    original.refresh_from_db(fields=["content", "deleted_at"])
-    if original.deleted_at is not None:
-        raise exceptions.MessageNotFoundError("The message was deleted.")
-    return _send(user, room_id, original.content, client_msg_id, None, None, forwarded=original)
-
-
 def _send(
-    user, room_id, content, client_msg_id, reply_to, attachment_ids, forwarded=None, in_batch=False
+    user, room_id, content, msg_id, reply_to, file_ids, thread=None, forwarded=None, in_batch=False
 ):
     notifications.require_few_mentions(content)
+    placed = {"thread": thread, "forwarded": forwarded, "in_batch": in_batch}
     try:
-        message = _store(user, room_id, content, client_msg_id, reply_to, forwarded, in_batch)
+        message = _store(user, room_id, content, msg_id, reply_to, **placed)
     except IntegrityError:
         if in_batch:
             raise  # The batch's transaction is broken: it runs again one send at a time.
         # The client_msg_id was stored before (a retry, or two sends racing). The unique index
         # caught it and the rollback gave the seq back; the stored message is the answer.
-        stored = client_msg_id is not None and _stored_id(user, room_id, client_msg_id)
+        stored = msg_id is not None and _stored_id(user, room_id, msg_id)
         if not stored:
             raise
         return selectors.message_data(stored)
     if message is None:
-        _raise_why_not_stored(user, room_id)
+        _raise_why_not_stored(user, room_id, thread)
     parent = None
     if reply_to is not None:
         parent = Message.objects.select_related("sender").filter(pk=reply_to).first()
     files = ()
-    if attachment_ids:
-        files = attachments_service.attach(
-            user=user, message=message, attachment_ids=attachment_ids
-        )
+    if file_ids:
+        files = attachments_service.attach(user=user, message=message, attachment_ids=file_ids)
     elif forwarded is not None:
         files = attachments_service.forward_copies(original=forwarded, message=message)
     # A new message has no reactions: its payload is built here, saving the loading query.
     data = {"message": payloads.message_payload(message, reply_to=parent, attachments=files)}
     broadcast.room_event(room_id, protocol.event(protocol.MESSAGE_NEW, data))
-    notifications.message_stored(message, sender=user, parent=parent, payload=data["message"])
+    followers = threads.reply_stored(message) if thread else ()
+    notifications.message_stored(
+        message, sender=user, parent=parent, payload=data["message"], followers=followers
+    )
     return data
 
 
@@ -146,11 +137,11 @@ def _stored_id(user, room_id, client_msg_id):
     return messages.values_list("pk", flat=True).first()
 
 
-def _store(user, room_id, content, client_msg_id, reply_to, forwarded=None, in_batch=False):
+def _store(user, room_id, content, client_msg_id, reply_to, *, thread, forwarded, in_batch):
     """Store a message with the room's next seq, as read by its sender; return it.
 
-    Returns None, storing nothing, if ``user`` may not post in the room or ``reply_to`` is not
-    a message of that room (replies never reach into another room).
+    Returns None, storing nothing, if ``user`` may not post in the room, or ``reply_to`` or
+    the thread's root is not a message of that room (nothing reaches into another room).
 
     The chat's hottest write. On PostgreSQL it is one statement (chat.sql.send_message), which
     costs a seventh of the client CPU and half the database CPU of the same work through the
@@ -171,6 +162,8 @@ def _store(user, room_id, content, client_msg_id, reply_to, forwarded=None, in_b
         client_msg_id=client_msg_id,
         forwarded_from=forwarded,
         created_at=now,
+        thread_root_id=thread.root_id if thread else None,
+        also_to_room=thread.also_to_room if thread else False,
     )
     if connection.vendor == "postgresql" and forwarded is None:
         return _insert_in_one_statement(message, now, in_batch)
@@ -198,16 +191,20 @@ def _insert_in_transaction(message, now, in_batch):
             return None
         message.seq = row[1]
         message.save(force_insert=True)
+        if message.thread_root_id is not None:
+            threads.summary_update(message, rev=row[2])
         Membership.objects.filter(room_id=message.room_id, user=message.sender).update(
             last_read_seq=message.seq
         )
     return message
 
 
-def _raise_why_not_stored(user, room_id):
+def _raise_why_not_stored(user, room_id, thread):
     membership = selectors.membership_for(user, room_id)
     if (reason := permissions.why_not_post(membership)) is not None:
         raise exceptions.ForbiddenError(reason)
+    if thread is not None:
+        threads.why_not_reply(room_id, thread.root_id)
     # Allowed to post, so the message replied to was not in this room.
     raise exceptions.MessageNotFoundError("The message replied to is not in this room.")
 

@@ -73,6 +73,15 @@ OUTSIDER_EVENTS = [
     ("room.unban", lambda r, m: {"room_id": r["id"], "username": "bob"}, 4040),
     ("room.bans", lambda r, m: {"room_id": r["id"]}, 4040),
     ("message.search", lambda r, m: {"query": "private", "room_id": r["id"]}, 4040),
+    (
+        "message.send",
+        lambda r, m: {"room_id": r["id"], "content": "x", "thread_root_id": m["id"]},
+        4040,
+    ),
+    ("room.messages", lambda r, m: {"room_id": r["id"], "thread_root_id": m["id"]}, 4040),
+    ("thread.follow", lambda r, m: {"thread_root_id": m["id"]}, 4041),
+    ("thread.unfollow", lambda r, m: {"thread_root_id": m["id"]}, 4041),
+    ("thread.read", lambda r, m: {"thread_root_id": m["id"], "seq": 1}, 4041),
 ]
 
 

@@ -1,4 +1,4 @@
-"""message.forward (chat/services/messages.py): copies only of what the forwarder reads now.
+"""message.forward (chat/services/forwarding.py): copies only of what the forwarder reads now.
 
 The copy is a message of its new room with a reference to its origin; its attachments share
 the original's stored bytes, which stay until the last message using them is deleted.

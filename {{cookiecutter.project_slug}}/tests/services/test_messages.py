@@ -18,6 +18,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 MESSAGE_KEYS = {
     "id", "room_id", "seq", "sender", "content", "html", "created_at", "client_msg_id", "reply_to",
     "edited_at", "deleted", "rev", "reactions", "attachments", "forwarded_from",
+    "thread_root_id", "also_to_room", "thread",
 }  # fmt: skip
 
 

@@ -7,6 +7,7 @@
  *
  *   app/notifications.js  unread mentions and replies, browser notifications, the digest
  *                      switch
+ *   app/thread-list.js the "Threads" entry: followed threads and their unread replies
  *   app/invitations.js invitations into groups and channels, accepted or declined
  *   app/details.js     the room details dialog: settings, members, mute, leave, delete,
  *                      block and ban
@@ -18,6 +19,8 @@
  *   app/messages.js    rendering messages, reactions and replies; the actions on a message
  *                      (report too); blocked users' messages collapsed
  *   app/formatted.js   a message's body: the server's sanitized HTML, checked and shown
+ *   app/threads.js     a root's thread summary, the thread panel (replies, its composer,
+ *                      following)
  *   app/forward.js     the dialog that forwards a message into another room
  *   app/composer.js    writing, sending (pending until acknowledged), replying, editing
  *   app/mentions.js    @name autocomplete in the composer
@@ -57,6 +60,14 @@ import {
   showDigestSetting,
 } from "./app/notifications.js";
 import { addInvitation, loadInvitations } from "./app/invitations.js";
+import { loadThreads, noteThreadReply, render as renderThreadList } from "./app/thread-list.js";
+import {
+  followed,
+  isHiddenReply,
+  rememberUser,
+  threadChange,
+  threadReply,
+} from "./app/threads.js";
 import { markRead } from "./app/read.js";
 import { applyPosition, showSetting } from "./app/receipts.js";
 import { loadPresence, renderPresence, renderTyping, TYPING_EXPIRES } from "./app/presence.js";
@@ -99,6 +110,7 @@ client.addEventListener("open", async ({ detail }) => {
   showDigestSetting(client.settings);
   loadNotifications();
   loadInvitations();
+  loadThreads();
   try {
     // Whom I block is asked for here, not carried by session.hello: connecting stays cheap.
     const [blocks] = await Promise.all([client.request("user.blocks"), loadRooms()]);
@@ -118,6 +130,7 @@ client.addEventListener("open", async ({ detail }) => {
 client.addEventListener("message", ({ detail }) => {
   const { message } = detail;
   if (detail.live) noteMessage(message);
+  rememberUser(message.sender);
   const room = rooms.get(message.room_id);
   if (!room) {
     // A room we do not know yet (its room.created was missed): fetch the list again.
@@ -128,6 +141,18 @@ client.addEventListener("message", ({ detail }) => {
   if (me && message.sender?.id === me.id) room.lastReadSeq = Math.max(room.lastReadSeq, message.seq);
   room.order = nextRoomOrder();
   if (message.client_msg_id && message.sender?.id === me?.id) dropPending(message.client_msg_id);
+  if (message.thread_root_id != null) {
+    noteThreadReply(message, { shown: threadReply(message) });
+    if (isHiddenReply(message)) {
+      // Not in the room's timeline, but its seq is the room's: an open room is read past it.
+      if (view && view.roomId === message.room_id && view.loaded && !view.detached) {
+        insertMessages([message]);
+        markRead();
+      }
+      renderRooms();
+      return;
+    }
+  }
   if (view && view.roomId === message.room_id && !view.loaded) view.early.push(message);
   if (view && view.roomId === message.room_id && view.loaded && view.detached) {
     el.jumpLatest.hidden = false; // shown with the rest once the user jumps to the latest
@@ -143,9 +168,21 @@ client.addEventListener("message", ({ detail }) => {
   renderRooms();
 });
 
-client.addEventListener("messagechange", ({ detail }) =>
-  updateMessage(detail.message, detail.change),
-);
+client.addEventListener("messagechange", ({ detail }) => {
+  updateMessage(detail.message, detail.change);
+  threadChange(detail.message);
+});
+
+// A reply changed a thread's summary: its root in the room (if shown) and the thread list.
+client.addEventListener("thread.updated", ({ detail }) => {
+  const item = view?.roomId === detail.room_id
+    ? [...view.items.values()].find((shown) => shown.message.id === detail.thread_root_id)
+    : null;
+  if (item) updateMessage({ ...item.message, thread: detail.thread, rev: detail.rev });
+  const entry = followed.get(detail.thread_root_id);
+  if (entry) entry.root = { ...entry.root, thread: detail.thread, rev: detail.rev };
+  renderThreadList();
+});
 
 client.addEventListener("reset", ({ detail }) => {
   // Too much was missed to replay: show the room's newest page afresh.
@@ -215,7 +252,12 @@ client.addEventListener("settings.updated", ({ detail }) => {
   showSetting(detail);
   showDigestSetting(detail);
 });
-client.addEventListener("notification.new", ({ detail }) => addNotification(detail.notification));
+client.addEventListener("notification.new", ({ detail }) => {
+  addNotification(detail.notification);
+  // A reply in a thread I follow but the list does not show yet (my message's first reply).
+  const rootId = detail.notification.message.thread_root_id;
+  if (rootId != null && !followed.has(rootId)) loadThreads();
+});
 client.addEventListener("room.invited", ({ detail }) => addInvitation(detail.invitation));
 
 client.addEventListener("room.typing", ({ detail }) => {

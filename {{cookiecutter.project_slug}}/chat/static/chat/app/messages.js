@@ -17,6 +17,7 @@ import { formattedBody } from "./formatted.js";
 import { handlePendingAction, setComposerContext } from "./composer.js";
 import { copyLink } from "./permalinks.js";
 import { openPicker, renderReactions, withMine } from "./reactions.js";
+import { isHiddenReply, openThread, rememberUser, threadSummary } from "./threads.js";
 import { canPost, client, isAdmin, isBlocked, me, rooms, view } from "./state.js";
 
 const GROUP_WINDOW = 5 * 60_000; // consecutive messages of one sender within this are grouped
@@ -25,6 +26,14 @@ const GROUP_WINDOW = 5 * 60_000; // consecutive messages of one sender within th
 export function insertMessages(messages) {
   for (const received of messages) {
     if (!view || received.room_id !== view.roomId) continue;
+    rememberUser(received.sender);
+    if (isHiddenReply(received)) {
+      // The thread panel's (threads.js), but its seq still bounds the pages around it.
+      view.newestSeq = Math.max(view.newestSeq, received.seq);
+      view.oldestSeq =
+        view.oldestSeq == null ? received.seq : Math.min(view.oldestSeq, received.seq);
+      continue;
+    }
     if (view.items.has(received.seq)) {
       updateMessage(received);
       continue;
@@ -157,6 +166,8 @@ function renderMessage(message, { revealed = false } = {}) {
   );
   const files = renderAttachments(message);
   if (files) bubble.append(files);
+  const thread = threadSummary(message);
+  if (thread) bubble.append(thread);
 
   const reactions = renderReactions(message);
   if (reactions) bubble.append(reactions);
@@ -168,6 +179,7 @@ function renderMessage(message, { revealed = false } = {}) {
     actions.setAttribute("role", "group");
     actions.setAttribute("aria-label", "Message actions");
     if (canPost(room)) actions.append(button("Reply", "small", "reply"));
+    if (message.thread_root_id == null) actions.append(button("Thread", "small", "open-thread"));
     const reactButton = button("React", "small", "pick-reaction");
     reactButton.setAttribute("aria-expanded", "false");
     reactButton.setAttribute("aria-haspopup", "dialog");
@@ -227,6 +239,12 @@ el.messages.addEventListener("click", async (event) => {
         await client.request("message.report", { message_id: message.id, reason: reason.trim() });
         notify("Reported. The room's admins and the site's moderators will look at it.");
       }
+    } else if (action === "open-thread") {
+      openThread(message);
+    } else if (action === "open-thread-root") {
+      const rootId = Number(target.dataset.rootId);
+      const root = [...view.items.values()].find((item) => item.message.id === rootId)?.message;
+      openThread(root ?? { id: rootId, room_id: message.room_id });
     } else if (action === "forward") {
       openForward(message);
     } else if (action === "reply") {

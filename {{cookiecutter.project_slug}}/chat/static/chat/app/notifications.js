@@ -15,6 +15,7 @@ import { invitationCount } from "./invitations.js";
 import { goToRoom } from "./navigation.js";
 import { renderRooms } from "./room-list.js";
 import { client, me, rooms, view } from "./state.js";
+import { followed, openThread } from "./threads.js";
 
 const toggle = $("notifications-button");
 const count = $("notifications-count");
@@ -80,6 +81,7 @@ export function noteMessage(message) {
 function describe(notification) {
   const sender = notification.message.sender?.username ?? "Someone";
   const room = roomName(rooms.get(notification.room_id)) || "a room";
+  if (notification.kind === "thread_reply") return `${sender} replied in a thread in ${room}`;
   return notification.kind === "mention"
     ? `${sender} mentioned you in ${room}`
     : `${sender} replied to you in ${room}`;
@@ -93,6 +95,7 @@ function render() {
       const open = button(null, "notification-open", "open-notification");
       open.dataset.roomId = notification.room_id;
       open.dataset.seq = notification.seq;
+      open.dataset.rootId = notification.message.thread_root_id ?? "";
       open.append(
         make("span", "notification-title", describe(notification)),
         make("time", "notification-time", shortTime(notification.created_at)),
@@ -145,7 +148,12 @@ list.addEventListener("click", (event) => {
   if (!target) return;
   const roomId = Number(target.dataset.roomId);
   const seq = Number(target.dataset.seq);
-  if (view && view.roomId === roomId && view.items.has(seq)) {
+  if (target.dataset.rootId) {
+    // A reply in a thread: its thread shows it, whether or not the room's timeline does.
+    const rootId = Number(target.dataset.rootId);
+    openThread(followed.get(rootId)?.root ?? { id: rootId, room_id: roomId });
+    goToRoom(roomId);
+  } else if (view && view.roomId === roomId && view.items.has(seq)) {
     view.items.get(seq).li.scrollIntoView({ block: "center" });
   } else {
     goToRoom(roomId, { aroundSeq: seq });

@@ -14,6 +14,7 @@ import { loadPresence, renderPresence, sendTyping } from "./presence.js";
 import { markRead } from "./read.js";
 import { loadReceipts } from "./receipts.js";
 import { renderRooms } from "./room-list.js";
+import { closeThread } from "./threads.js";
 import { canPost, client, newView, pendingSends, rooms, setView, view } from "./state.js";
 
 const PAGE_SIZE = 50; // a page around a message (a search result, a link) has it in the middle
@@ -21,6 +22,7 @@ const PAGE_SIZE = 50; // a page around a message (a search result, a link) has i
 /** Open a room at its newest messages, or (``aroundSeq``) at one message in its context. */
 export async function openRoom(roomId, { aroundSeq = null } = {}) {
   sendTyping(false);
+  closeThread(roomId);
   setView(newView(roomId));
   const current = view;
   el.messages.replaceChildren();
@@ -37,7 +39,8 @@ export async function openRoom(roomId, { aroundSeq = null } = {}) {
   root.dataset.view = "room";
   try {
     const around = aroundSeq == null ? {} : { aroundSeq };
-    const page = await client.history(roomId, { limit: PAGE_SIZE, ...around });
+    // The timeline only: thread replies are the thread panel's (threads.js).
+    const page = await client.history(roomId, { limit: PAGE_SIZE, timeline: true, ...around });
     if (view !== current) return;
     insertMessages(page.messages);
     if (aroundSeq != null) {
@@ -45,6 +48,8 @@ export async function openRoom(roomId, { aroundSeq = null } = {}) {
       showInContext(aroundSeq, newest != null && newest.seq < page.last_seq);
       return;
     }
+    // Thread replies after the last message shown count as seen: the room is read to its end.
+    view.newestSeq = Math.max(view.newestSeq, page.last_seq);
     // Live messages that arrived while the page was on its way (duplicates are skipped).
     insertMessages(view.early);
     view.early = [];
@@ -86,6 +91,7 @@ function showInContext(seq, newerExist) {
 
 export function closeRoom() {
   sendTyping(false);
+  closeThread();
   setView(null);
   el.roomPane.hidden = true;
   el.noRoom.hidden = false;
@@ -119,6 +125,7 @@ async function loadOlder() {
     const page = await client.history(view.roomId, {
       beforeSeq: view.oldestSeq,
       limit: PAGE_SIZE,
+      timeline: true,
     });
     if (view !== current) return;
     // Keep what the user is looking at in place while older messages go in above it.

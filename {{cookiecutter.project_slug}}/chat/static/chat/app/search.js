@@ -8,6 +8,7 @@ import { $, button, make, notify } from "./dom.js";
 import { describeError, roomName, shortTime } from "./format.js";
 import { goToRoom } from "./navigation.js";
 import { client, rooms } from "./state.js";
+import { openThread } from "./threads.js";
 
 const form = $("search-form");
 const input = $("search-input");
@@ -60,6 +61,7 @@ function renderResult({ message, snippet }) {
   const open = button(null, "search-open", "open-result");
   open.dataset.roomId = message.room_id;
   open.dataset.seq = message.seq;
+  open.dataset.rootId = message.thread_root_id ?? "";
   const meta = make("span", "search-meta");
   const room = rooms.get(message.room_id);
   meta.append(
@@ -67,6 +69,7 @@ function renderResult({ message, snippet }) {
     make("span", "search-sender", message.sender ? message.sender.username : "Deleted user"),
     make("time", "search-time", shortTime(message.created_at)),
   );
+  if (message.thread_root_id != null) meta.append(make("span", "search-thread", "in a thread"));
   const text = make("span", "search-snippet");
   for (const [part, matched] of snippet) text.append(matched ? make("mark", null, part) : part);
   open.append(meta, text);
@@ -77,5 +80,12 @@ function renderResult({ message, snippet }) {
 list.addEventListener("click", (event) => {
   const target = event.target.closest('[data-action="open-result"]');
   if (!target) return;
-  goToRoom(Number(target.dataset.roomId), { aroundSeq: Number(target.dataset.seq) });
+  const roomId = Number(target.dataset.roomId);
+  if (target.dataset.rootId) {
+    // A thread reply: shown in its thread, whether or not the room's timeline has it.
+    openThread({ id: Number(target.dataset.rootId), room_id: roomId });
+    goToRoom(roomId);
+    return;
+  }
+  goToRoom(roomId, { aroundSeq: Number(target.dataset.seq) });
 });

@@ -8,6 +8,8 @@
  * @property {string|null} [client_msg_id] Makes a send idempotent.
  * @property {number|null} [reply_to] A database id (1 to 2^63 - 1).
  * @property {Array<number>|null} [attachments] Ids of the sender's uploads to the room (POST /api/attachments/).
+ * @property {number|null} [thread_root_id] A database id (1 to 2^63 - 1).
+ * @property {boolean|null} [also_to_room]
  */
 
 /**
@@ -21,6 +23,8 @@
 
 ``content`` is the source as its author typed it (what an edit starts from); ``html`` is
 its rendering (docs/protocol.md, Formatting), sanitized by the server: show it as it is.
+thread_root_id: the root of the thread it replies in (null: a room message); also_to_room:
+a thread reply the room's timeline shows too; thread: a root's summary (null: no replies).
  * @typedef {Object} Message
  * @property {number} id A database id (1 to 2^63 - 1).
  * @property {number} room_id A database id (1 to 2^63 - 1).
@@ -37,6 +41,9 @@ its rendering (docs/protocol.md, Formatting), sanitized by the server: show it a
  * @property {Array<Reaction>} reactions
  * @property {Array<Attachment>} attachments
  * @property {ForwardedFrom|null} forwarded_from
+ * @property {number|null} thread_root_id A database id (1 to 2^63 - 1).
+ * @property {boolean} also_to_room
+ * @property {ThreadSummary|null} thread
  */
 
 /**
@@ -88,6 +95,16 @@ whole room receives.
  * @typedef {Object} ForwardedFrom
  * @property {number} room_id A database id (1 to 2^63 - 1).
  * @property {number} seq A position (0 to 2^63 - 1).
+ */
+
+/**
+ * A root's thread: its reply count, last reply time and repliers (the first few ids, and
+how many in all).
+ * @typedef {Object} ThreadSummary
+ * @property {number} reply_count
+ * @property {string} last_reply_at ISO 8601 date and time.
+ * @property {Array<number>} participant_ids
+ * @property {number} participant_count
  */
 
 /**
@@ -263,6 +280,8 @@ whole room receives.
  * @property {number|null} [around_seq] A database id (1 to 2^63 - 1).
  * @property {number|null} [changed_after_rev] A position (0 to 2^63 - 1).
  * @property {number|null} [limit] A database id (1 to 2^63 - 1).
+ * @property {number|null} [thread_root_id] A database id (1 to 2^63 - 1).
+ * @property {boolean|null} [timeline]
  */
 
 /**
@@ -396,10 +415,11 @@ whose role the update changed (empty when only settings changed).
  */
 
 /**
- * A mention of the user, or a reply to their message; unread until its room is read.
+ * A mention of the user, a reply to their message, or a reply in a thread they follow;
+unread until its room (or, for a thread reply, its thread) is read past it.
  * @typedef {Object} Notification
  * @property {number} id A database id (1 to 2^63 - 1).
- * @property {"mention"|"reply"} kind
+ * @property {"mention"|"reply"|"thread_reply"} kind
  * @property {number} room_id A database id (1 to 2^63 - 1).
  * @property {number} seq A position (0 to 2^63 - 1).
  * @property {string} created_at ISO 8601 date and time.
@@ -533,6 +553,51 @@ null on SQLite, whose results come newest first).
  */
 
 /**
+ * thread.follow and thread.unfollow: the root of the thread.
+ * @typedef {Object} ThreadRef
+ * @property {number} thread_root_id A database id (1 to 2^63 - 1).
+ */
+
+/**
+ * thread.follow, thread.unfollow and thread.read replies.
+ * @typedef {Object} ThreadFollowData
+ * @property {number} room_id A database id (1 to 2^63 - 1).
+ * @property {number} thread_root_id A database id (1 to 2^63 - 1).
+ * @property {boolean} following
+ * @property {number} last_read_seq A position (0 to 2^63 - 1).
+ */
+
+/**
+ * thread.read: the user read the thread's replies up to ``seq`` (a room seq).
+ * @typedef {Object} ThreadRead
+ * @property {number} thread_root_id A database id (1 to 2^63 - 1).
+ * @property {number} seq A position (0 to 2^63 - 1).
+ */
+
+/**
+ * threads.list: the user's followed threads, latest reply first, one page.
+ * @typedef {Object} ThreadsList
+ * @property {string|null} [cursor] next_cursor of threads.list, as given.
+ * @property {number|null} [limit]
+ */
+
+/**
+ * threads.list reply; next_cursor fetches the next page (null: no more).
+ * @typedef {Object} ThreadsPage
+ * @property {Array<FollowedThread>} threads
+ * @property {string|null} next_cursor
+ */
+
+/**
+ * A followed thread: its root (with its summary) and the replies others sent that the
+user has not read.
+ * @typedef {Object} FollowedThread
+ * @property {Message} root
+ * @property {number} last_read_seq A position (0 to 2^63 - 1).
+ * @property {number} unread
+ */
+
+/**
  * @typedef {Object} Hello
  * @property {number} session_id A database id (1 to 2^63 - 1).
  * @property {User} user
@@ -628,6 +693,16 @@ null on SQLite, whose results come newest first).
  */
 
 /**
+ * thread.updated: a root's thread summary changed (a reply came); ``rev`` is the root's
+new rev, as room.messages with changed_after_rev would return it.
+ * @typedef {Object} ThreadUpdated
+ * @property {number} room_id A database id (1 to 2^63 - 1).
+ * @property {number} thread_root_id A database id (1 to 2^63 - 1).
+ * @property {number} rev
+ * @property {ThreadSummary} thread
+ */
+
+/**
  * An error: its stable code and name (docs/protocol.md) and a detail naming the key.
  * @typedef {Object} ErrorData
  * @property {number} code
@@ -637,17 +712,17 @@ null on SQLite, whose results come newest first).
 
 /**
  * Each client event's data.
- * @typedef {{"message.send": MessageSend, "message.edit": MessageEdit, "message.forward": MessageForward, "message.delete": MessageDelete, "message.react": MessageReact, "message.read": MessageRead, "message.delivered": MessageDelivered, "message.typing": MessageTyping, "room.create": RoomCreate, "room.list": Empty, "room.discover": Empty, "room.info": RoomRef, "room.members": RoomMembersPage, "room.messages": RoomMessages, "room.join": RoomRef, "room.leave": RoomRef, "room.add_members": RoomMembers, "room.remove_members": RoomMembers, "room.update": RoomUpdate, "room.delete": RoomRef, "room.mute": RoomMute, "presence": RoomRef, "session.heartbeat": Empty, "settings.update": SettingsUpdate, "room.receipts": RoomRef, "notification.list": Empty, "invitation.list": Empty, "invitation.accept": InvitationRef, "invitation.decline": InvitationRef, "user.block": UserRef, "user.unblock": UserRef, "user.blocks": Empty, "message.report": MessageReport, "room.ban": RoomBan, "room.unban": RoomUnban, "room.bans": RoomRef, "message.search": MessageSearch}} ClientEventData
+ * @typedef {{"message.send": MessageSend, "message.edit": MessageEdit, "message.forward": MessageForward, "message.delete": MessageDelete, "message.react": MessageReact, "message.read": MessageRead, "message.delivered": MessageDelivered, "message.typing": MessageTyping, "room.create": RoomCreate, "room.list": Empty, "room.discover": Empty, "room.info": RoomRef, "room.members": RoomMembersPage, "room.messages": RoomMessages, "room.join": RoomRef, "room.leave": RoomRef, "room.add_members": RoomMembers, "room.remove_members": RoomMembers, "room.update": RoomUpdate, "room.delete": RoomRef, "room.mute": RoomMute, "presence": RoomRef, "session.heartbeat": Empty, "settings.update": SettingsUpdate, "room.receipts": RoomRef, "notification.list": Empty, "invitation.list": Empty, "invitation.accept": InvitationRef, "invitation.decline": InvitationRef, "user.block": UserRef, "user.unblock": UserRef, "user.blocks": Empty, "message.report": MessageReport, "room.ban": RoomBan, "room.unban": RoomUnban, "room.bans": RoomRef, "message.search": MessageSearch, "thread.follow": ThreadRef, "thread.unfollow": ThreadRef, "thread.read": ThreadRead, "threads.list": ThreadsList}} ClientEventData
  */
 
 /**
  * Each client event's reply data.
- * @typedef {{"message.send": MessageData, "message.edit": MessageData, "message.forward": MessageData, "message.delete": MessageData, "message.react": MessageData, "message.read": ReadData, "message.delivered": Delivered, "message.typing": TypingData, "room.create": RoomData, "room.list": Rooms, "room.discover": Rooms, "room.info": RoomData, "room.members": MembersPage, "room.messages": MessagesPage, "room.join": RoomData, "room.leave": RoomIdData, "room.add_members": MembersAdded, "room.remove_members": MembersRemoved, "room.update": RoomUpdatedData, "room.delete": RoomIdData, "room.mute": MuteData, "presence": PresenceData, "session.heartbeat": Heartbeat, "settings.update": SettingsData, "room.receipts": Receipts, "notification.list": Notifications, "invitation.list": Invitations, "invitation.accept": RoomData, "invitation.decline": InvitationIdData, "user.block": UserData, "user.unblock": UserData, "user.blocks": Users, "message.report": ReportReceipt, "room.ban": BanData, "room.unban": BanData, "room.bans": Bans, "message.search": SearchPage}} ReplyData
+ * @typedef {{"message.send": MessageData, "message.edit": MessageData, "message.forward": MessageData, "message.delete": MessageData, "message.react": MessageData, "message.read": ReadData, "message.delivered": Delivered, "message.typing": TypingData, "room.create": RoomData, "room.list": Rooms, "room.discover": Rooms, "room.info": RoomData, "room.members": MembersPage, "room.messages": MessagesPage, "room.join": RoomData, "room.leave": RoomIdData, "room.add_members": MembersAdded, "room.remove_members": MembersRemoved, "room.update": RoomUpdatedData, "room.delete": RoomIdData, "room.mute": MuteData, "presence": PresenceData, "session.heartbeat": Heartbeat, "settings.update": SettingsData, "room.receipts": Receipts, "notification.list": Notifications, "invitation.list": Invitations, "invitation.accept": RoomData, "invitation.decline": InvitationIdData, "user.block": UserData, "user.unblock": UserData, "user.blocks": Users, "message.report": ReportReceipt, "room.ban": BanData, "room.unban": BanData, "room.bans": Bans, "message.search": SearchPage, "thread.follow": ThreadFollowData, "thread.unfollow": ThreadFollowData, "thread.read": ThreadFollowData, "threads.list": ThreadsPage}} ReplyData
  */
 
 /**
  * Each server event's data.
- * @typedef {{"session.hello": Hello, "message.new": MessageData, "message.edited": MessageData, "message.deleted": MessageData, "message.reactions": ReactionsData, "room.read": ReadData, "room.delivered": DeliveredData, "room.typing": TypingData, "room.created": RoomData, "room.updated": RoomUpdatedData, "room.deleted": RoomIdData, "room.removed": RoomRemoved, "room.members_added": RoomMembersAdded, "room.members_removed": RoomMembersRemoved, "room.muted": MuteData, "presence.changed": PresenceChanged, "user.blocked": UserData, "user.unblocked": UserData, "message.reported": ReportData, "settings.updated": SettingsData, "notification.new": NotificationData, "room.invited": InvitationData, "error": ErrorData}} ServerEventData
+ * @typedef {{"session.hello": Hello, "message.new": MessageData, "message.edited": MessageData, "message.deleted": MessageData, "message.reactions": ReactionsData, "room.read": ReadData, "room.delivered": DeliveredData, "room.typing": TypingData, "room.created": RoomData, "room.updated": RoomUpdatedData, "room.deleted": RoomIdData, "room.removed": RoomRemoved, "room.members_added": RoomMembersAdded, "room.members_removed": RoomMembersRemoved, "room.muted": MuteData, "presence.changed": PresenceChanged, "user.blocked": UserData, "user.unblocked": UserData, "message.reported": ReportData, "settings.updated": SettingsData, "notification.new": NotificationData, "room.invited": InvitationData, "thread.updated": ThreadUpdated, "error": ErrorData}} ServerEventData
  */
 
 /** @typedef {keyof ClientEventData} ClientEventType */

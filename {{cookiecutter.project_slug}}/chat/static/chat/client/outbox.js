@@ -19,8 +19,14 @@ export class OutboxMethods {
    * under that id) and is re-sent with that same id after every reconnect until acknowledged;
    * only an error from the server (not a dropped connection) rejects. Show messages from the
    * `message` event, not from this promise: the event is the one ordered, deduplicated stream.
+   * options.threadRootId sends it as a reply in that message's thread, and
+   * options.alsoToRoom shows such a reply in the room's timeline too.
    */
-  sendMessage(roomId, content, { replyTo = null, clientMsgId = null, attachments = null } = {}) {
+  sendMessage(
+    roomId,
+    content,
+    { replyTo = null, clientMsgId = null, attachments = null, threadRootId = null, alsoToRoom = false } = {},
+  ) {
     if (this._stopped) {
       return Promise.reject(new ChatError("closed", "closed", "The client is closed."));
     }
@@ -28,6 +34,8 @@ export class OutboxMethods {
     const data = { room_id: roomId, content, client_msg_id: id };
     if (replyTo != null) data.reply_to = replyTo;
     if (attachments?.length) data.attachments = attachments; // ids from uploadAttachment()
+    if (threadRootId != null) data.thread_root_id = threadRootId;
+    if (threadRootId != null && alsoToRoom) data.also_to_room = true;
     return new Promise((resolve, reject) => {
       const entry = { data, resolve, reject, inFlight: false };
       this._outbox.set(id, entry);

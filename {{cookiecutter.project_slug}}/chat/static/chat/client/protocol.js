@@ -32,6 +32,7 @@ export const FORWARDED_EVENTS = new Set([
   "user.blocked",
   "user.unblocked",
   "message.reported",
+  "thread.updated",
 ]);
 
 /** Server events that change a message already delivered, and the `kind` apps get. */

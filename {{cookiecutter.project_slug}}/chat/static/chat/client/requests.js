@@ -85,8 +85,13 @@ export class RequestMethods {
    * @param {{beforeSeq?: number|null, afterSeq?: number|null, limit?: number|null}} [options]
    * @returns {Promise<import("./events.js").MessagesPage>}
    */
-  async history(roomId, { beforeSeq = null, afterSeq = null, aroundSeq = null, limit = null } = {}) {
+  async history(
+    roomId,
+    { beforeSeq = null, afterSeq = null, aroundSeq = null, limit = null, timeline = false } = {},
+  ) {
     const data = { room_id: roomId };
+    // Only the room's timeline: its messages and the thread replies also sent to the room.
+    if (timeline) data.timeline = true;
     if (beforeSeq != null) data.before_seq = beforeSeq;
     if (afterSeq != null) data.after_seq = afterSeq;
     if (aroundSeq != null) data.around_seq = aroundSeq;
