@@ -5,6 +5,7 @@ change that grows one past its limit splits it in the same commit instead of lat
 """
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -44,3 +45,14 @@ def test_no_chat_module_is_over_300_lines():
 def test_no_function_is_over_40_lines(folder):
     found = [line for path in python_files(folder) for line in long_functions(path)]
     assert not found, found
+
+
+def test_every_stylesheet_closes_what_it_opens():
+    """An unclosed block swallows every rule after it, silently: browsers report nothing."""
+    for path in sorted((ROOT / "chat" / "static").rglob("*.css")):
+        text = re.sub(r"/\*.*?\*/", "", path.read_text(), flags=re.S)
+        depth = 0
+        for number, line in enumerate(text.splitlines(), start=1):
+            depth += line.count("{") - line.count("}")
+            assert depth >= 0, f"{path.relative_to(ROOT)}:{number} closes a block never opened"
+        assert depth == 0, f"{path.relative_to(ROOT)} leaves {depth} block(s) open"
