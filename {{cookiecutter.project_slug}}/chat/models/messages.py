@@ -17,7 +17,9 @@ class Message(models.Model):
     content = models.TextField()
     # The content rendered to safe HTML when stored or edited (chat.formatting); the content
     # stays exactly what its author typed.
-    content_html = models.TextField(blank=True, default="")
+    # db_default: a process still running the previous release during a deploy stores its
+    # messages without this column; they show as their text (the page falls back to content).
+    content_html = models.TextField(blank=True, default="", db_default="")
     reply_to = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
