@@ -84,6 +84,18 @@ def search_line(report):
     )
 
 
+def formatting_line(report):
+    """What rendering a stored message costs (bench.formatting), one line."""
+    render = report["render_us"]
+    worst = max(report["worst_case_us"].values())
+    return (
+        f"Rendering a message when it is stored (chat/formatting.py): p50 {render['p50']:.0f} µs,"
+        f" mean {render['mean']:.0f} µs over {report['messages']:,} typical messages; "
+        f"{report['plain_words_us']:,} µs for {report['worst_case_chars']:,} characters of prose, "
+        f"{worst:,} µs for the worst (python -m bench.formatting)."
+    )
+
+
 def log(message):
     """A progress line, on stderr (the tables go to stdout)."""
     print(message, file=sys.stderr, flush=True)

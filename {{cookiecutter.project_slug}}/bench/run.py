@@ -28,12 +28,12 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from bench import search
+from bench import formatting, search
 from bench.comparison import render
 from bench.machine import describe
 from bench.plan import DEFAULT_RATES, Plan, add_plan_options, parse_rates
 from bench.protocol_cost import per_frame_us
-from bench.report import log, protocol_line, search_line
+from bench.report import formatting_line, log, protocol_line, search_line
 from bench.servers import Bench
 
 
@@ -77,6 +77,21 @@ def build_parser():
     return parser
 
 
+def _measure_alone(args):
+    """What is measured once the servers are gone, so nothing else holds the CPUs: the
+    protocol's cost per frame, rendering, and the search scenario (when asked for)."""
+    protocol_us = per_frame_us()
+    rendering = formatting.in_own_process()
+    lines = [protocol_line(protocol_us), formatting_line(rendering)]
+    report = {"protocol_us_per_frame": round(protocol_us, 2), "formatting": rendering}
+    report["search"] = None
+    if args.search_messages:
+        log(f"search: {args.search_messages:,} messages on PostgreSQL (bench/search.py)")
+        report["search"] = search.run(messages=args.search_messages)
+        lines.append(search_line(report["search"]))
+    return {"lines": lines, "report": report}
+
+
 def main(argv=None):
     args = build_parser().parse_args(argv)
     if args.baseline and not (Path(args.baseline) / "scale_ws" / "asgi.py").exists():
@@ -91,22 +106,14 @@ def main(argv=None):
         Path(workdir).mkdir(parents=True, exist_ok=True)
         bench = Bench(args, workdir)
         results = bench.run()
-    # Measured in this process once the servers are gone, so nothing else holds the CPUs.
-    protocol_us = per_frame_us()
-    search_report = None
-    if args.search_messages:
-        log(f"search: {args.search_messages:,} messages on PostgreSQL (bench/search.py)")
-        search_report = search.run(messages=args.search_messages)
+    extras = _measure_alone(args)
     elapsed = time.monotonic() - started
     print(render(results, info, bench.plan, elapsed))
-    print(protocol_line(protocol_us))
-    if search_report is not None:
-        print(search_line(search_report))
+    for line in extras["lines"]:
+        print(line)
     if args.json:
         report = {"machine": info, "plan": asdict(bench.plan), "results": results}
-        report["protocol_us_per_frame"] = round(protocol_us, 2)
-        report["search"] = search_report
-        report["elapsed_s"] = round(elapsed, 1)
+        report |= extras["report"] | {"elapsed_s": round(elapsed, 1)}
         Path(args.json).write_text(json.dumps(report, indent=2))
     return 0
 

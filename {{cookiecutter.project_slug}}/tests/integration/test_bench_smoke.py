@@ -11,7 +11,8 @@ import subprocess
 
 import pytest
 
-from bench.report import LADDER_KEYS, LATENCY_KEYS, MEMORY_KEYS, REPORT_KEYS
+from bench import formatting
+from bench.report import LADDER_KEYS, LATENCY_KEYS, MEMORY_KEYS, REPORT_KEYS, formatting_line
 from bench.servers import web_command
 from bench.storm import measure_storm
 from bench.targets import ProjectTarget
@@ -93,3 +94,12 @@ def test_the_benchmark_runs_the_procfiles_web_line_on_loopback():
     assert words[words.index("--host") + 1] == "127.0.0.1"
     assert words[words.index("--port") + 1] == "$PORT"
     assert "::" not in command
+
+
+def test_make_bench_reports_what_rendering_a_stored_message_costs():
+    report = formatting.in_own_process()
+    assert report["messages"] == 2_000
+    assert 0 < report["render_us"]["p50"] <= report["render_us"]["p99"]
+    assert report["worst_case_chars"] == 10_000
+    assert all(micro > 0 for micro in report["worst_case_us"].values())
+    assert "Rendering a message when it is stored" in formatting_line(report)
