@@ -19,6 +19,7 @@
  *   app/messages.js    rendering messages, reactions and replies; the actions on a message
  *                      (report too); blocked users' messages collapsed
  *   app/formatted.js   a message's body: the server's sanitized HTML, checked and shown
+ *   app/room-events.js the server's events about rooms: created, updated, removed, members
  *   app/threads.js     a root's thread summary, the thread panel (replies, its composer,
  *                      following)
  *   app/forward.js     the dialog that forwards a message into another room
@@ -42,12 +43,13 @@
  * classes and the hidden attribute only.
  */
 
-import { refreshDetails, renderDetails, setMuted } from "./app/details.js";
+import { refreshDetails, setMuted } from "./app/details.js";
 import "./app/dialogs.js";
 import "./app/search.js";
+import "./app/room-events.js";
 import { goToRoom, openRoomFromHash } from "./app/navigation.js";
 import { openLinkedMessage } from "./app/permalinks.js";
-import { applyMembers, loadRooms, removeRoom, upsertRoom } from "./app/rooms.js";
+import { loadRooms, upsertRoom } from "./app/rooms.js";
 import { openRoom } from "./app/room-view.js";
 import { insertMessages, rerenderMessages, updateMessage } from "./app/messages.js";
 import { dropPending } from "./app/composer.js";
@@ -199,41 +201,6 @@ client.addEventListener("positions", ({ detail }) => {
   }
   if (detail.added.length) loadRooms().catch(() => {});
   renderRooms();
-});
-
-client.addEventListener("room.created", ({ detail }) => {
-  upsertRoom(detail.room, { bump: true });
-});
-
-client.addEventListener("room.updated", ({ detail }) => {
-  upsertRoom(detail.room, { mine: false, roles: detail.roles });
-  if (view && view.roomId === detail.room.id && el.detailsDialog.open) renderDetails(detail.room);
-});
-
-client.addEventListener("room.deleted", ({ detail }) => {
-  removeRoom(detail.room_id, "{name} was deleted.");
-});
-
-client.addEventListener("room.removed", ({ detail }) => {
-  const reasons = {
-    removed: "You were removed from {name}.",
-    banned: "You were banned from {name}.",
-    left: "You left {name}.",
-  };
-  removeRoom(detail.room_id, reasons[detail.reason] || "{name} is no longer available.");
-});
-
-client.addEventListener("room.members_added", ({ detail }) => {
-  applyMembers(detail.room_id, { added: detail.members });
-  refreshDetails(detail.room_id);
-});
-client.addEventListener("room.members_removed", ({ detail }) => {
-  applyMembers(detail.room_id, { removedIds: detail.user_ids || [] });
-  if (view && view.roomId === detail.room_id) {
-    for (const id of detail.user_ids || []) view.online.delete(id);
-    renderPresence();
-  }
-  refreshDetails(detail.room_id);
 });
 
 client.addEventListener("room.read", ({ detail }) => {
