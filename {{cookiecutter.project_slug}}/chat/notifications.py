@@ -177,13 +177,7 @@ def read_up_to(membership, seq):
         user_id=membership.user_id, room_id=membership.room_id, read_at__isnull=True, seq__lte=seq
     ).update(read_at=now)
     if membership.unread_mentions:
-        left = Notification.objects.filter(
-            user_id=membership.user_id,
-            room_id=membership.room_id,
-            kind=Notification.Kind.MENTION,
-            read_at__isnull=True,
-        ).count()
-        Membership.objects.filter(pk=membership.pk).update(unread_mentions=left)
+        _recount_mentions(membership)
 
 
 def thread_read_up_to(membership, root_id, seq):
@@ -197,10 +191,15 @@ def thread_read_up_to(membership, root_id, seq):
         seq__lte=seq,
     )
     if unread.update(read_at=timezone.now()) and membership.unread_mentions:
-        left = Notification.objects.filter(
-            user_id=membership.user_id,
-            room_id=membership.room_id,
-            kind=Notification.Kind.MENTION,
-            read_at__isnull=True,
-        ).count()
-        Membership.objects.filter(pk=membership.pk).update(unread_mentions=left)
+        _recount_mentions(membership)
+
+
+def _recount_mentions(membership):
+    """Set the member's unread-mention counter from the mentions still unread in the room."""
+    left = Notification.objects.filter(
+        user_id=membership.user_id,
+        room_id=membership.room_id,
+        kind=Notification.Kind.MENTION,
+        read_at__isnull=True,
+    ).count()
+    Membership.objects.filter(pk=membership.pk).update(unread_mentions=left)
