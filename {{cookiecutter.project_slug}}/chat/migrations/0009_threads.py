@@ -5,6 +5,13 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def forget_thread_reply_notifications(apps, schema_editor):
+    """Going back: the previous schema has no thread_reply kind (its check constraint refuses
+    them), and no threads for them to point into, so they go before it is restored."""
+    Notification = apps.get_model("chat", "Notification")
+    Notification.objects.filter(kind="thread_reply").delete()
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -91,4 +98,6 @@ class Migration(migrations.Migration):
             model_name='threadfollow',
             constraint=models.UniqueConstraint(fields=('user', 'root'), name='chat_threadfollow_unique'),
         ),
+        # Last, so that going back it runs first: before the kind's column shrinks.
+        migrations.RunPython(migrations.RunPython.noop, forget_thread_reply_notifications),
     ]
