@@ -11,6 +11,7 @@
 import { $, button, make, notify } from "./dom.js";
 import { describeError, shortTime } from "./format.js";
 import { goToRoom } from "./navigation.js";
+import { upsertRoom } from "./rooms.js";
 import { client } from "./state.js";
 
 const heading = $("invitations-heading");
@@ -89,7 +90,11 @@ list.addEventListener("click", async (event) => {
     });
     pending.delete(id);
     render();
-    if (accept) goToRoom(reply.room.id);
+    if (accept) {
+      // The reply carries the room: open it now, whether or not room.created came first.
+      upsertRoom(reply.room, { bump: true });
+      goToRoom(reply.room.id);
+    }
     else focusAfterAnswer(index);
   } catch (error) {
     target.disabled = false;
