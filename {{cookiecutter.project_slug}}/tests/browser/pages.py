@@ -1,5 +1,6 @@
 """Chromium pages for the browser tests: viewports, logins, and a watch on every console."""
 
+import json
 import re
 
 PASSWORD = "pw-for-browser-tests"
@@ -12,6 +13,31 @@ MOBILE = {"is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 
 # Console messages that mean the page broke the Content-Security-Policy.
 CSP_VIOLATION = re.compile(r"Content[ -]Security[ -]Policy|Refused to (load|execute|apply)", re.I)
+
+
+def frames_to_page(handle):
+    """A ``socket_route`` for Pages.login: the page's frames reach the server unchanged, and
+    each frame of the server's goes through ``handle(frame, send)``, which sends what the page
+    gets (changed, held back, or as it came)."""
+
+    def route(socket):
+        server = socket.connect_to_server()
+        socket.on_message(server.send)
+        server.on_message(lambda frame: handle(frame, socket.send))
+
+    return route
+
+
+def rewrite_envelopes(change):
+    """A ``socket_route`` that changes each of the server's envelopes with ``change(envelope)``
+    (in place) before the page gets it."""
+
+    def handle(frame, send):
+        envelope = json.loads(frame)
+        change(envelope)
+        send(json.dumps(envelope))
+
+    return frames_to_page(handle)
 
 
 class Pages:

@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import expect
 from websockets.sync.client import connect as ws_connect
 
-from tests.browser.pages import CSP_VIOLATION, DESKTOP, PASSWORD, PHONE
+from tests.browser.pages import CSP_VIOLATION, DESKTOP, PASSWORD, PHONE, rewrite_envelopes
 from tests.clients import fetch_token
 from testservers.live import PROJECT, run_django
 
@@ -616,18 +616,7 @@ def test_the_page_takes_who_may_post_from_post_roles(pages, chat_server):
             for item in value:
                 let_members_post(item)
 
-    def rewrite_rooms(route):
-        server = route.connect_to_server()
-        route.on_message(server.send)
-
-        def to_page(frame):
-            envelope = json.loads(frame)
-            let_members_post(envelope)
-            route.send(json.dumps(envelope))
-
-        server.on_message(to_page)
-
-    bob = pages.login("bob", socket_route=rewrite_rooms)
+    bob = pages.login("bob", socket_route=rewrite_envelopes(let_members_post))
     open_room(bob, "Locked Notes")
     expect(bob.locator("#composer-input")).to_be_enabled()
     assert rewritten, "no room payload passed through the route"

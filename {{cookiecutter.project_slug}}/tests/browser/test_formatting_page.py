@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 from websockets.sync.client import connect as ws_connect
 
-from tests.browser.pages import PASSWORD
+from tests.browser.pages import PASSWORD, rewrite_envelopes
 from tests.browser.test_chat_page import make_room, open_room, send
 from tests.clients import fetch_token
 
@@ -184,19 +184,8 @@ def test_html_outside_the_allowlist_shows_as_the_source_text(pages, chat_server)
             for item in value:
                 tamper(item)
 
-    def rewrite_messages(route):
-        server = route.connect_to_server()
-        route.on_message(server.send)
-
-        def to_page(frame):
-            envelope = json.loads(frame)
-            tamper(envelope)
-            route.send(json.dumps(envelope))
-
-        server.on_message(to_page)
-
     alice = pages.login("alice")
-    bob = pages.login("bob", socket_route=rewrite_messages)
+    bob = pages.login("bob", socket_route=rewrite_envelopes(tamper))
     open_room(alice, "Rewritten")
     open_room(bob, "Rewritten")
     send(alice, "**still** readable")

@@ -6,6 +6,7 @@ import json
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.pages import frames_to_page
 from tests.browser.test_chat_page import room_button, seed
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
@@ -31,23 +32,17 @@ def test_an_accepted_invitation_opens_its_room_whichever_event_comes_first(pages
     invite(chat_server, "carol", "Retreat", ["bob"])  # carol and bob share no room
     held = []
 
-    def created_after_the_reply(route):
-        server = route.connect_to_server()
-        route.on_message(server.send)
+    def created_after_the_reply(frame, send):
+        event_type = json.loads(frame).get("event_type")
+        if event_type == "room.created":
+            held.append(frame)
+            return
+        send(frame)
+        if event_type == "invitation.accept":
+            for created in held:
+                send(created)
 
-        def to_page(frame):
-            event_type = json.loads(frame).get("event_type")
-            if event_type == "room.created":
-                held.append(frame)
-                return
-            route.send(frame)
-            if event_type == "invitation.accept":
-                for frame in held:
-                    route.send(frame)
-
-        server.on_message(to_page)
-
-    bob = pages.login("bob", socket_route=created_after_the_reply)
+    bob = pages.login("bob", socket_route=frames_to_page(created_after_the_reply))
     toggle = bob.locator("#notifications-button")
     expect(toggle).to_have_attribute("aria-label", "Notifications, 1 invitation")
     toggle.click()
