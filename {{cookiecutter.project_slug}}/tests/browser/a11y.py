@@ -17,7 +17,8 @@ def violations(page, include=None, exclude=()):
     """Return axe's violations in ``page`` (within ``include``, a selector, if given)."""
     context = None
     if include or exclude:
-        context = {"include": [[include or "html"]], "exclude": [[selector] for selector in exclude]}
+        excluded = [[selector] for selector in exclude]
+        context = {"include": [[include or "html"]], "exclude": excluded}
     return _AXE.run(page, context=context, options=OPTIONS).response["violations"]
 
 

@@ -7,6 +7,7 @@
  * "Show more members" button at the end of the list fetches the next page.
  */
 
+import { confirmAction } from "./ask.js";
 import { $, button, el, make } from "./dom.js";
 import { roomName, usernames } from "./format.js";
 import { showDialog, showFormError } from "./dialogs.js";
@@ -122,7 +123,11 @@ el.membersList.addEventListener("click", async (event) => {
   const action = target && MEMBER_ACTIONS[target.dataset.action];
   if (!action || !view) return;
   const [eventType, data] = action(view.roomId, target.dataset.username, target);
-  if (eventType === "room.ban" && !confirm(`Ban ${target.dataset.username} from this room?`)) return;
+  if (eventType === "room.ban") {
+    const heading = `Ban ${target.dataset.username} from this room?`;
+    const body = "They leave the room and cannot come back until an admin lifts the ban.";
+    if (!(await confirmAction({ heading, body, action: "Ban", danger: true }))) return;
+  }
   try {
     await client.request(eventType, data);
     await refreshDetails(view.roomId, true);
@@ -150,7 +155,10 @@ el.addMemberForm.addEventListener("submit", async (event) => {
 /** Ask the server to do ``eventType`` to the open room once the user confirms ``question``. */
 function confirmedRoomAction(button, eventType, question) {
   button.addEventListener("click", async () => {
-    if (!view || !confirm(question)) return;
+    if (!view) return;
+    if (!(await confirmAction({ heading: question, action: button.textContent, danger: true }))) {
+      return;
+    }
     try {
       await client.request(eventType, { room_id: view.roomId });
     } catch (error) {

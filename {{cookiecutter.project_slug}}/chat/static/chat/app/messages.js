@@ -8,6 +8,7 @@
  * over for replies and edits.
  */
 
+import { askText, confirmAction } from "./ask.js";
 import { renderAttachments } from "./attachments.js";
 import { openForward } from "./forward.js";
 import { receiptElement } from "./receipts.js";
@@ -234,9 +235,14 @@ el.messages.addEventListener("click", async (event) => {
     if (action === "show-blocked") {
       li.replaceWith(showBlocked(message));
     } else if (action === "report") {
-      const reason = prompt("Why are you reporting this message? The room's admins will see it.");
-      if (reason && reason.trim()) {
-        await client.request("message.report", { message_id: message.id, reason: reason.trim() });
+      const reason = await askText({
+        heading: "Report this message",
+        question: "Why are you reporting it? The room's admins will see this.",
+        action: "Report",
+        required: true,
+      });
+      if (reason) {
+        await client.request("message.report", { message_id: message.id, reason });
         notify("Reported. The room's admins and the site's moderators will look at it.");
       }
     } else if (action === "open-thread") {
@@ -255,7 +261,10 @@ el.messages.addEventListener("click", async (event) => {
       el.input.value = message.content;
       el.input.focus();
     } else if (action === "delete") {
-      if (confirm("Delete this message for everyone?")) await client.deleteMessage(message.id);
+      const heading = "Delete this message for everyone?";
+      if (await confirmAction({ heading, action: "Delete", danger: true })) {
+        await client.deleteMessage(message.id);
+      }
     } else if (action === "pick-reaction") {
       openPicker(target, (emoji) => toggleReaction(message.room_id, message.seq, emoji));
     } else if (action === "toggle-reaction") {

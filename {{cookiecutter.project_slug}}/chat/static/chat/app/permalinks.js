@@ -8,6 +8,7 @@
  * outsider nothing the URL did not.
  */
 
+import { confirmAction } from "./ask.js";
 import { notify, root } from "./dom.js";
 import { client, rooms } from "./state.js";
 
@@ -67,9 +68,9 @@ async function showLinked(roomId, seq, { goToRoom, upsertRoom }) {
   if (!rooms.has(roomId)) {
     // A public channel the user is not in: anyone may read it, and join it to see it here.
     const { room } = await client.request("room.info", { room_id: roomId });
-    if (!confirm(`This message is in the public channel ${room.name}. Join it to read it here?`)) {
-      return;
-    }
+    const heading = `Join the public channel ${room.name}?`;
+    const body = "The message is in a channel you are not in. Join it to read it here.";
+    if (!(await confirmAction({ heading, body, action: "Join" }))) return;
     const joined = await client.request("room.join", { room_id: roomId });
     upsertRoom(joined.room, { bump: true });
   }
