@@ -26,7 +26,7 @@ from django.db.models import F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
-from . import formatting
+from . import formatting, notification_text
 from .models import ChatSession, Digest, Membership, Notification, Room
 from .selectors import direct_peers, unread_notifications
 
@@ -152,11 +152,10 @@ def _email(user, notifications, direct):
     listed = _listed(notifications)
     for notification in listed:
         sender = notification.message.sender
-        who = sender.get_username() if sender else "Someone"
-        room = notification.room.name or "a direct room"
-        what = "mentioned you" if notification.kind == Notification.Kind.MENTION else "replied"
+        who = sender.get_username() if sender else None
+        title = notification_text.title(notification.kind, who, notification.room)
         text = formatting.plain_text(notification.message.content_html)
-        lines.append(f"- {who} {what} in {room}: {_excerpt(text)}")
+        lines.append(f"- {title}: {_excerpt(text)}")
     if len(notifications) > len(listed):
         lines.append(f"- and {len(notifications) - len(listed)} more")
     lines += [

@@ -90,6 +90,6 @@ def test_bob_hidden_tab_gets_a_browser_notification_and_lands_on_the_message(pag
     send(alice, "Lunch after?")
     bob.wait_for_function("() => window.shownNotifications.length > 1")
     assert bob.evaluate("window.shownNotifications[1]") == {
-        "title": "alice sent you a message",
+        "title": "alice sent you a direct message",
         "body": "Lunch after?",
     }

@@ -10,9 +10,10 @@
  */
 
 import { $, button, make, notify } from "./dom.js";
-import { describeError, roomName, shortTime } from "./format.js";
+import { describeError, shortTime } from "./format.js";
 import { invitationCount } from "./invitations.js";
 import { goToRoom } from "./navigation.js";
+import { notificationTitle } from "./notification-text.js";
 import { renderRooms } from "./room-list.js";
 import { client, me, rooms, view } from "./state.js";
 import { followed, openThread } from "./threads.js";
@@ -74,17 +75,13 @@ export function noteMessage(message) {
   if (!room || room.kind !== "direct" || room.muted) return;
   if (!message.sender || message.sender.id === me?.id) return;
   if (document.visibilityState !== "hidden") return;
-  const title = `${message.sender.username} sent you a message`;
+  const title = notificationTitle("message", message.sender.username, room);
   popUp(title, message.content, `chat-message-${message.id}`, message.room_id, message.seq);
 }
 
 function describe(notification) {
-  const sender = notification.message.sender?.username ?? "Someone";
-  const room = roomName(rooms.get(notification.room_id)) || "a room";
-  if (notification.kind === "thread_reply") return `${sender} replied in a thread in ${room}`;
-  return notification.kind === "mention"
-    ? `${sender} mentioned you in ${room}`
-    : `${sender} replied to you in ${room}`;
+  const sender = notification.message.sender?.username;
+  return notificationTitle(notification.kind, sender, rooms.get(notification.room_id));
 }
 
 function render() {
