@@ -8,6 +8,9 @@ Each process's timer makes the same check over all its sockets (chat.revalidatio
 event, or a change that sends none (a queryset update()), delays the close by one
 CHAT["REVALIDATE_INTERVAL"] at most; a heartbeat checks its own socket too.
 
+A new user joins the default rooms (chat.services.onboarding), whichever way the account was
+made.
+
 Files follow their rows: an attachment's bytes are removed once the deletion of its row
 commits, however it was deleted (its message, its room, or cleanup_chat_uploads).
 """
@@ -26,8 +29,12 @@ CREDENTIAL_FIELDS = {"password", "is_active", "security_stamp"}
 
 @receiver(post_save, sender=settings.AUTH_USER_MODEL)
 def user_saved(sender, instance, created, update_fields=None, **kwargs):
-    if created or (update_fields is not None and not CREDENTIAL_FIELDS & set(update_fields)):
-        return  # A new user has no sockets; last_login and profile edits change nothing.
+    if created:
+        # Every way an account is made lands here: the new user starts in the default rooms.
+        services.join_default_rooms(instance)
+        return
+    if update_fields is not None and not CREDENTIAL_FIELDS & set(update_fields):
+        return  # last_login and profile edits change nothing.
     broadcast.credentials_changed(instance.pk)
 
 

@@ -205,8 +205,12 @@ def attachment_file(request, user, attachment_id, thumbnail=False):
 
 @login_required
 def index(request):
-    """The chat page; its script opens the WebSocket with the session cookie."""
-    return render(request, "chat/index.html")
+    """The chat page; its script opens the WebSocket with the session cookie.
+
+    A new user's page opens their first default channel (chat.services.onboarding), not an
+    empty pane.
+    """
+    return render(request, "chat/index.html", {"home_room": services.home_room_id(request.user)})
 
 
 @login_required

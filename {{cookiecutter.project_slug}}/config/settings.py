@@ -483,6 +483,12 @@ CHAT = {
     # direct conversation with (site admins add anyone), or "anyone", for a site whose users
     # all trust each other.
     "ADD_WITHOUT_CONSENT": env.str("CHAT_ADD_WITHOUT_CONSENT", default="shared"),
+    # The public channels every new user joins when the account is created (names, comma
+    # separated in the environment; chat/services/onboarding.py): made by the migration
+    # 0010_default_rooms, or by manage.py create_default_rooms after a change. Empty: none.
+    "DEFAULT_ROOMS": [
+        name.strip() for name in env.list("CHAT_DEFAULT_ROOMS", default=["general"]) if name.strip()
+    ],
     # The unread notifications notification.list returns, newest first.
     "NOTIFICATIONS_LIST_MAX": 50,
     # One user must not be able to page or email a crowd: a message may name at most

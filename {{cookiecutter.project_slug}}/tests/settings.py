@@ -22,6 +22,10 @@ DEBUG = False
 # rule (invitations, CHAT["ADD_WITHOUT_CONSENT"] = "shared", the default) has its own tests,
 # which turn it on (tests/consumer/test_invitations.py, tests/browser/test_invitations.py).
 CHAT = {**CHAT, "ADD_WITHOUT_CONSENT": "anyone"}  # noqa: F405
+# The suite's users start in no rooms, so each test knows every room its users are in; the
+# default rooms have their own tests, which set them (tests/services/test_onboarding.py,
+# tests/browser/test_people.py).
+CHAT["DEFAULT_ROOMS"] = []
 SECURE_SSL_REDIRECT = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, tests only
 

@@ -40,6 +40,8 @@ def base_env(workdir, **overrides):
             # Users of the tests' servers add each other to rooms directly, as a trusting
             # team does; the invitation tests set "shared" (the default) back.
             "CHAT_ADD_WITHOUT_CONSENT": "anyone",
+            # Their users start in no rooms; tests of the default rooms name them.
+            "CHAT_DEFAULT_ROOMS": "",
         }
     )
     env.update({key: str(value) for key, value in overrides.items() if value is not None})

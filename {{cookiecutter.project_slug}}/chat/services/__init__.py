@@ -25,6 +25,7 @@ from .messages import (
     messages_send,
 )
 from .moderation import message_report, room_ban, room_unban, user_block, user_unblock
+from .onboarding import create_default_rooms, home_room_id, join_default_rooms
 from .reactions import message_react
 from .receipts import message_delivered, message_read, settings_update
 from .rooms import (
@@ -48,6 +49,9 @@ from .threads import thread_follow, thread_read, thread_unfollow
 from .typing_indicators import typing_send
 
 __all__ = [
+    "create_default_rooms",
+    "home_room_id",
+    "join_default_rooms",
     "attach",
     "attachment_files_delete",
     "attachment_storage",

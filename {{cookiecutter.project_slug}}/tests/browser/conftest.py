@@ -107,6 +107,8 @@ def _chat_server(request, workdir, redis_server, storage_env):
         SITE_NAME="Team Chat",
         # Offline shows a second after the last tab closes, not after the default 15 s.
         CHAT_PRESENCE_GRACE=1,
+        # A module that tests the default rooms names them; the others' users start in none.
+        CHAT_DEFAULT_ROOMS=getattr(request.module, "DEFAULT_ROOMS", ""),
         PYTHONPATH=os.pathsep.join([str(workdir), str(PROJECT)]),
         **storage_env,
     )

@@ -4,10 +4,17 @@ dialog.
 """
 
 import pytest
+from playwright.sync_api import expect
 
+from tests.browser.pages import PASSWORD
+from tests.browser.test_chat_page import room_button
 from tests.unit.test_notification_text import SENTENCES
+from testservers.live import create_users
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
+
+# The module's server has the project's default room: its users all start in #general.
+DEFAULT_ROOMS = "general"
 
 
 def test_the_page_says_what_a_notification_says_in_the_digests(pages):
@@ -26,3 +33,12 @@ def test_the_page_says_what_a_notification_says_in_the_digests(pages):
         [list(case[:3]) for case in SENTENCES],
     )
     assert said == [case[3] for case in SENTENCES]
+
+
+def test_a_new_users_first_page_shows_general_open(pages, chat_server):
+    create_users(chat_server.env, "dave", password=PASSWORD)
+    dave = pages.login("dave")
+    expect(dave.locator("#room-pane")).to_be_visible()
+    expect(dave.locator("#room-title")).to_have_text("# general")
+    expect(room_button(dave, "general")).to_have_attribute("aria-current", "true")
+    expect(dave.locator("#no-room")).to_be_hidden()

@@ -28,3 +28,20 @@ def test_a_debug_site_gets_the_demo_users(tmp_path):
     result = manage(env, "create_demo_users")
     assert "demo user: alice / password: " in result.stdout
     assert run_django(env, DEMO_USERS).strip() == "['alice', 'bob']"
+
+
+DEMO_ROOMS = """
+from chat.models import Membership
+print(sorted(Membership.objects.values_list("user__username", "room__name")))
+"""
+
+
+def test_the_demo_shows_the_default_channels(tmp_path):
+    """make demo-users on a site with the default setting: alice and bob are in #general."""
+    env = base_env(tmp_path, DEBUG="true", CHAT_DEFAULT_ROOMS=None)  # the project's default
+    manage(env, "migrate", "--no-input")
+    manage(env, "create_demo_users")
+    manage(env, "create_demo_users")  # idempotent
+    assert run_django(env, DEMO_ROOMS).strip() == (
+        "[('alice', 'Welcome'), ('alice', 'general'), ('bob', 'Welcome'), ('bob', 'general')]"
+    )

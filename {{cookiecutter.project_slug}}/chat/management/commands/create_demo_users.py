@@ -17,7 +17,10 @@ DEMO_PASSWORD = "chat-demo-password"
 
 
 class Command(BaseCommand):
-    help = "Create the demo users alice and bob and a room they share (idempotent)."
+    help = (
+        "Create the demo users alice and bob, a room they share, and the default channels "
+        "they are in (idempotent)."
+    )
 
     @transaction.atomic
     def handle(self, *args, **options):
@@ -26,12 +29,15 @@ class Command(BaseCommand):
                 "create_demo_users runs only with DEBUG on: its password is published, and a "
                 "site without DEBUG would accept it. Nothing was created."
             )
+        # The default channels (#general) are the demo's first page; new users join them.
+        services.create_default_rooms()
         user_model = get_user_model()
         users = []
         for username in DEMO_USERS:
             user, _ = user_model.objects.get_or_create(username=username)
             user.set_password(DEMO_PASSWORD)
             user.save()
+            services.join_default_rooms(user)
             users.append(user)
         if not Room.objects.filter(kind=Room.Kind.GROUP, name="Welcome").exists():
             services.room_create(user=users[0], kind="group", name="Welcome", members=DEMO_USERS)

@@ -47,7 +47,7 @@ import { refreshDetails, setMuted } from "./app/details.js";
 import "./app/dialogs.js";
 import "./app/search.js";
 import "./app/room-events.js";
-import { goToRoom, openRoomFromHash } from "./app/navigation.js";
+import { goToRoom, openFirstRoom } from "./app/navigation.js";
 import { openLinkedMessage } from "./app/permalinks.js";
 import { loadRooms, upsertRoom } from "./app/rooms.js";
 import { openRoom } from "./app/room-view.js";
@@ -125,7 +125,7 @@ client.addEventListener("open", async ({ detail }) => {
     // Messages missed while offline arrive through ChatClient's catch-up; presence does not.
     if (view && rooms.has(view.roomId)) loadPresence(view.roomId);
   } else if (!openLinkedMessage({ goToRoom, upsertRoom })) {
-    openRoomFromHash();
+    openFirstRoom();
   }
 });
 

@@ -13,6 +13,14 @@ let pushedRoom = false;
 // The seq to open the next room at (a search result), taken by the next openRoomFromHash().
 let openAt = null;
 
+/** The page's first room: the URL's, else a new user's first default channel (the server's
+ *  data-home-room), so that a new user lands in a conversation, not on an empty pane. */
+export function openFirstRoom() {
+  const home = Number(root.dataset.homeRoom);
+  if (!location.hash && rooms.has(home)) goToRoom(home);
+  else openRoomFromHash();
+}
+
 /** Open or close a room to match the URL (#room/ID, or no hash for the room list). */
 export function openRoomFromHash() {
   const match = /^#room\/(\d+)$/.exec(location.hash);
