@@ -81,6 +81,7 @@ ROUTES = {
     protocol.USER_BLOCK: Route(services.user_block),
     protocol.USER_UNBLOCK: Route(services.user_unblock),
     protocol.USER_BLOCKS: Route(selectors.user_blocks),
+    protocol.USER_SEARCH: Route(selectors.user_search),
     protocol.MESSAGE_REPORT: Route(services.message_report),
     protocol.ROOM_BAN: Route(services.room_ban),
     protocol.ROOM_UNBAN: Route(services.room_unban),

@@ -11,7 +11,7 @@ Server to client: {"event_type": "<name>", "data": {...}} with request_id echoed
 
 import json
 
-from .events import decoding, reactions, replies, requests, threads
+from .events import decoding, people, reactions, replies, requests, threads
 
 # --- Client requests (imperative) -----------------------------------------------------------
 
@@ -48,6 +48,8 @@ INVITATION_DECLINE = "invitation.decline"
 USER_BLOCK = "user.block"
 USER_UNBLOCK = "user.unblock"
 USER_BLOCKS = "user.blocks"
+# People
+USER_SEARCH = "user.search"
 MESSAGE_REPORT = "message.report"
 ROOM_BAN = "room.ban"
 ROOM_UNBAN = "room.unban"
@@ -133,6 +135,7 @@ CLIENT_EVENTS = {
     USER_BLOCK: (requests.UserRef, replies.UserData),
     USER_UNBLOCK: (requests.UserRef, replies.UserData),
     USER_BLOCKS: (requests.Empty, replies.Users),
+    USER_SEARCH: (people.UserSearch, people.Directory),
     MESSAGE_REPORT: (requests.MessageReport, replies.ReportReceipt),
     ROOM_BAN: (requests.RoomBan, replies.BanData),
     ROOM_UNBAN: (requests.RoomUnban, replies.BanData),

@@ -30,6 +30,8 @@ logger = logging.getLogger(__name__)
 EVENT_LIMITS = {
     protocol.ROOM_MESSAGES: "history",
     protocol.MESSAGE_SEARCH: "history",
+    # The directory's autocomplete: a query per keystroke, and a list of who exists.
+    protocol.USER_SEARCH: "history",
     protocol.ROOM_MEMBERS: "history",
     protocol.ROOM_CREATE: "rooms",
     protocol.ROOM_DELETE: "rooms",

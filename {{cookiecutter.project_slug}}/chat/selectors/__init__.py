@@ -16,6 +16,7 @@ from .messages import (
 )
 from .moderation import blocked_ids_for_users, room_bans, user_blocks
 from .notifications import notification_list, unread_notifications
+from .people import user_search
 from .receipts import receipts_enabled, room_receipts
 from .rooms import (
     direct_peers,
@@ -32,6 +33,7 @@ from .sessions import session_hellos
 from .threads import threads_list
 
 __all__ = [
+    "user_search",
     "attachment_for_fetch",
     "blocked_ids_for_users",
     "direct_peers",
