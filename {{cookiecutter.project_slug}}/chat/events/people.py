@@ -8,15 +8,9 @@ from typing import Annotated
 from msgspec import Meta
 
 from .shapes import User
-from .types import FILLED, USERNAME_MAX_LENGTH, Data, Shape, text
+from .types import Data, DirectoryPrefix, Shape
 
 MAX_DIRECTORY_RESULTS = 20
-DirectoryPrefix = text(
-    FILLED,
-    USERNAME_MAX_LENGTH,
-    min_length=1,
-    description="The start of a username, any case; % and _ are letters like the others.",
-)
 DirectoryLimit = Annotated[int, Meta(ge=1, le=MAX_DIRECTORY_RESULTS)]
 
 

@@ -80,6 +80,13 @@ UserName = text(FILLED, USERNAME_MAX_LENGTH, min_length=1)
 Reason = text(NAME, 500)
 FilledReason = text(FILLED, 500, min_length=1)
 SearchQuery = text(FILLED, 200, min_length=1)
+# The start of a username in the directory (user.search).
+DirectoryPrefix = text(
+    FILLED,
+    USERNAME_MAX_LENGTH,
+    min_length=1,
+    description="The start of a username, any case; % and _ are letters like the others.",
+)
 SearchCursor = Annotated[
     str,
     Meta(pattern=r"^[0-9.e+-]{1,40}(:[0-9]{1,19}){0,2}$", description="next_cursor, as given."),
