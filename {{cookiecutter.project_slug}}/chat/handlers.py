@@ -67,6 +67,7 @@ ROUTES = {
     protocol.ROOM_DELETE: Route(services.room_delete),
     protocol.ROOM_MUTE: Route(services.room_mute),
     protocol.PRESENCE: Route(presence.room_presence),
+    protocol.PRESENCE_USERS: Route(presence.users_presence),
     protocol.SESSION_HEARTBEAT: Route(
         services.session_heartbeat,
         facts=("user", "channel_name", "credential"),

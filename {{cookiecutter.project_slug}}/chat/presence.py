@@ -8,9 +8,9 @@ the shared cache (Redis in production, so a socket reopened on any process sees 
 settle() runs PRESENCE_GRACE seconds later on that process: it announces offline only if no
 socket came back meanwhile. A connect that finds the mark consumes it and announces nothing.
 
-Reads (online_user_ids, room_presence) and writes (announce, mark_away_many, came_back_many,
-settle)
-are synchronous domain code like the services; settle_later() is the event loop's timer.
+Reads (online_user_ids, room_presence, users_presence) and writes (announce, mark_away_many,
+came_back_many, settle) are synchronous domain code like the services; settle_later() is the
+event loop's timer.
 """
 
 import asyncio
@@ -70,6 +70,25 @@ def room_presence(*, user, room_id):
         # Whether presence.changed keeps this list current; if not, ask again to refresh it.
         "announced": len(members) <= settings.CHAT["PRESENCE_MAX_ROOM_SIZE"],
     }
+
+
+def users_presence(*, user, user_ids):
+    """Return whether each of ``user_ids`` who shares a room with ``user`` is online.
+
+    The page shows presence beyond the open room (a direct room's peer in the room list, a
+    profile card), and presence.changed reaches it from every room it is in; this is the
+    state to start from. Presence is for the people one shares a conversation with, as in
+    room_presence: anyone else is left out of the answer. Two queries however many are asked
+    (at most chat.events.people.MAX_PRESENCE_USERS).
+    """
+    asked = set(user_ids) - {user.pk}
+    shared = set(
+        Membership.objects.filter(
+            user_id__in=asked, room__in=Membership.objects.filter(user=user).values("room")
+        ).values_list("user_id", flat=True)
+    )
+    online = online_user_ids(shared) if shared else set()
+    return {"users": [{"id": pk, "online": pk in online} for pk in sorted(shared)]}
 
 
 def announce(user, room_ids, *, online):

@@ -37,6 +37,7 @@ ROOM_DELETE = "room.delete"
 ROOM_DISCOVER = "room.discover"
 ROOM_MUTE = "room.mute"
 PRESENCE = "presence"
+PRESENCE_USERS = "presence.users"
 SESSION_HEARTBEAT = "session.heartbeat"
 SETTINGS_UPDATE = "settings.update"
 ROOM_RECEIPTS = "room.receipts"
@@ -125,6 +126,7 @@ CLIENT_EVENTS = {
     ROOM_DELETE: (requests.RoomRef, replies.RoomIdData),
     ROOM_MUTE: (requests.RoomMute, replies.MuteData),
     PRESENCE: (requests.RoomRef, replies.PresenceData),
+    PRESENCE_USERS: (people.PresenceUsers, people.PeoplePresence),
     SESSION_HEARTBEAT: (requests.Empty, replies.Heartbeat),
     SETTINGS_UPDATE: (requests.SettingsUpdate, replies.SettingsData),
     ROOM_RECEIPTS: (requests.RoomRef, replies.Receipts),

@@ -73,6 +73,7 @@ OVERALL_ONLY = {
     protocol.MESSAGE_TYPING: KEEPALIVE,
     protocol.SESSION_HEARTBEAT: KEEPALIVE,
     protocol.PRESENCE: READS_OWN,
+    protocol.PRESENCE_USERS: "at most 100 people, two indexed queries and one cache read",
     protocol.ROOM_INFO: READS_OWN,
     protocol.ROOM_RECEIPTS: READS_OWN,
     protocol.ROOM_LIST: READS_OWN,

@@ -98,3 +98,35 @@ def test_one_query_per_keystroke_whatever_the_number_of_people(alice, make_user)
     assert len(queries) == 1
     assert "LIKE" in queries[0]["sql"].upper()
     assert get_user_model().objects.count() == 31
+
+
+# --- presence.users: the presence of people outside the open room ---------------------------
+
+
+async def test_presence_of_people_is_told_only_for_those_one_shares_a_room_with(
+    connect, alice, carol, people
+):
+    bob = people["bob"]
+    a = await connect(alice)
+    await a.ok("room.create", {"kind": "direct", "members": ["bob"]})
+    await a.ok("room.create", {"kind": "group", "name": "G", "members": ["dora"]})
+    await connect(bob)
+    dora = people["dora"]
+    asked = [bob.pk, carol.pk, dora.pk, alice.pk, 999_999, bob.pk]
+    reply = await a.ok("presence.users", {"user_ids": asked})
+    # carol shares nothing with alice: left out, as alice herself and an unknown id are.
+    assert reply == {"users": [{"id": bob.pk, "online": True}, {"id": dora.pk, "online": False}]}
+    c = await connect(carol)
+    assert await c.ok("presence.users", {"user_ids": [alice.pk, bob.pk]}) == {"users": []}
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{}, {"user_ids": []}, {"user_ids": list(range(1, 102))}, {"user_ids": [0]}, {"user_ids": "1"}],
+)
+async def test_hostile_presence_frames_get_clear_answers(connect, alice, data):
+    a = await connect(alice)
+    reply = await a.request("presence.users", data, hostile=True)
+    assert reply["event_type"] == "error"
+    assert reply["data"]["code"] == 4004
+    assert await a.ok("presence.users", {"user_ids": [alice.pk]}) == {"users": []}

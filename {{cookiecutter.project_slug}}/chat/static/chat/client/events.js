@@ -362,6 +362,26 @@ whose role the update changed (empty when only settings changed).
  */
 
 /**
+ * presence.users: whether these people are online (the page's direct rooms' peers, the
+person on a profile card).
+ * @typedef {Object} PresenceUsers
+ * @property {Array<number>} user_ids
+ */
+
+/**
+ * presence.users reply: the people asked for who share a room with the user; the others
+are left out (their presence is not the user's to know).
+ * @typedef {Object} PeoplePresence
+ * @property {Array<PersonPresence>} users
+ */
+
+/**
+ * @typedef {Object} PersonPresence
+ * @property {number} id A database id (1 to 2^63 - 1).
+ * @property {boolean} online
+ */
+
+/**
  * @typedef {Object} Heartbeat
  * @property {string} server_time ISO 8601 date and time.
  * @property {Array<Position>} rooms
@@ -725,12 +745,12 @@ new rev, as room.messages with changed_after_rev would return it.
 
 /**
  * Each client event's data.
- * @typedef {{"message.send": MessageSend, "message.edit": MessageEdit, "message.forward": MessageForward, "message.delete": MessageDelete, "message.react": MessageReact, "message.read": MessageRead, "message.delivered": MessageDelivered, "message.typing": MessageTyping, "room.create": RoomCreate, "room.list": Empty, "room.discover": Empty, "room.info": RoomRef, "room.members": RoomMembersPage, "room.messages": RoomMessages, "room.join": RoomRef, "room.leave": RoomRef, "room.add_members": RoomMembers, "room.remove_members": RoomMembers, "room.update": RoomUpdate, "room.delete": RoomRef, "room.mute": RoomMute, "presence": RoomRef, "session.heartbeat": Empty, "settings.update": SettingsUpdate, "room.receipts": RoomRef, "notification.list": Empty, "invitation.list": Empty, "invitation.accept": InvitationRef, "invitation.decline": InvitationRef, "user.block": UserRef, "user.unblock": UserRef, "user.blocks": Empty, "user.search": UserSearch, "message.report": MessageReport, "room.ban": RoomBan, "room.unban": RoomUnban, "room.bans": RoomRef, "message.search": MessageSearch, "thread.follow": ThreadRef, "thread.unfollow": ThreadRef, "thread.read": ThreadRead, "threads.list": ThreadsList}} ClientEventData
+ * @typedef {{"message.send": MessageSend, "message.edit": MessageEdit, "message.forward": MessageForward, "message.delete": MessageDelete, "message.react": MessageReact, "message.read": MessageRead, "message.delivered": MessageDelivered, "message.typing": MessageTyping, "room.create": RoomCreate, "room.list": Empty, "room.discover": Empty, "room.info": RoomRef, "room.members": RoomMembersPage, "room.messages": RoomMessages, "room.join": RoomRef, "room.leave": RoomRef, "room.add_members": RoomMembers, "room.remove_members": RoomMembers, "room.update": RoomUpdate, "room.delete": RoomRef, "room.mute": RoomMute, "presence": RoomRef, "presence.users": PresenceUsers, "session.heartbeat": Empty, "settings.update": SettingsUpdate, "room.receipts": RoomRef, "notification.list": Empty, "invitation.list": Empty, "invitation.accept": InvitationRef, "invitation.decline": InvitationRef, "user.block": UserRef, "user.unblock": UserRef, "user.blocks": Empty, "user.search": UserSearch, "message.report": MessageReport, "room.ban": RoomBan, "room.unban": RoomUnban, "room.bans": RoomRef, "message.search": MessageSearch, "thread.follow": ThreadRef, "thread.unfollow": ThreadRef, "thread.read": ThreadRead, "threads.list": ThreadsList}} ClientEventData
  */
 
 /**
  * Each client event's reply data.
- * @typedef {{"message.send": MessageData, "message.edit": MessageData, "message.forward": MessageData, "message.delete": MessageData, "message.react": MessageData, "message.read": ReadData, "message.delivered": Delivered, "message.typing": TypingData, "room.create": RoomData, "room.list": Rooms, "room.discover": Rooms, "room.info": RoomData, "room.members": MembersPage, "room.messages": MessagesPage, "room.join": RoomData, "room.leave": RoomIdData, "room.add_members": MembersAdded, "room.remove_members": MembersRemoved, "room.update": RoomUpdatedData, "room.delete": RoomIdData, "room.mute": MuteData, "presence": PresenceData, "session.heartbeat": Heartbeat, "settings.update": SettingsData, "room.receipts": Receipts, "notification.list": Notifications, "invitation.list": Invitations, "invitation.accept": RoomData, "invitation.decline": InvitationIdData, "user.block": UserData, "user.unblock": UserData, "user.blocks": Users, "user.search": Directory, "message.report": ReportReceipt, "room.ban": BanData, "room.unban": BanData, "room.bans": Bans, "message.search": SearchPage, "thread.follow": ThreadFollowData, "thread.unfollow": ThreadFollowData, "thread.read": ThreadFollowData, "threads.list": ThreadsPage}} ReplyData
+ * @typedef {{"message.send": MessageData, "message.edit": MessageData, "message.forward": MessageData, "message.delete": MessageData, "message.react": MessageData, "message.read": ReadData, "message.delivered": Delivered, "message.typing": TypingData, "room.create": RoomData, "room.list": Rooms, "room.discover": Rooms, "room.info": RoomData, "room.members": MembersPage, "room.messages": MessagesPage, "room.join": RoomData, "room.leave": RoomIdData, "room.add_members": MembersAdded, "room.remove_members": MembersRemoved, "room.update": RoomUpdatedData, "room.delete": RoomIdData, "room.mute": MuteData, "presence": PresenceData, "presence.users": PeoplePresence, "session.heartbeat": Heartbeat, "settings.update": SettingsData, "room.receipts": Receipts, "notification.list": Notifications, "invitation.list": Invitations, "invitation.accept": RoomData, "invitation.decline": InvitationIdData, "user.block": UserData, "user.unblock": UserData, "user.blocks": Users, "user.search": Directory, "message.report": ReportReceipt, "room.ban": BanData, "room.unban": BanData, "room.bans": Bans, "message.search": SearchPage, "thread.follow": ThreadFollowData, "thread.unfollow": ThreadFollowData, "thread.read": ThreadFollowData, "threads.list": ThreadsPage}} ReplyData
  */
 
 /**
