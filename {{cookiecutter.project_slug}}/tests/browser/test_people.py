@@ -3,12 +3,14 @@ user, the profile card, presence in the room list, and the directory of the Dire
 dialog.
 """
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.a11y import assert_accessible
 from tests.browser.pages import PASSWORD
-from tests.browser.test_chat_page import room_button
+from tests.browser.test_chat_page import make_room, open_room, room_button
 from tests.unit.test_notification_text import SENTENCES
 from testservers.live import create_users
 
@@ -16,6 +18,26 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
 # The module's server has the project's default room: its users all start in #general.
 DEFAULT_ROOMS = "general"
+
+# The contrast of a presence dot (its fill, or its ring) with the room list behind it.
+CONTRAST = r"""node => {
+  const style = getComputedStyle(node);
+  const colour = style.backgroundColor === "rgba(0, 0, 0, 0)" ? style.borderTopColor
+    : style.backgroundColor;
+  let back = node.closest(".room-item"), behind = "rgba(0, 0, 0, 0)";
+  while (back && (behind = getComputedStyle(back).backgroundColor) === "rgba(0, 0, 0, 0)") {
+    back = back.parentElement;
+  }
+  const luminance = (text) => {
+    const [r, g, b] = text.match(/[\d.]+/g).slice(0, 3).map(Number).map((v) => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const [a, b] = [luminance(colour), luminance(behind)].sort((x, y) => y - x);
+  return (a + 0.05) / (b + 0.05);
+}"""
 
 
 def test_the_page_says_what_a_notification_says_in_the_digests(pages):
@@ -78,3 +100,85 @@ def test_the_direct_message_dialog_finds_people_as_one_types(pages):
     expect(dialog).to_be_hidden()
     expect(alice.locator("#room-title")).to_have_text("@ carol")
     expect(room_button(alice, "carol")).to_have_attribute("aria-current", "true")
+
+
+def test_a_direct_rooms_dot_follows_the_other_persons_presence(pages, chat_server):
+    make_room(chat_server, "alice", "", ["carol"], kind="direct")
+    alice = pages.login("alice")
+    row = room_button(alice, "carol")
+    dot = row.locator(".presence-dot")
+    expect(row).to_have_attribute("aria-label", re.compile(r"^carol, offline"))
+    expect(dot).to_have_attribute("data-presence", "offline")
+    carol = pages.login("carol")
+    expect(row).to_have_attribute("aria-label", re.compile(r"^carol, online"))
+    expect(dot).to_have_attribute("data-presence", "online")
+    # Not colour alone: a filled dot online, a ring offline; either 3:1 against the list.
+    assert dot.evaluate(CONTRAST) >= 3
+    carol.close()
+    expect(row).to_have_attribute("aria-label", re.compile(r"^carol, offline"))
+    assert dot.evaluate("node => getComputedStyle(node).borderTopWidth") == "2px"
+    assert dot.evaluate(CONTRAST) >= 3
+
+
+def test_the_profile_card_opens_from_the_member_list_and_starts_a_conversation(pages, chat_server):
+    make_room(chat_server, "bob", "Crew", ["alice"])
+    pages.login("bob")
+    alice = pages.login("alice")
+    open_room(alice, "Crew")
+    alice.get_by_role("button", name="Details").click()
+    members = alice.locator("#members-list")
+    expect(members.locator(".presence-tag[data-user-id]").first).to_be_visible()
+    name = members.get_by_role("button", name="bob", exact=True)
+    name.click()
+    card = alice.get_by_role("dialog", name="bob")
+    expect(card).to_be_visible()
+    expect(card.locator("#profile-presence")).to_have_text("Online")
+    expect(card.locator("#profile-avatar")).to_have_text("B")
+    assert card.evaluate("node => node.contains(document.activeElement)")
+    for scheme in ("light", "dark"):
+        alice.emulate_media(color_scheme=scheme)
+        assert_accessible(alice, f"the profile card ({scheme})")
+    alice.keyboard.press("Escape")
+    expect(card).to_be_hidden()
+    expect(name).to_be_focused()
+    expect(alice.locator("#details-dialog")).to_be_visible()
+
+    name.click()
+    card.get_by_role("button", name="Message bob").click()
+    expect(card).to_be_hidden()
+    expect(alice.locator("#details-dialog")).to_be_hidden()
+    expect(alice.locator("#room-title")).to_have_text("@ bob")
+
+
+def test_the_profile_card_shows_a_profile_and_opens_from_the_page_wide_event(pages):
+    """Any name on the page opens the card by dispatching chat:profile; a profile's display
+    name, local time and status show when the server sends them."""
+    alice = pages.login("alice")
+    anchor = alice.get_by_role("button", name="Direct message")
+    alice.evaluate(
+        """async () => {
+          const { rememberPerson } = await import(
+            document.querySelector('link[href*="/app/people."]').href
+          );
+          rememberPerson({ id: 999, username: "zed", display_name: "Zed Zulu",
+                           time_zone: "Asia/Tokyo", status: "On leave until Monday" });
+          document.dispatchEvent(new CustomEvent("chat:profile", { detail: {
+            userId: 999, username: "zed", anchor: document.getElementById("new-direct-button"),
+          } }));
+        }"""
+    )
+    card = alice.get_by_role("dialog", name="Zed Zulu")
+    expect(card).to_be_visible()
+    expect(card.locator("#profile-username")).to_have_text("@zed")
+    expect(card.locator("#profile-avatar")).to_have_text("ZZ")
+    tokyo = alice.evaluate(
+        """() => new Intl.DateTimeFormat(undefined, {
+          hour: "2-digit", minute: "2-digit", timeZone: "Asia/Tokyo" }).format(new Date())"""
+    )
+    expect(card.locator("#profile-time")).to_have_text(f"{tokyo} local time")
+    expect(card.locator("#profile-status")).to_have_text("On leave until Monday")
+    expect(card.locator("#profile-presence")).to_be_hidden()  # zed shares no room with alice
+    assert_accessible(alice, "a profile card with a profile")
+    card.get_by_role("button", name="Close").click()
+    expect(card).to_be_hidden()
+    expect(anchor).to_be_focused()

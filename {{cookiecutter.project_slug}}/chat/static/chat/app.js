@@ -14,6 +14,7 @@
  *   app/search.js      the search box and its results, each opening its room at the message
  *   app/dialogs.js     new room, direct message, public channels; what every dialog shares
  *   app/directory.js   the Direct message dialog's autocomplete of people (user.search)
+ *   app/profile-card.js someone's profile card (the chat:profile event), with Message
  *   app/navigation.js  which room is open (#room/ID), the room list's clicks, Back
  *   app/rooms.js       the room records, updated from every room payload (post_roles too)
  *   app/room-view.js   the open room: opening, closing, its header, history pages, scrolling
@@ -29,6 +30,7 @@
  *   app/read.js        read state (message.read)
  *   app/receipts.js    ticks on my messages, who has seen them, the read-receipts switch
  *   app/presence.js    who is online and who is typing
+ *   app/people.js      people seen and their presence beyond the open room
  *   app/room-list.js   the room list, its unread badges, the unread count in the title
  *
  * The panes build on three shared modules: app/state.js (what the page knows, and the page's
@@ -47,6 +49,7 @@
 import { refreshDetails, setMuted } from "./app/details.js";
 import "./app/dialogs.js";
 import "./app/directory.js";
+import "./app/profile-card.js";
 import "./app/search.js";
 import "./app/room-events.js";
 import { goToRoom, openFirstRoom } from "./app/navigation.js";
@@ -76,6 +79,7 @@ import { markRead } from "./app/read.js";
 import { applyPosition, showSetting } from "./app/receipts.js";
 import { loadPresence, renderPresence, renderTyping, TYPING_EXPIRES } from "./app/presence.js";
 import { renderRooms } from "./app/room-list.js";
+import { askDirectPeers, onPresence, rememberPerson, setPresence } from "./app/people.js";
 import { blockedIds, client, me, nextRoomOrder, rooms, setMe, view } from "./app/state.js";
 import { button, el, nearBottom, notify, root, scrollToBottom } from "./app/dom.js";
 import { describeError } from "./app/format.js";
@@ -123,6 +127,7 @@ client.addEventListener("open", async ({ detail }) => {
     notify(`Could not load your rooms: ${describeError(error)}`);
     return;
   }
+  askDirectPeers(); // the room list's presence dots, again after a reconnect
   if (detail.reconnected) {
     // Messages missed while offline arrive through ChatClient's catch-up; presence does not.
     if (view && rooms.has(view.roomId)) loadPresence(view.roomId);
@@ -135,6 +140,7 @@ client.addEventListener("message", ({ detail }) => {
   const { message } = detail;
   if (detail.live) noteMessage(message);
   rememberUser(message.sender);
+  rememberPerson(message.sender);
   const room = rooms.get(message.room_id);
   if (!room) {
     // A room we do not know yet (its room.created was missed): fetch the list again.
@@ -243,11 +249,14 @@ client.addEventListener("room.typing", ({ detail }) => {
 });
 
 client.addEventListener("presence.changed", ({ detail }) => {
-  if (!view || view.roomId !== detail.room_id) return;
-  if (detail.online) view.online.set(detail.user.id, detail.user.username);
-  else view.online.delete(detail.user.id);
-  renderPresence();
+  if (view && view.roomId === detail.room_id) {
+    if (detail.online) view.online.set(detail.user.id, detail.user.username);
+    else view.online.delete(detail.user.id);
+    renderPresence();
+  }
+  setPresence(detail.user.id, detail.online); // the room list, the member list, the card
 });
+onPresence(() => renderRooms());
 
 client.addEventListener("error", ({ detail }) => notify(detail.detail));
 

@@ -1,6 +1,7 @@
 /**
- * The room details dialog: the room's kind and settings, its members (with Remove and Ban
- * for admins, Block or Unblock for everyone), adding members, muting, leaving and deleting
+ * The room details dialog: the room's kind and settings, its members (each name opening the
+ * person's profile card, with whether they are online; Remove and Ban for admins, Block or
+ * Unblock for everyone), adding members, muting, leaving and deleting
  * the room.
  *
  * Members come a page at a time (room.info has the first, room.members the next ones): a
@@ -11,6 +12,7 @@ import { confirmAction } from "./ask.js";
 import { $, button, el, make } from "./dom.js";
 import { roomName, usernames } from "./format.js";
 import { showDialog, showFormError } from "./dialogs.js";
+import { onPresence, presenceDot, presenceOf, rememberPerson } from "./people.js";
 import { renderRooms } from "./room-list.js";
 import { upsertRoom } from "./rooms.js";
 import { blockedIds, client, isAdmin, me, rooms, view } from "./state.js";
@@ -53,11 +55,15 @@ export function renderDetails(payload) {
   el.membersList.replaceChildren();
   for (const member of room.members || []) {
     const li = make("li", "member");
-    const name = make("span", "member-name", member.username);
+    // The name opens the member's profile card (app/profile-card.js).
+    const name = button(member.username, "member-name", "profile");
+    name.dataset.userId = member.id;
+    name.setAttribute("aria-haspopup", "dialog");
+    rememberPerson(member);
     li.append(name);
     if (member.id === me?.id) li.append(make("span", "tag", "you"));
     if (member.role === "admin") li.append(make("span", "tag", "admin"));
-    if (view?.online.has(member.id)) li.append(make("span", "tag online", "online"));
+    li.append(presenceTag(member.id));
     if (member.id !== me?.id) {
       const blocked = blockedIds.has(member.id);
       const label = `${blocked ? "Unblock" : "Block"} ${member.username}`;
@@ -82,6 +88,23 @@ export function renderDetails(payload) {
   el.muteButton.setAttribute("aria-pressed", String(Boolean(room.muted)));
   el.deleteButton.hidden = !admin;
 }
+
+/** Whether a member is online, in words and a dot: the open room's snapshot, or what the
+ *  page knows of them (app/people.js). */
+function presenceTag(userId) {
+  const state = view?.online.has(userId) || presenceOf(userId) === "online" ? "online" : "offline";
+  const tag = make("span", `tag presence-tag ${state}`);
+  tag.dataset.userId = userId;
+  tag.append(presenceDot(state), state);
+  return tag;
+}
+
+// Someone came online or went offline: their tag changes in place (the focus stays put).
+onPresence((userId) => {
+  for (const tag of el.membersList.querySelectorAll(`.presence-tag[data-user-id="${userId}"]`)) {
+    tag.replaceWith(presenceTag(userId));
+  }
+});
 
 function memberButton(text, classes, action, label, member) {
   const control = button(text, classes, action, label);
@@ -116,6 +139,11 @@ async function showMoreMembers(roomId) {
 
 el.membersList.addEventListener("click", async (event) => {
   const target = event.target.closest("[data-action]");
+  if (target?.dataset.action === "profile") {
+    const detail = { userId: Number(target.dataset.userId), username: target.textContent };
+    document.dispatchEvent(new CustomEvent("chat:profile", { detail: { ...detail, anchor: target } }));
+    return;
+  }
   if (target?.dataset.action === "more-members") {
     if (view) await showMoreMembers(view.roomId);
     return;

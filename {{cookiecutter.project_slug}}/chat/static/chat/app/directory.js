@@ -97,14 +97,16 @@ input.addEventListener("keydown", (event) => {
   } else if (event.key === "Escape" && open) {
     event.preventDefault(); // the list closes, the dialog stays
     listEscaped = true;
-    setTimeout(() => (listEscaped = false));
     close();
   }
 });
 
-// The dialog's own Escape (its cancel event, which may follow the keydown) leaves the dialog
-// open when that Escape closed the list.
+// The dialog's own Escape (its cancel event, between the key's keydown and keyup) leaves the
+// dialog open when that Escape closed the list; the next Escape closes the dialog.
 let listEscaped = false;
+input.addEventListener("keyup", (event) => {
+  if (event.key === "Escape") listEscaped = false;
+});
 el.directDialog.addEventListener("cancel", (event) => {
   if (listEscaped || !list.hidden) {
     event.preventDefault();

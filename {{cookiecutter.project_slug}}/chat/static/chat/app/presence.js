@@ -4,6 +4,7 @@
  */
 
 import { el } from "./dom.js";
+import { setPresence } from "./people.js";
 import { client, me, rooms, view } from "./state.js";
 
 const TYPING_SEND_EVERY = 3_000; // ms between our "typing" events while the user types
@@ -50,6 +51,9 @@ export async function loadPresence(roomId) {
     if (!view || view.roomId !== roomId) return;
     view.online = new Map(online.map((user) => [user.id, user.username]));
     renderPresence();
+    for (const user of online) setPresence(user.id, true);
+    const room = rooms.get(roomId);
+    if (room?.kind === "direct" && room.peer) setPresence(room.peer.id, view.online.has(room.peer.id));
     if (!announced) {
       const current = view;
       setTimeout(() => view === current && loadPresence(roomId), PRESENCE_REFRESH_MS);

@@ -1,6 +1,6 @@
 /**
  * The room list pane: one row per room, most recently active first, with unread and mention
- * badges, and
+ * badges, a direct room's presence dot, and
  * the unread total in the page title.
  *
  * Renders what state.js holds; rooms are added and removed by rooms.js, opened through
@@ -9,6 +9,7 @@
 
 import { button, el, make } from "./dom.js";
 import { roomIcon, roomName } from "./format.js";
+import { presenceDot, presenceOf, showPresence } from "./people.js";
 import { rooms, unreadOf, view } from "./state.js";
 
 /** Keyed update of the room list: existing rows are reused so focus is not lost. */
@@ -31,6 +32,7 @@ export function renderRooms() {
       btn.dataset.roomId = room.id;
       btn.append(
         make("span", "room-icon"),
+        presenceDot(null),
         make("span", "room-name"),
         make("span", "badge mention-badge"),
         make("span", "badge unread-badge"),
@@ -42,6 +44,9 @@ export function renderRooms() {
     const btn = li.firstChild;
     btn.querySelector(".room-icon").textContent = roomIcon(room);
     btn.querySelector(".room-name").textContent = roomName(room);
+    // A direct room shows whether the other person is online (app/people.js).
+    const presence = room.kind === "direct" && room.peer ? presenceOf(room.peer.id) : null;
+    showPresence(btn.querySelector(".presence-dot"), presence);
     const unread = unreadOf(room);
     const mentions = room.muted ? 0 : room.mentions ?? 0;
     const mentionBadge = btn.querySelector(".mention-badge");
@@ -53,7 +58,7 @@ export function renderRooms() {
     btn.classList.toggle("has-unread", unread > 0);
     btn.setAttribute(
       "aria-label",
-      `${roomName(room)}${room.kind === "channel" ? " (channel)" : ""}${unread ? `, ${unread} unread` : ""}${mentions ? `, ${mentions} mentioning you` : ""}`,
+      `${roomName(room)}${room.kind === "channel" ? " (channel)" : ""}${presence ? `, ${presence}` : ""}${unread ? `, ${unread} unread` : ""}${mentions ? `, ${mentions} mentioning you` : ""}`,
     );
     if (view && view.roomId === room.id) btn.setAttribute("aria-current", "true");
     else btn.removeAttribute("aria-current");
