@@ -95,6 +95,8 @@ def home_room_id(user):
     """The room a user's first page opens: their first default channel while they are in
     nothing else (a new user), else None (the page opens what its address says)."""
     names = default_room_names()
+    if not names:
+        return None
     memberships = Membership.objects.filter(user=user).select_related("room")
     rooms = [m.room for m in memberships.order_by("room_id")[: len(names) + 1]]
     defaults = {room.pk for room in default_rooms()}
