@@ -86,7 +86,8 @@ export function decorate() {
   const unread = unreadPart();
   const list = articles();
   let previous = null;
-  let placed = false;
+  // While the first unread message is older than the history loaded, no line: it is not here.
+  let placed = view.hasMore && view.oldestSeq > unread.readSeq + 1;
   const whole = view.loaded && !view.hasMore; // the history's start is loaded
   const complete = whole && !view.detached; // and its end
   list.forEach((article, index) => {
