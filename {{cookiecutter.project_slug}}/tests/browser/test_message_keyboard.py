@@ -276,5 +276,13 @@ def test_the_menu_stays_inside_a_phone_screen_above_the_composer(pages, chat_ser
             }"""
         )
         assert not covered, item.text_content()
+    # React: the picker; Enter chooses, and focus is on the message (its menu button shows
+    # only while the message has focus, so focus cannot go back to it).
+    menu(bob).get_by_role("menuitem", name="React").tap()
+    bob.get_by_role("combobox", name="Search emoji by name").fill("thumbs up")
+    bob.keyboard.press("Enter")
+    expect(last.locator(".reaction", has_text="👍")).to_have_attribute("aria-pressed", "true")
+    assert_active(bob, "message: Last from bob")
+    last.get_by_role("button", name="More actions").tap()
     menu(bob).get_by_role("menuitem", name="Edit").tap()
     expect(bob.locator("#composer-input")).to_have_value("Last from bob")
