@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.browser.test_chat_page import make_room, message, open_room, send
+from tests.browser.test_chat_page import choose_action, make_room, message, open_room, send
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
@@ -152,8 +152,7 @@ def test_a_forwarded_message_shows_as_forwarded_with_its_image(pages, chat_serve
     original = message(alice, "Trail map")
     expect(original.locator(".attachment-image img")).to_be_visible()
 
-    original.hover()
-    original.get_by_role("button", name="Forward").click()
+    choose_action(original, "Forward")
     dialog = alice.locator("#forward-dialog")
     # Carol's channel is offered to no one but its admins: Alice may not post there.
     expect(dialog.get_by_role("button", name="Forward to Announcements")).to_have_count(0)

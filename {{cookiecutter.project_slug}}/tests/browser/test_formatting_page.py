@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from websockets.sync.client import connect as ws_connect
 
 from tests.browser.pages import PASSWORD, rewrite_envelopes
-from tests.browser.test_chat_page import make_room, open_room, send
+from tests.browser.test_chat_page import choose_action, make_room, open_room, send
 from tests.clients import fetch_token
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
@@ -104,8 +104,7 @@ def test_a_url_code_quote_and_lists_show_formatted_to_the_other_user(pages, chat
 
     # The edit box starts from what was typed; the edit shows formatted again.
     mine = alice.locator("#messages .msg:not(.pending)").filter(has=alice.locator("ul"))
-    mine.hover()
-    mine.get_by_role("button", name="Edit").click()
+    choose_action(mine, "Edit")
     expect(alice.locator("#composer-input")).to_have_value("- apples\n- pears")
     alice.locator("#composer-input").fill("- apples\n- pears\n- plums")
     alice.locator("#composer-input").press("Enter")

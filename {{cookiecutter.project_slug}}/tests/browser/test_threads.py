@@ -8,17 +8,14 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.pages import PHONE
-from tests.browser.test_chat_page import body, make_room, message, open_room, seed
+from tests.browser.test_chat_page import body, choose_action, make_room, message, open_room, seed
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
 
 def start_thread(page, text):
-    """Open the thread of the message ``text`` from its actions, shown once it is tapped or
-    clicked (on a phone) or hovered (with a mouse)."""
-    root = message(page, text)
-    root.locator(".msg-body").click()
-    root.get_by_role("button", name="Thread", exact=True).click()
+    """Open the thread of the message ``text`` from its "More actions" menu."""
+    choose_action(message(page, text), "Reply in thread")
 
 
 def reply_in_thread(page, text, also_to_room=False):

@@ -18,8 +18,16 @@
  *   app/navigation.js  which room is open (#room/ID), the room list's clicks, Back
  *   app/rooms.js       the room records, updated from every room payload (post_roles too)
  *   app/room-view.js   the open room: opening, closing, its header, history pages, scrolling
- *   app/messages.js    rendering messages, reactions and replies; the actions on a message
- *                      (report too); blocked users' messages collapsed
+ *   app/message-actions.js what the user does with a message: its menu's actions, its
+ *                      controls, where focus goes after each
+ *   app/jump-unread.js the "Jump to first unread" button
+ *   app/announcer.js   new messages from others read out, a burst at a time
+ *   app/messages.js    the shown messages in seq order; edits, deletions and reactions
+ *   app/feed-marks.js  day separators, groups, the "New" line, positions in the feed
+ *   app/feed-keys.js   the message list's keyboard: one Tab stop, arrows, paging
+ *   app/message-menu.js a message's "More actions" menu
+ *   app/message-view.js how a message looks (an article of the feed); blocked users'
+ *                      messages collapsed
  *   app/formatted.js   a message's body: the server's sanitized HTML, checked and shown
  *   app/room-events.js the server's events about rooms: created, updated, removed, members
  *   app/threads.js     a root's thread summary, the thread panel (replies, its composer,
@@ -59,6 +67,9 @@ import { openRoom } from "./app/room-view.js";
 import { insertMessages, rerenderMessages, updateMessage } from "./app/messages.js";
 import { dropPending } from "./app/composer.js";
 import "./app/mentions.js";
+import "./app/message-actions.js";
+import "./app/jump-unread.js";
+import "./app/announcer.js";
 import {
   addNotification,
   loadNotifications,

@@ -13,6 +13,7 @@ import { newClientMsgId } from "../client.js";
 import { hasUploads, takeUploads } from "./attachments.js";
 import { button, el, make, notify, scrollToBottom } from "./dom.js";
 import { describeError } from "./format.js";
+import { renderPending } from "./message-view.js";
 import { sendTyping } from "./presence.js";
 import { canPost, client, me, pendingSends, rooms, view } from "./state.js";
 
@@ -102,13 +103,8 @@ async function submitComposer() {
 /** Show a message as pending at once, then let ChatClient deliver it (retrying if offline). */
 function send(roomId, content, replyTo, attachments = []) {
   const clientMsgId = newClientMsgId();
-  const li = make("li", "msg mine pending");
-  li.dataset.clientMsgId = clientMsgId;
-  const bubble = make("div", "msg-bubble");
-  const meta = make("div", "msg-meta");
-  meta.append(make("span", "msg-sender", me?.username ?? ""), make("span", "msg-status", "Sending…"));
-  bubble.append(meta, make("p", "msg-body", content));
-  li.append(bubble);
+  const li = renderPending(clientMsgId, content);
+  li.tabIndex = -1;
   pendingSends.set(clientMsgId, { li, roomId, content, replyTo, attachments });
   if (view && view.roomId === roomId) {
     el.messages.append(li);
@@ -122,10 +118,10 @@ function send(roomId, content, replyTo, attachments = []) {
         const pending = pendingSends.get(clientMsgId);
         if (!pending) return;
         li.classList.add("failed");
-        meta.querySelector(".msg-status").textContent = `Not sent: ${describeError(error)}`;
+        li.querySelector(".msg-status").textContent = `Not sent: ${describeError(error)}`;
         const actions = make("div", "msg-actions visible");
         actions.append(button("Retry", "small", "retry-send"), button("Discard", "small", "discard-send"));
-        li.append(actions);
+        li.querySelector(".msg-bubble").append(actions);
       },
     );
 }

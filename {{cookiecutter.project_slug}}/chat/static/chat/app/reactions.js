@@ -6,11 +6,11 @@
  * history); the room's events leave it out, so it is carried over from the message as shown
  * and moved by the event's change when the change is this user's (docs/protocol.md).
  *
- * The picker is one popup for the page, opened from a message's React button: a search box
+ * The picker is one popup for the page, opened from a message's menu (React): a search box
  * over a grid of emoji, the recently used first (kept in localStorage), named from emoji.json
  * (written by `manage.py emoji_names` from the server's own emoji data, fetched on first use).
  * Focus stays in the search box: typing filters by name, the arrow keys move the choice,
- * Enter reacts and returns focus to the React button, Escape closes.
+ * Enter reacts and returns focus to the message, Escape closes.
  */
 
 import { button, make, root } from "./dom.js";
@@ -126,18 +126,19 @@ function makePicker() {
   box.addEventListener("focusout", (event) => {
     if (!box.contains(event.relatedTarget)) closePicker({ refocus: false });
   });
-  return { box, input, list, options: [], active: 0, opener: null, onChoose: null };
+  return { box, input, list, options: [], active: 0, returnTo: null, onChoose: null };
 }
 
-/** Open the picker under ``opener`` (a React button); ``onChoose(emoji)`` reacts. */
-export async function openPicker(opener, onChoose) {
+/** Open the picker under ``anchor`` (a message's menu button); ``onChoose(emoji)`` reacts.
+ *  ``returnTo()`` is where focus goes when the picker closes: the message, looked up then,
+ *  since someone else's reaction meanwhile draws the message again as a new element. */
+export async function openPicker(anchor, onChoose, returnTo = () => anchor) {
   picker = picker || makePicker();
-  Object.assign(picker, { opener, onChoose, seq: opener.closest(".msg")?.dataset.seq });
-  opener.setAttribute("aria-expanded", "true");
+  Object.assign(picker, { onChoose, returnTo });
   picker.input.value = "";
   await emojiNames();
   fill();
-  const rect = opener.getBoundingClientRect();
+  const rect = anchor.getBoundingClientRect();
   picker.box.hidden = false;
   const height = picker.box.offsetHeight;
   const below = rect.bottom + 4 + height < innerHeight;
@@ -146,19 +147,14 @@ export async function openPicker(opener, onChoose) {
   picker.input.focus();
 }
 
-/** Close the picker; focus goes back to the React button that opened it. */
+/** Close the picker; focus goes back to the message it was opened for. */
 export function closePicker({ refocus = true } = {}) {
   if (!picker || picker.box.hidden) return;
+  // Focus moves before the box hides: hiding the focused search box would drop it to <body>.
+  const back = refocus ? picker.returnTo?.() : null;
+  picker.returnTo = null;
+  if (back?.isConnected) back.focus();
   picker.box.hidden = true;
-  let opener = picker.opener;
-  picker.opener = null;
-  if (opener && !opener.isConnected) {
-    // The message was drawn again while the picker was open (someone reacted): its new button.
-    opener = document.querySelector(`#messages .msg[data-seq="${picker.seq}"] [data-action="pick-reaction"]`);
-  }
-  if (!opener) return;
-  opener.setAttribute("aria-expanded", "false");
-  if (refocus) opener.focus();
 }
 
 /** The emoji the search box asks for: recent and favourites first when it is empty. */

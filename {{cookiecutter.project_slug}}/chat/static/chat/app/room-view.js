@@ -9,6 +9,7 @@
 import { el, nearBottom, notify, root, scrollToBottom } from "./dom.js";
 import { describeError, roomIcon, roomName } from "./format.js";
 import { setComposerContext } from "./composer.js";
+import { setBusy } from "./feed-marks.js";
 import { insertMessages } from "./messages.js";
 import { loadPresence, renderPresence, sendTyping } from "./presence.js";
 import { markRead } from "./read.js";
@@ -26,6 +27,7 @@ export async function openRoom(roomId, { aroundSeq = null } = {}) {
   setView(newView(roomId));
   const current = view;
   el.messages.replaceChildren();
+  setBusy(true);
   el.noRoom.hidden = true;
   el.roomPane.hidden = false;
   el.loadOlder.hidden = true;
@@ -59,11 +61,15 @@ export async function openRoom(roomId, { aroundSeq = null } = {}) {
     view.hasMore = page.has_more;
     view.loaded = true;
     renderHistoryEdge();
+    setBusy(false);
     scrollToBottom();
     fillViewport();
     markRead();
   } catch (error) {
-    if (view === current) notify(`Could not load the messages: ${describeError(error)}`);
+    if (view === current) {
+      setBusy(false);
+      notify(`Could not load the messages: ${describeError(error)}`);
+    }
   }
   loadPresence(roomId);
   loadReceipts(roomId);
@@ -77,6 +83,7 @@ function showInContext(seq, newerExist) {
   view.hasMore = view.oldestSeq != null && view.oldestSeq > 1;
   view.loaded = true;
   renderHistoryEdge();
+  setBusy(false);
   el.jumpLatest.hidden = !newerExist;
   const item = view.items.get(seq);
   if (!item) {
@@ -119,6 +126,7 @@ async function loadOlder() {
   if (!view || !view.hasMore || view.loadingOlder || view.oldestSeq == null) return;
   const current = view;
   view.loadingOlder = true;
+  setBusy(true);
   el.loadOlder.disabled = true;
   el.loadOlder.textContent = "Loading…";
   try {
@@ -139,7 +147,10 @@ async function loadOlder() {
     current.loadingOlder = false;
     el.loadOlder.disabled = false;
     el.loadOlder.textContent = "Load older messages";
-    if (view === current) renderHistoryEdge();
+    if (view === current) {
+      renderHistoryEdge();
+      setBusy(false);
+    }
   }
   fillViewport();
 }

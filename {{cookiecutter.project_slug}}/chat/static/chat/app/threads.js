@@ -235,7 +235,8 @@ $("thread-close").addEventListener("click", () => {
   const rootId = thread?.root.id;
   closeThread();
   const opener = rootId && view ? [...view.items.values()].find((i) => i.message.id === rootId) : null;
-  (opener?.li.querySelector('[data-action="open-thread"]') ?? input).focus();
+  // Back to the message the thread was opened from, as after any action on a message.
+  (opener?.li ?? $("composer-input")).focus();
 });
 
 panel.addEventListener("keydown", (event) => {

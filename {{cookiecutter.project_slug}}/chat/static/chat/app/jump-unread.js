@@ -1,0 +1,50 @@
+/**
+ * "Jump to first unread": shown while the "New" line (feed-marks.js) is out of view, or when
+ * the first unread message is older than the history loaded. A press brings the line into
+ * view and focuses its message; one not loaded yet opens the room around it, keeping the line.
+ */
+
+import { $, el } from "./dom.js";
+import { focusArticle } from "./feed-keys.js";
+import { keepReadMark, unreadPart } from "./feed-marks.js";
+import { goToRoom } from "./navigation.js";
+import { view } from "./state.js";
+
+const jump = $("jump-unread");
+
+/** The seq of the first unread message when it is not loaded, else null. */
+function unloadedUnread() {
+  const unread = unreadPart();
+  if (!unread || !view.loaded || view.oldestSeq == null || !view.hasMore) return null;
+  const first = unread.readSeq + 1;
+  return first < view.oldestSeq && first <= unread.lastSeq ? first : null;
+}
+
+function offScreen(node) {
+  const box = node.getBoundingClientRect();
+  const pane = el.scroll.getBoundingClientRect();
+  return box.bottom <= pane.top || box.top >= pane.bottom;
+}
+
+function update() {
+  const line = el.messages.querySelector(".msg-new");
+  jump.hidden = !view || (line ? !offScreen(line) : unloadedUnread() == null);
+}
+
+jump.addEventListener("click", () => {
+  const line = el.messages.querySelector(".msg-new");
+  if (line) {
+    const article = line.closest(".msg");
+    article.scrollIntoView({ block: "start" });
+    focusArticle(article);
+    jump.hidden = true;
+    return;
+  }
+  const seq = unloadedUnread();
+  if (seq == null) return;
+  keepReadMark();
+  goToRoom(view.roomId, { aroundSeq: seq });
+});
+
+el.messages.addEventListener("feedchange", update);
+el.scroll.addEventListener("scroll", update, { passive: true });
