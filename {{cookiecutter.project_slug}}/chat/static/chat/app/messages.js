@@ -10,6 +10,7 @@
 
 import { askText, confirmAction } from "./ask.js";
 import { renderAttachments } from "./attachments.js";
+import { withBotTag } from "./bot-tag.js";
 import { openForward } from "./forward.js";
 import { receiptElement } from "./receipts.js";
 import { button, el, make, notify } from "./dom.js";
@@ -130,7 +131,8 @@ function renderMessage(message, { revealed = false } = {}) {
 
   const bubble = make("div", "msg-bubble");
   const meta = make("div", "msg-meta");
-  meta.append(make("span", "msg-sender", message.sender ? message.sender.username : "Deleted user"));
+  const sender = make("span", "msg-sender", message.sender ? message.sender.username : "Deleted user");
+  meta.append(withBotTag(sender, message.sender));
   const time = make("time", "msg-time", shortTime(message.created_at));
   time.dateTime = message.created_at;
   time.title = dateTimeFormat.format(new Date(message.created_at));
