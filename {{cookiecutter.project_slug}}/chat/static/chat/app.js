@@ -47,6 +47,7 @@ import { refreshDetails, setMuted } from "./app/details.js";
 import "./app/dialogs.js";
 import "./app/search.js";
 import "./app/room-events.js";
+import "./app/room-bots.js";
 import { goToRoom, openRoomFromHash } from "./app/navigation.js";
 import { openLinkedMessage } from "./app/permalinks.js";
 import { loadRooms, upsertRoom } from "./app/rooms.js";

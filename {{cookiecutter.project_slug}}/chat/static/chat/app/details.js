@@ -8,6 +8,7 @@
  */
 
 import { confirmAction } from "./ask.js";
+import { withBotTag } from "./bot-tag.js";
 import { $, button, el, make } from "./dom.js";
 import { roomName, usernames } from "./format.js";
 import { showDialog, showFormError } from "./dialogs.js";
@@ -54,7 +55,7 @@ export function renderDetails(payload) {
   for (const member of room.members || []) {
     const li = make("li", "member");
     const name = make("span", "member-name", member.username);
-    li.append(name);
+    li.append(withBotTag(name, member));
     if (member.id === me?.id) li.append(make("span", "tag", "you"));
     if (member.role === "admin") li.append(make("span", "tag", "admin"));
     if (view?.online.has(member.id)) li.append(make("span", "tag online", "online"));
