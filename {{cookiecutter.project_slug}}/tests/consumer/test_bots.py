@@ -13,7 +13,10 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
+from chat import services
+from chat.auth import token_issue
 from chat.models import Bot, Membership, Message
+from tests.clients import connect_communicator
 from tests.domain import group
 from tests.helpers import call
 from tests.rooms import room_with
@@ -190,3 +193,21 @@ async def test_a_bot_that_may_not_post_in_its_channel_answers_403(connect, alice
     response = await call(Client().get, path=made["url"])
     assert (response.status_code, response["Allow"]) == (405, "POST")
     assert not await call(Message.objects.exists)
+
+
+async def test_a_bot_opens_no_socket_even_with_a_password(redis_layer, alice, bob):
+    bot_user = await call(lambda: _bot_given_a_password(alice, bob))
+    token, _ = await call(token_issue, user=bot_user)
+    client = await connect_communicator(token=token, expect_hello=False)
+    closed = await client.communicator.receive_output(timeout=3)
+    assert (closed["type"], closed["code"]) == ("websocket.close", 4001)
+
+
+def _bot_given_a_password(owner, member):
+    """A bot whose user a site admin gave a password (the admin's password form allows it)."""
+    room = group(owner, member, name="Ops")
+    made = services.create_bot(room, "opsbot")
+    bot_user = get_user_model().objects.get(pk=made["bot"]["user"]["id"])
+    bot_user.set_password("a-password-someone-set")
+    bot_user.save()
+    return bot_user
