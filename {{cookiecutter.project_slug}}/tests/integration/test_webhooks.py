@@ -256,15 +256,15 @@ async def test_a_flood_is_answered_429_and_others_sends_keep_their_pace(server, 
             await asyncio.to_thread(thread.join)
     posted = sum(1 for status, _ in statuses if status == 201)
     refused = [wait for status, wait in statuses if status == 429]
-    assert {status for status, _ in statuses} <= {201, 429}
-    assert 20 <= posted <= 20 + len(statuses) // 10, posted
-    assert refused and all(wait == "1" for wait in refused)
     p50, worst = statistics.median(during), max(during)
     print(
         f"\nwebhook flood: {len(statuses)} calls, {posted} posted, {len(refused)} refused 429; "
         f"message.send p50 {statistics.median(baseline) * 1000:.0f} ms before, "
         f"p50 {p50 * 1000:.0f} ms, max {worst * 1000:.0f} ms during"
     )
+    assert {status for status, _ in statuses} <= {201, 429}
+    assert 20 <= posted <= 20 + len(statuses) // 10, posted
+    assert refused and all(wait == "1" for wait in refused)
     # Observed: tens of ms under the flood on a shared two-core machine; the bound is seconds.
     assert worst < 2.0
 
