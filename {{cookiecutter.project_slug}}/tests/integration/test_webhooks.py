@@ -10,11 +10,12 @@ import json
 import statistics
 import threading
 import time
+import uuid
 
 import pytest
 
 from tests.clients import connect_websocket, fetch_token
-from testservers.live import LiveServer, base_env, create_users, run_django
+from testservers.live import LiveServer, base_env, create_users, run_django, services_env
 
 pytestmark = [pytest.mark.timeout(120)]
 
@@ -279,3 +280,36 @@ async def send_latencies(client, room, count):
         latencies.append(time.perf_counter() - started)
         await asyncio.sleep(0.15)
     return latencies
+
+
+@pytest.fixture(scope="module")
+def postgres(tmp_path_factory, redis_server, postgres_server):
+    """The same server on PostgreSQL, where a message is stored by one statement (chat.sql)."""
+    workdir = tmp_path_factory.mktemp("hooks-pg")
+    database_url = postgres_server.create_database(f"hooks_{uuid.uuid4().hex[:8]}")
+    env = services_env(workdir, redis_server.url, database_url)
+    live = LiveServer(workdir, env)
+    create_users(env, "alice", "bob", password=PASSWORD)
+    live.tokens = {}
+    live.rooms = json.loads(run_django(env, MAKE_ROOMS.format(count=2)))
+    with live:
+        yield live
+
+
+async def test_on_postgresql_a_message_is_posted_and_a_removed_bot_stores_nothing(postgres):
+    made = postgres.rooms.pop()
+    a, b = await connect(postgres, "alice"), await connect(postgres, "bob")
+    room = made["room"]
+    status, _, body = await hook(postgres, made, {"text": "@bob on **PostgreSQL**"})
+    assert status == 201
+    assert (await b.expect("message.new"))["message"] == body["message"]
+    assert (await b.expect("notification.new"))["notification"]["message"]["seq"] == 1
+    status, _, refused = await hook(postgres, made, b'{"text": "\\ud800"}')
+    assert (status, refused["error"]) == (400, "malformed_json")
+    name = made["bot"]["user"]["username"]
+    await a.ok("room.remove_members", {"room_id": room["id"], "members": [name]})
+    status, _, refused = await hook(postgres, made, {"text": "let me back"})
+    assert (status, refused["error"]) == (403, "not_in_room")
+    assert await last_seq(a, room) == 1
+    await a.close()
+    await b.close()
