@@ -8,7 +8,7 @@ returned once, here, and only its hash is kept (chat.bots).
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -53,7 +53,12 @@ def _new_bot_user(name):
     except ValidationError as invalid:
         detail = " ".join(invalid.message_dict.get("username", invalid.messages))
         raise exceptions.InvalidPayloadError(detail) from None
-    user.save()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        # Someone took the name between the check and the insert.
+        raise exceptions.InvalidPayloadError("A user with that username already exists.") from None
     return user
 
 

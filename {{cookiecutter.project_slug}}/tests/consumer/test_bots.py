@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
-from chat import services
+from chat import exceptions, services
 from chat.auth import token_issue
 from chat.models import Bot, Membership, Message
 from tests.clients import connect_communicator
@@ -211,3 +211,16 @@ def _bot_given_a_password(owner, member):
     bot_user.set_password("a-password-someone-set")
     bot_user.save()
     return bot_user
+
+
+def test_a_name_taken_between_the_check_and_the_insert_is_refused(alice, bob, monkeypatch):
+    """Two admins naming a bot alike at once: both checks pass, one insert wins. The race is
+    made by skipping the check (it cannot be timed for real); the loser gets 4004."""
+    room = group(alice, bob, name="Ops")
+    user_model = get_user_model()
+    monkeypatch.setattr(user_model, "validate_unique", lambda self, exclude=None: None)
+    monkeypatch.setattr(user_model, "validate_constraints", lambda self, exclude=None: None)
+    with pytest.raises(exceptions.InvalidPayloadError, match="already exists"):
+        services.create_bot(room, "BOB")
+    assert not Bot.objects.exists()
+    assert Membership.objects.filter(room=room).count() == 2
