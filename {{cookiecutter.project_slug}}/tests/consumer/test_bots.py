@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
-from chat import exceptions, services
+from chat import bots, exceptions, services
 from chat.auth import token_issue
 from chat.models import Bot, Membership, Message
 from tests.clients import connect_communicator
@@ -224,3 +224,25 @@ def test_a_name_taken_between_the_check_and_the_insert_is_refused(alice, bob, mo
         services.create_bot(room, "BOB")
     assert not Bot.objects.exists()
     assert Membership.objects.filter(room=room).count() == 2
+
+
+def test_every_token_check_does_the_same_work_whether_or_not_the_bot_exists(
+    alice, bob, monkeypatch, django_assert_num_queries
+):
+    """The time of a 401 tells nothing: a wrong token of the right form for a bot, and any
+    token for an id no bot has, cost one query and one constant-time comparison of two
+    64-character hashes, as the right token does."""
+    made = services.create_bot(group(alice, bob, name="Ops"), "opsbot")
+    compared = []
+    real = bots.hmac.compare_digest
+    monkeypatch.setattr(
+        bots.hmac, "compare_digest", lambda a, b: compared.append((len(a), len(b))) or real(a, b)
+    )
+    prefix, _, secret = made["token"].rpartition("_")
+    wrong = f"{prefix}_{'A' * len(secret)}"
+    bot_id = made["bot"]["id"]
+    cases = [(bot_id, made["token"], True), (bot_id, wrong, False), (bot_id + 1, wrong, False)]
+    for asked, token, found in cases:
+        with django_assert_num_queries(1):
+            assert (bots.bot_for_token(asked, token) is not None) is found
+    assert compared == [(64, 64)] * 3
