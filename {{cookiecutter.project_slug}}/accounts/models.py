@@ -51,6 +51,9 @@ class User(AbstractUser):
         db_default=True,
         help_text="An email listing what you missed while away, at most one an hour.",
     )
+    # A bot (chat.bots): posts only through its room's incoming webhook, never logs in (its
+    # password is unusable), and its messages carry the sender's is_bot mark.
+    is_bot = models.BooleanField("bot", default=False, db_default=False, editable=False)
 
     class Meta(AbstractUser.Meta):
         constraints = [

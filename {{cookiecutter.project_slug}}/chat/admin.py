@@ -232,3 +232,7 @@ class ChatSessionAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "channel_name"]
     raw_id_fields = ["user"]
     readonly_fields = ["channel_name", "connected_at", "last_seen", "user_agent"]
+
+
+# Bots have an admin of their own (chat.bots_admin), registered with the others.
+from . import bots_admin  # noqa: E402, F401

@@ -169,8 +169,10 @@ def users_holding(credentials, *, lock=False):
     One query for any number of credentials; with ``lock`` the users' rows stay locked
     until the transaction ends, taken in id order so that concurrent batches cannot deadlock.
     """
+    # A bot posts only through its webhook: it opens no socket, even with a password someone
+    # gave it in the admin (chat.services.bots makes bots without one).
     users = get_user_model().objects.filter(
-        pk__in={credential.user_id for credential in credentials}, is_active=True
+        pk__in={credential.user_id for credential in credentials}, is_active=True, is_bot=False
     )
     if lock:
         users = users.select_for_update().order_by("pk")

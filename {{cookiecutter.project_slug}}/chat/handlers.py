@@ -92,6 +92,9 @@ ROUTES = {
     protocol.THREAD_UNFOLLOW: Route(services.thread_unfollow),
     protocol.THREAD_READ: Route(services.thread_read),
     protocol.THREADS_LIST: Route(selectors.threads_list),
+    protocol.BOT_CREATE: Route(services.bot_create),
+    protocol.BOT_LIST: Route(services.bot_list),
+    protocol.BOT_REVOKE: Route(services.bot_revoke),
 }
 
 

@@ -14,7 +14,25 @@ REPLY_PREVIEW_CHARS = 200
 def user_payload(user):
     if user is None:
         return None
+    if user.is_bot:
+        # Only bots carry the mark, so no other payload grows by it.
+        return {"id": user.pk, "username": user.get_username(), "is_bot": True}
     return {"id": user.pk, "username": user.get_username()}
+
+
+def bot_payload(bot):
+    """A bot as its room's admins see it (bot.create, bot.list, bot.revoke): never its token
+    (shown once, by bot.create alone), only the prefix that names it."""
+    return {
+        "id": bot.pk,
+        "user": user_payload(bot.user),
+        "room_id": bot.room_id,
+        "token_prefix": bot.token_prefix,
+        "created_by": user_payload(bot.created_by),
+        "created_at": bot.created_at.isoformat(),
+        "last_used_at": bot.last_used_at.isoformat() if bot.last_used_at else None,
+        "revoked": bot.revoked_at is not None,
+    }
 
 
 def settings_payload(user):

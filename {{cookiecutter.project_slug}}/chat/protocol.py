@@ -11,7 +11,7 @@ Server to client: {"event_type": "<name>", "data": {...}} with request_id echoed
 
 import json
 
-from .events import decoding, people, reactions, replies, requests, threads
+from .events import bots, decoding, people, reactions, replies, requests, threads
 
 # --- Client requests (imperative) -----------------------------------------------------------
 
@@ -62,6 +62,10 @@ THREAD_FOLLOW = "thread.follow"
 THREAD_UNFOLLOW = "thread.unfollow"
 THREAD_READ = "thread.read"
 THREADS_LIST = "threads.list"
+# Bots
+BOT_CREATE = "bot.create"
+BOT_LIST = "bot.list"
+BOT_REVOKE = "bot.revoke"
 
 # --- Server events (past tense), sent to every open socket that should see them --------------
 
@@ -147,6 +151,9 @@ CLIENT_EVENTS = {
     THREAD_UNFOLLOW: (threads.ThreadRef, threads.ThreadFollowData),
     THREAD_READ: (threads.ThreadRead, threads.ThreadFollowData),
     THREADS_LIST: (threads.ThreadsList, threads.ThreadsPage),
+    BOT_CREATE: (bots.BotCreate, bots.BotCreated),
+    BOT_LIST: (requests.RoomRef, bots.Bots),
+    BOT_REVOKE: (bots.BotRef, bots.BotData),
 }
 
 # Every server event pushed without a request: the Struct of its data.

@@ -52,6 +52,9 @@ EVENT_LIMITS = {
     protocol.MESSAGE_REACT: "reactions",
     # A page of followed threads counts their unread replies: a history read.
     protocol.THREADS_LIST: "history",
+    # A bot is a new user and a new member, announced to the room: as costly as a room.
+    protocol.BOT_CREATE: "rooms",
+    protocol.BOT_REVOKE: "members",
 }
 
 # Events that cost a token of the overall limit alone, each with why that is enough. Every
@@ -85,12 +88,15 @@ OVERALL_ONLY = {
     protocol.THREAD_FOLLOW: WRITES_OWN,
     protocol.THREAD_UNFOLLOW: WRITES_OWN,
     protocol.THREAD_READ: RECEIPT,
+    protocol.BOT_LIST: "one room's bots, for its admins, by index",
 }
 
 # Requests that are not socket events, each limited by its own limit alone: an upload is
 # not a frame, and does not spend the tokens of the user's open sockets.
 UPLOAD = "attachment.upload"
-REQUEST_LIMITS = {UPLOAD: "uploads"}
+# A webhook call, counted per bot: one bot's flood must not fill its room, nor the server.
+WEBHOOK = "webhook.post"
+REQUEST_LIMITS = {UPLOAD: "uploads", WEBHOOK: "webhooks"}
 
 # KEYS: one per limit. ARGV: how many tokens are wanted, then for each limit its emission
 # interval and its burst window (burst x interval), in seconds. Takes as many tokens as every

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, webhooks
 
 app_name = "chat"
 
@@ -9,6 +9,8 @@ urlpatterns = [
     path("rooms/<int:room_id>/messages/<int:seq>/", views.message_link, name="message"),
     path("api/token/", views.token, name="token"),
     path("api/ticket/", views.ticket, name="ticket"),
+    # The id as text: chat.webhooks reads it within a database id's range.
+    path("hooks/<str:bot_id>", webhooks.webhook, name="webhook"),
     path("api/attachments/", views.attachment_upload, name="attachment_upload"),
     path("attachments/<int:attachment_id>/", views.attachment_file, name="attachment"),
     path(

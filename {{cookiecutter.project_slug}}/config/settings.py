@@ -539,6 +539,12 @@ CHAT = {
             env.float("CHAT_RATE_LIMIT_UPLOADS_PER_SECOND", default=0.2),
             env.int("CHAT_RATE_LIMIT_UPLOADS_BURST", default=20),
         ),
+        # POST /hooks/<id>, per bot (chat/webhooks.py): a bot reporting builds or alerts posts
+        # a message now and then, with bursts; a runaway script is answered 429.
+        "webhooks": (
+            env.float("CHAT_RATE_LIMIT_WEBHOOKS_PER_SECOND", default=1.0),
+            env.int("CHAT_RATE_LIMIT_WEBHOOKS_BURST", default=20),
+        ),
     },
     # Unknown usernames a user may name (room.create, room.add_members, user.block, ...)
     # within UNKNOWN_USERNAMES_WINDOW seconds; then every lookup answers 4029 until the
@@ -594,6 +600,12 @@ CHAT = {
     # Uploads no message took are deleted by cleanup_chat_uploads after this many seconds.
     "ATTACHMENT_UNATTACHED_TTL": env.int("CHAT_ATTACHMENT_UNATTACHED_TTL", default=3600),
 }
+# The largest body of a webhook call (POST /hooks/<id>, chat/webhooks.py), in bytes: a text of
+# MAX_CONTENT_CHARS characters fits however its JSON spells it (12 bytes a character is an
+# escaped surrogate pair, "\ud83d\ude00"); larger bodies are answered 413 before they are read.
+CHAT["WEBHOOK_MAX_BYTES"] = env.int(
+    "CHAT_WEBHOOK_MAX_BYTES", default=12 * CHAT["MAX_CONTENT_CHARS"] + 1024
+)
 if CHAT["ADD_WITHOUT_CONSENT"] not in {"shared", "anyone"}:
     raise ImproperlyConfigured('CHAT_ADD_WITHOUT_CONSENT must be "shared" or "anyone".')
 
@@ -610,6 +622,7 @@ REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=64 * 1024)
 # login form, open to anyone, keeps the default.
 REQUEST_BODY_LIMITS = {
     "/api/attachments/": CHAT["ATTACHMENT_MAX_BYTES"] + 16 * 1024,
+    "/hooks/": CHAT["WEBHOOK_MAX_BYTES"],
     "/admin/": 1024 * 1024,
     "/admin/login/": REQUEST_BODY_MAX_BYTES,
 }

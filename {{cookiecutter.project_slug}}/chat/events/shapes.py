@@ -12,13 +12,15 @@ from .types import Count, Id, Role, RoomKind, Seq, Shape, Timestamp
 
 
 class User(Shape):
-    """A user as others see them: never an email address or a name."""
+    """A user as others see them: never an email address or a name. ``is_bot`` is there,
+    true, for a bot (which posts through its room's webhook), absent for everyone else."""
 
     id: Id
     username: str
+    is_bot: bool | UnsetType = UNSET
 
 
-class Member(User):
+class Member(User, kw_only=True):
     role: Role
 
 

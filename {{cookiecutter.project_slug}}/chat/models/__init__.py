@@ -3,6 +3,7 @@
 One module per subject; everything is importable from ``chat.models`` as before.
 """
 
+from .bots import Bot
 from .messages import Attachment, Message, Reaction
 from .moderation import Block, Report
 from .notifications import Digest, Notification
@@ -13,6 +14,7 @@ from .threads import ThreadFollow
 __all__ = [
     "Attachment",
     "Block",
+    "Bot",
     "ChatSession",
     "Digest",
     "Membership",

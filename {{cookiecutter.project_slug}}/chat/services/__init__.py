@@ -14,6 +14,7 @@ from .attachments import (
     forward_copies,
     uploads_cleanup,
 )
+from .bots import bot_create, bot_list, bot_revoke, create_bot
 from .forwarding import message_forward
 from .invitations import invitation_accept, invitation_decline
 from .members import room_add_members, room_remove_members
@@ -56,6 +57,10 @@ __all__ = [
     "attachment_files_delete",
     "attachment_storage",
     "attachment_upload",
+    "bot_create",
+    "bot_list",
+    "bot_revoke",
+    "create_bot",
     "forward_copies",
     "message_delete",
     "message_delivered",

@@ -82,6 +82,8 @@ OUTSIDER_EVENTS = [
     ("thread.follow", lambda r, m: {"thread_root_id": m["id"]}, 4041),
     ("thread.unfollow", lambda r, m: {"thread_root_id": m["id"]}, 4041),
     ("thread.read", lambda r, m: {"thread_root_id": m["id"], "seq": 1}, 4041),
+    ("bot.create", lambda r, m: {"room_id": r["id"], "name": "intruder"}, 4040),
+    ("bot.list", lambda r, m: {"room_id": r["id"]}, 4040),
 ]
 
 

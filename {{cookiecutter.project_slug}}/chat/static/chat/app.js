@@ -2,49 +2,9 @@
  * The chat page's entry module: rooms, history, sending, replies, edits, reactions, typing,
  * presence, read state. All socket work is ChatClient's (client.js); the page only turns its
  * events into DOM and the user's actions into requests. This file routes ChatClient's events
- * to the panes, each a module of its own under app/, listed so that each uses only panes
- * below it:
- *
- *   app/notifications.js  unread mentions and replies, browser notifications, the digest
- *                      switch
- *   app/thread-list.js the "Threads" entry: followed threads and their unread replies
- *   app/invitations.js invitations into groups and channels, accepted or declined
- *   app/details.js     the room details dialog: settings, members, mute, leave, delete,
- *                      block and ban
- *   app/search.js      the search box and its results, each opening its room at the message
- *   app/dialogs.js     new room, direct message, public channels; what every dialog shares
- *   app/directory.js   the Direct message dialog's autocomplete of people (user.search)
- *   app/profile-card.js someone's profile card (the chat:profile event), with Message
- *   app/navigation.js  which room is open (#room/ID), the room list's clicks, Back
- *   app/rooms.js       the room records, updated from every room payload (post_roles too)
- *   app/room-view.js   the open room: opening, closing, its header, history pages, scrolling
- *   app/message-actions.js what the user does with a message: its menu's actions, its
- *                      controls, where focus goes after each
- *   app/jump-unread.js the "Jump to first unread" button
- *   app/announcer.js   new messages from others read out, a burst at a time
- *   app/messages.js    the shown messages in seq order; edits, deletions and reactions
- *   app/feed-marks.js  day separators, groups, the "New" line, positions in the feed
- *   app/feed-keys.js   the message list's keyboard: one Tab stop, arrows, paging
- *   app/message-menu.js a message's "More actions" menu
- *   app/message-view.js how a message looks (an article of the feed); blocked users'
- *                      messages collapsed
- *   app/formatted.js   a message's body: the server's sanitized HTML, checked and shown
- *   app/room-events.js the server's events about rooms: created, updated, removed, members
- *   app/threads.js     a root's thread summary, the thread panel (replies, its composer,
- *                      following)
- *   app/forward.js     the dialog that forwards a message into another room
- *   app/composer.js    writing, sending (pending until acknowledged), replying, editing
- *   app/mentions.js    @name autocomplete in the composer
- *   app/read.js        read state (message.read)
- *   app/receipts.js    ticks on my messages, who has seen them, the read-receipts switch
- *   app/presence.js    who is online and who is typing
- *   app/people.js      people seen and their presence beyond the open room
- *   app/room-list.js   the room list, its unread badges, the unread count in the title
- *
- * The panes build on three shared modules: app/state.js (what the page knows, and the page's
- * one ChatClient), app/dom.js (the elements and DOM helpers) and app/format.js (text for
- * rooms, times and errors), which build on client.js. Dependencies run one way, from this
- * file down to client.js, without cycles.
+ * to the panes, each a module of its own under app/. docs/page.md maps them, each with what
+ * it holds; each uses only the modules below it there, from this file down to client.js,
+ * without cycles.
  *
  * Security: every piece of user content (messages' sources, names, usernames, descriptions)
  * reaches the DOM through textContent or text nodes, never innerHTML. A message's formatted
@@ -60,6 +20,7 @@ import "./app/directory.js";
 import "./app/profile-card.js";
 import "./app/search.js";
 import "./app/room-events.js";
+import "./app/room-bots.js";
 import { goToRoom, openFirstRoom } from "./app/navigation.js";
 import { openLinkedMessage } from "./app/permalinks.js";
 import { loadRooms, upsertRoom } from "./app/rooms.js";

@@ -9,6 +9,7 @@
  */
 
 import { confirmAction } from "./ask.js";
+import { withBotTag } from "./bot-tag.js";
 import { $, button, el, make } from "./dom.js";
 import { roomName, usernames } from "./format.js";
 import { showDialog, showFormError } from "./dialogs.js";
@@ -60,7 +61,7 @@ export function renderDetails(payload) {
     name.dataset.userId = member.id;
     name.setAttribute("aria-haspopup", "dialog");
     rememberPerson(member);
-    li.append(name);
+    li.append(withBotTag(name, member));
     if (member.id === me?.id) li.append(make("span", "tag", "you"));
     if (member.role === "admin") li.append(make("span", "tag", "admin"));
     li.append(presenceTag(member.id));

@@ -9,6 +9,7 @@
  * assistive technology: the name visually hidden, the time shown on hover and focus.
  */
 
+import { withBotTag } from "./bot-tag.js";
 import { avatarFor } from "./avatars.js";
 import { renderAttachments } from "./attachments.js";
 import { clockTime, fullTime } from "./days.js";
@@ -29,7 +30,7 @@ export function senderElement(message, asButton, key = message.seq) {
     ? button(name, "msg-sender", "profile")
     : make("span", "msg-sender visually-hidden", name);
   node.id = part(key, "sender");
-  return node;
+  return withBotTag(node, message.sender);
 }
 
 /** Show a message as the first of its sender's group or as a continuation of it. */

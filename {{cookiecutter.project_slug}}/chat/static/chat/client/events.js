@@ -47,10 +47,12 @@ a thread reply the room's timeline shows too; thread: a root's summary (null: no
  */
 
 /**
- * A user as others see them: never an email address or a name.
+ * A user as others see them: never an email address or a name. ``is_bot`` is there,
+true, for a bot (which posts through its room's webhook), absent for everyone else.
  * @typedef {Object} User
  * @property {number} id A database id (1 to 2^63 - 1).
  * @property {string} username
+ * @property {boolean} [is_bot]
  */
 
 /**
@@ -235,6 +237,7 @@ how many in all).
  * @typedef {Object} Member
  * @property {number} id A database id (1 to 2^63 - 1).
  * @property {string} username
+ * @property {boolean} [is_bot]
  * @property {"admin"|"member"} role
  */
 
@@ -631,6 +634,56 @@ user has not read.
  */
 
 /**
+ * bot.create: a bot named ``name`` (a username: the same rules) in a group or channel
+the sender administers.
+ * @typedef {Object} BotCreate
+ * @property {number} room_id A database id (1 to 2^63 - 1).
+ * @property {string} name
+ */
+
+/**
+ * bot.create's reply: the token (never shown again) and the webhook's path, which takes
+``POST`` with ``Authorization: Bearer <token>`` (docs/bots.md).
+ * @typedef {Object} BotCreated
+ * @property {BotInfo} bot
+ * @property {string} token
+ * @property {string} url
+ */
+
+/**
+ * A bot as its room's admins see it: ``token_prefix`` names its token, which is shown
+only once (bot.create's reply).
+ * @typedef {Object} BotInfo
+ * @property {number} id A database id (1 to 2^63 - 1).
+ * @property {User} user
+ * @property {number} room_id A database id (1 to 2^63 - 1).
+ * @property {string} token_prefix
+ * @property {User|null} created_by
+ * @property {string} created_at ISO 8601 date and time.
+ * @property {string|null} last_used_at ISO 8601 date and time.
+ * @property {boolean} revoked
+ */
+
+/**
+ * bot.list's reply: the room's bots, revoked ones included.
+ * @typedef {Object} Bots
+ * @property {number} room_id A database id (1 to 2^63 - 1).
+ * @property {Array<BotInfo>} bots
+ */
+
+/**
+ * bot.revoke: the bot whose token ends now.
+ * @typedef {Object} BotRef
+ * @property {number} bot_id A database id (1 to 2^63 - 1).
+ */
+
+/**
+ * bot.revoke's reply.
+ * @typedef {Object} BotData
+ * @property {BotInfo} bot
+ */
+
+/**
  * @typedef {Object} Hello
  * @property {number} session_id A database id (1 to 2^63 - 1).
  * @property {User} user
@@ -745,12 +798,12 @@ new rev, as room.messages with changed_after_rev would return it.
 
 /**
  * Each client event's data.
- * @typedef {{"message.send": MessageSend, "message.edit": MessageEdit, "message.forward": MessageForward, "message.delete": MessageDelete, "message.react": MessageReact, "message.read": MessageRead, "message.delivered": MessageDelivered, "message.typing": MessageTyping, "room.create": RoomCreate, "room.list": Empty, "room.discover": Empty, "room.info": RoomRef, "room.members": RoomMembersPage, "room.messages": RoomMessages, "room.join": RoomRef, "room.leave": RoomRef, "room.add_members": RoomMembers, "room.remove_members": RoomMembers, "room.update": RoomUpdate, "room.delete": RoomRef, "room.mute": RoomMute, "presence": RoomRef, "presence.users": PresenceUsers, "session.heartbeat": Empty, "settings.update": SettingsUpdate, "room.receipts": RoomRef, "notification.list": Empty, "invitation.list": Empty, "invitation.accept": InvitationRef, "invitation.decline": InvitationRef, "user.block": UserRef, "user.unblock": UserRef, "user.blocks": Empty, "user.search": UserSearch, "message.report": MessageReport, "room.ban": RoomBan, "room.unban": RoomUnban, "room.bans": RoomRef, "message.search": MessageSearch, "thread.follow": ThreadRef, "thread.unfollow": ThreadRef, "thread.read": ThreadRead, "threads.list": ThreadsList}} ClientEventData
+ * @typedef {{"message.send": MessageSend, "message.edit": MessageEdit, "message.forward": MessageForward, "message.delete": MessageDelete, "message.react": MessageReact, "message.read": MessageRead, "message.delivered": MessageDelivered, "message.typing": MessageTyping, "room.create": RoomCreate, "room.list": Empty, "room.discover": Empty, "room.info": RoomRef, "room.members": RoomMembersPage, "room.messages": RoomMessages, "room.join": RoomRef, "room.leave": RoomRef, "room.add_members": RoomMembers, "room.remove_members": RoomMembers, "room.update": RoomUpdate, "room.delete": RoomRef, "room.mute": RoomMute, "presence": RoomRef, "presence.users": PresenceUsers, "session.heartbeat": Empty, "settings.update": SettingsUpdate, "room.receipts": RoomRef, "notification.list": Empty, "invitation.list": Empty, "invitation.accept": InvitationRef, "invitation.decline": InvitationRef, "user.block": UserRef, "user.unblock": UserRef, "user.blocks": Empty, "user.search": UserSearch, "message.report": MessageReport, "room.ban": RoomBan, "room.unban": RoomUnban, "room.bans": RoomRef, "message.search": MessageSearch, "thread.follow": ThreadRef, "thread.unfollow": ThreadRef, "thread.read": ThreadRead, "threads.list": ThreadsList, "bot.create": BotCreate, "bot.list": RoomRef, "bot.revoke": BotRef}} ClientEventData
  */
 
 /**
  * Each client event's reply data.
- * @typedef {{"message.send": MessageData, "message.edit": MessageData, "message.forward": MessageData, "message.delete": MessageData, "message.react": MessageData, "message.read": ReadData, "message.delivered": Delivered, "message.typing": TypingData, "room.create": RoomData, "room.list": Rooms, "room.discover": Rooms, "room.info": RoomData, "room.members": MembersPage, "room.messages": MessagesPage, "room.join": RoomData, "room.leave": RoomIdData, "room.add_members": MembersAdded, "room.remove_members": MembersRemoved, "room.update": RoomUpdatedData, "room.delete": RoomIdData, "room.mute": MuteData, "presence": PresenceData, "presence.users": PeoplePresence, "session.heartbeat": Heartbeat, "settings.update": SettingsData, "room.receipts": Receipts, "notification.list": Notifications, "invitation.list": Invitations, "invitation.accept": RoomData, "invitation.decline": InvitationIdData, "user.block": UserData, "user.unblock": UserData, "user.blocks": Users, "user.search": Directory, "message.report": ReportReceipt, "room.ban": BanData, "room.unban": BanData, "room.bans": Bans, "message.search": SearchPage, "thread.follow": ThreadFollowData, "thread.unfollow": ThreadFollowData, "thread.read": ThreadFollowData, "threads.list": ThreadsPage}} ReplyData
+ * @typedef {{"message.send": MessageData, "message.edit": MessageData, "message.forward": MessageData, "message.delete": MessageData, "message.react": MessageData, "message.read": ReadData, "message.delivered": Delivered, "message.typing": TypingData, "room.create": RoomData, "room.list": Rooms, "room.discover": Rooms, "room.info": RoomData, "room.members": MembersPage, "room.messages": MessagesPage, "room.join": RoomData, "room.leave": RoomIdData, "room.add_members": MembersAdded, "room.remove_members": MembersRemoved, "room.update": RoomUpdatedData, "room.delete": RoomIdData, "room.mute": MuteData, "presence": PresenceData, "presence.users": PeoplePresence, "session.heartbeat": Heartbeat, "settings.update": SettingsData, "room.receipts": Receipts, "notification.list": Notifications, "invitation.list": Invitations, "invitation.accept": RoomData, "invitation.decline": InvitationIdData, "user.block": UserData, "user.unblock": UserData, "user.blocks": Users, "user.search": Directory, "message.report": ReportReceipt, "room.ban": BanData, "room.unban": BanData, "room.bans": Bans, "message.search": SearchPage, "thread.follow": ThreadFollowData, "thread.unfollow": ThreadFollowData, "thread.read": ThreadFollowData, "threads.list": ThreadsPage, "bot.create": BotCreated, "bot.list": Bots, "bot.revoke": BotData}} ReplyData
  */
 
 /**
