@@ -225,3 +225,26 @@ BAD_FRAMES += [
         ("threads.list", {"cursor": "9999999999999999999:1"}),
     )
 ]
+
+
+# Bots: a room id and a username of the right types and bounds, a bot id in range.
+BAD_FRAMES += [
+    (
+        json.dumps({"event_type": event_type, "data": data, "request_id": "q"}),
+        4004,
+        True,
+    )
+    for event_type, data in (
+        ("bot.create", {"room_id": 1}),
+        ("bot.create", {"room_id": 1, "name": ""}),
+        ("bot.create", {"room_id": 1, "name": "   "}),
+        ("bot.create", {"room_id": 1, "name": "x" * 151}),
+        ("bot.create", {"room_id": 1, "name": ["builds"]}),
+        ("bot.create", {"room_id": 0, "name": "builds"}),
+        ("bot.create", {"room_id": 1, "name": "builds", "token": "mine"}),
+        ("bot.list", {"room_id": 2**63}),
+        ("bot.revoke", {}),
+        ("bot.revoke", {"bot_id": "1"}),
+        ("bot.revoke", {"bot_id": -1}),
+    )
+]

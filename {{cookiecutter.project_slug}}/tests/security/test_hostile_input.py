@@ -44,8 +44,8 @@ def stored_state(server):
     return run_django(
         server.env,
         """
-        from chat.models import Membership, Message, Reaction, Room
-        for model in (Room, Message, Membership, Reaction):
+        from chat.models import Bot, Membership, Message, Reaction, Room
+        for model in (Room, Message, Membership, Reaction, Bot):
             print(sorted(model.objects.values_list()))
         """,
     )
@@ -77,6 +77,10 @@ BAD_EVENTS = [
     ("room.update", lambda r, m: {"room_id": r, "max_members": 2**31}),
     ("room.add_members", lambda r, m: {"room_id": r, "members": [LONE]}),
     ("room.mute", lambda r, m: {"room_id": r, "muted": "yes"}),
+    ("bot.create", lambda r, m: {"room_id": r, "name": f"bot{LONE}"}),
+    ("bot.create", lambda r, m: {"room_id": r, "name": "bot\x00"}),
+    ("bot.create", lambda r, m: {"room_id": HUGE, "name": "builds"}),
+    ("bot.revoke", lambda r, m: {"bot_id": HUGE}),
 ]
 
 
