@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.pages import DESKTOP
+from tests.browser.pages import DESKTOP, rewrite_envelopes
 from tests.browser.test_chat_page import bodies, body, make_room, message, post_messages, seed
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
@@ -220,3 +220,30 @@ def test_new_messages_from_others_are_read_out_a_burst_at_a_time(pages, chat_ser
     expect(body(alice, "My own")).to_be_visible()
     alice.wait_for_timeout(2000)  # longer than a burst: nothing more is said
     expect(announcer).to_have_text(re.compile(r"^3 new messages"))
+
+
+def with_avatars(envelope):
+    """Give bob a picture and carol an address that is no web address, wherever they appear
+    in the server's envelopes."""
+    pictures = {"bob": "/static/bob.png", "carol": "javascript:alert(1)"}
+    stack = [envelope]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if node.get("username") in pictures and "id" in node:
+                node["avatar_url"] = pictures[node["username"]]
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+
+
+def test_a_sender_with_a_picture_shows_it_and_only_a_web_address(pages, chat_server):
+    messages = [("bob", "Pictured"), ("carol", "Not pictured")]
+    make_room(chat_server, "alice", "Faces", ["bob", "carol"], messages=messages)
+    alice = pages.login("alice", socket_route=rewrite_envelopes(with_avatars))
+    open_room(alice, "Faces")
+    picture = message(alice, "Pictured").locator(".avatar img")
+    expect(picture).to_have_attribute("src", "/static/bob.png")
+    expect(picture).to_have_attribute("alt", "")
+    expect(message(alice, "Not pictured").locator(".avatar img")).to_have_count(0)
+    expect(message(alice, "Not pictured").locator(".avatar")).to_have_text("C")

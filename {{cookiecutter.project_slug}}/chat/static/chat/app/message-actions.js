@@ -161,6 +161,11 @@ el.messages.addEventListener("keydown", (event) => {
   showMenu(article);
 });
 
+// The browser's own menu would open over the message's (the context-menu key, Shift+F10).
+el.messages.addEventListener("contextmenu", (event) => {
+  if (event.target.matches("#messages > .msg")) event.preventDefault();
+});
+
 // Escape in the composer cancels the reply or edit (composer.js) and goes back to the message.
 el.input.addEventListener(
   "keydown",
