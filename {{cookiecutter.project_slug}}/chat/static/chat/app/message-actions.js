@@ -18,7 +18,7 @@ import { el, notify } from "./dom.js";
 import { articles, focusArticle } from "./feed-keys.js";
 import { describeError } from "./format.js";
 import { openForward } from "./forward.js";
-import { openMenu } from "./message-menu.js";
+import { openMenu, shownArticle } from "./message-menu.js";
 import { redraw, toggleReaction } from "./messages.js";
 import { copyLink } from "./permalinks.js";
 import { openPicker } from "./reactions.js";
@@ -96,8 +96,10 @@ const ACTIONS = {
 
 /** Do ``action`` of the menu on ``message``. */
 async function act(action, message, article) {
+  const shown = shownArticle(article);
+  if (!shown) return;
   try {
-    await ACTIONS[action]?.(message, article);
+    await ACTIONS[action]?.(view.items.get(Number(shown.dataset.seq))?.message ?? message, shown);
   } catch (error) {
     notify(describeError(error));
   }
