@@ -160,6 +160,16 @@ def test_days_times_avatars_and_the_new_line(pages, chat_server):
     expect(first_unread).to_be_focused()
     expect(jump).to_be_hidden()
 
+    # Page Up and Page Down move about a screenful: past several messages, not to the end.
+    alice.keyboard.press("End")
+    expect(continued).to_be_focused()
+    alice.keyboard.press("PageUp")
+    up = int(alice.evaluate("document.activeElement.dataset.seq"))
+    assert 1 < up < len(entries) - 3, up
+    alice.keyboard.press("PageDown")
+    down = int(alice.evaluate("document.activeElement.dataset.seq"))
+    assert up + 3 < down <= len(entries), (up, down)
+
 
 # The contrast ratio of each element's text on its background (WCAG's formula).
 CONTRAST = """nodes => nodes.map((node) => {
