@@ -305,3 +305,25 @@ def test_focus_returns_to_a_message_drawn_again_while_its_menu_was_open(pages, c
     expect(message(alice, "Last from bob").locator(".reaction")).to_have_count(1)
     press(alice, "Escape")
     assert_active(alice, "message: Last from bob")
+
+
+def test_discarding_a_refused_message_leaves_focus_on_the_newest(pages, chat_server):
+    seed(
+        chat_server,
+        """
+        from chat.services.moderation import user_block
+        room = services.room_create(user=users["carol"], kind="direct", members=["alice"])
+        services.message_send(user=users["carol"], room_id=room["room"]["id"], content="Hi")
+        user_block(user=users["carol"], username="alice")
+        """,
+    )
+    alice = pages.login("alice")
+    open_room(alice, "carol")
+    alice.locator("#composer-input").fill("Refused")
+    alice.locator("#composer-input").press("Enter")
+    expect(alice.locator("#messages .msg.failed")).to_contain_text("blocked you")
+    alice.locator("#messages .msg.failed").get_by_role("button", name="Discard").focus()
+    press(alice, "Enter")
+    expect(alice.locator("#messages .msg.pending")).to_have_count(0)
+    assert_active(alice, "message: Hi")
+    expect(alice.locator('#messages > .msg[tabindex="0"]')).to_have_count(1)

@@ -15,7 +15,7 @@
 import { askText, confirmAction } from "./ask.js";
 import { handlePendingAction, setComposerContext } from "./composer.js";
 import { el, notify } from "./dom.js";
-import { articles, focusArticle } from "./feed-keys.js";
+import { articles, focusArticle, syncTabStop } from "./feed-keys.js";
 import { describeError } from "./format.js";
 import { openForward } from "./forward.js";
 import { openMenu, shownArticle } from "./message-menu.js";
@@ -146,6 +146,9 @@ el.messages.addEventListener("click", (event) => {
   const action = target.dataset.action;
   if (action === "retry-send" || action === "discard-send") {
     handlePendingAction(target, action);
+    // The pressed button went with its message: focus and the Tab stop go to the newest one.
+    syncTabStop();
+    focusArticle(articles().at(-1));
     return;
   }
   const article = target.closest(".msg");
