@@ -16,7 +16,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from tests.browser.pages import PHONE
-from tests.browser.test_chat_page import body, make_room, message, open_room
+from tests.browser.test_chat_page import body, make_room, message, open_room, seed
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
@@ -286,3 +286,44 @@ def test_the_menu_stays_inside_a_phone_screen_above_the_composer(pages, chat_ser
     last.get_by_role("button", name="More actions").tap()
     menu(bob).get_by_role("menuitem", name="Edit").tap()
     expect(bob.locator("#composer-input")).to_have_value("Last from bob")
+
+
+def test_focus_returns_to_a_message_drawn_again_while_its_menu_was_open(pages, chat_server):
+    alice = pages.login("alice")
+    room_with_five_messages(chat_server, alice, "Redrawn")
+    tab_into_list(alice)
+    press(alice, "Enter")
+    expect(menu(alice)).to_be_visible()
+    # Bob reacts meanwhile: the message is drawn again, as a new element.
+    seed(
+        chat_server,
+        """
+        message = Message.objects.get(room__name="Redrawn", seq=5)
+        services.message_react(user=users["bob"], message_id=message.pk, emoji="👀")
+        """,
+    )
+    expect(message(alice, "Last from bob").locator(".reaction")).to_have_count(1)
+    press(alice, "Escape")
+    assert_active(alice, "message: Last from bob")
+
+
+def test_discarding_a_refused_message_leaves_focus_on_the_newest(pages, chat_server):
+    seed(
+        chat_server,
+        """
+        from chat.services.moderation import user_block
+        room = services.room_create(user=users["carol"], kind="direct", members=["alice"])
+        services.message_send(user=users["carol"], room_id=room["room"]["id"], content="Hi")
+        user_block(user=users["carol"], username="alice")
+        """,
+    )
+    alice = pages.login("alice")
+    open_room(alice, "carol")
+    alice.locator("#composer-input").fill("Refused")
+    alice.locator("#composer-input").press("Enter")
+    expect(alice.locator("#messages .msg.failed")).to_contain_text("blocked you")
+    alice.locator("#messages .msg.failed").get_by_role("button", name="Discard").focus()
+    press(alice, "Enter")
+    expect(alice.locator("#messages .msg.pending")).to_have_count(0)
+    assert_active(alice, "message: Hi")
+    expect(alice.locator('#messages > .msg[tabindex="0"]')).to_have_count(1)

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.pages import DESKTOP
+from tests.browser.pages import DESKTOP, rewrite_envelopes
 from tests.browser.test_chat_page import bodies, body, make_room, message, post_messages, seed
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
@@ -160,6 +160,16 @@ def test_days_times_avatars_and_the_new_line(pages, chat_server):
     expect(first_unread).to_be_focused()
     expect(jump).to_be_hidden()
 
+    # Page Up and Page Down move about a screenful: past several messages, not to the end.
+    alice.keyboard.press("End")
+    expect(continued).to_be_focused()
+    alice.keyboard.press("PageUp")
+    up = int(alice.evaluate("document.activeElement.dataset.seq"))
+    assert 1 < up < len(entries) - 3, up
+    alice.keyboard.press("PageDown")
+    down = int(alice.evaluate("document.activeElement.dataset.seq"))
+    assert up + 3 < down <= len(entries), (up, down)
+
 
 # The contrast ratio of each element's text on its background (WCAG's formula).
 CONTRAST = """nodes => nodes.map((node) => {
@@ -220,3 +230,30 @@ def test_new_messages_from_others_are_read_out_a_burst_at_a_time(pages, chat_ser
     expect(body(alice, "My own")).to_be_visible()
     alice.wait_for_timeout(2000)  # longer than a burst: nothing more is said
     expect(announcer).to_have_text(re.compile(r"^3 new messages"))
+
+
+def with_avatars(envelope):
+    """Give bob a picture and carol an address that is no web address, wherever they appear
+    in the server's envelopes."""
+    pictures = {"bob": "/static/bob.png", "carol": "javascript:alert(1)"}
+    stack = [envelope]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if node.get("username") in pictures and "id" in node:
+                node["avatar_url"] = pictures[node["username"]]
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+
+
+def test_a_sender_with_a_picture_shows_it_and_only_a_web_address(pages, chat_server):
+    messages = [("bob", "Pictured"), ("carol", "Not pictured")]
+    make_room(chat_server, "alice", "Faces", ["bob", "carol"], messages=messages)
+    alice = pages.login("alice", socket_route=rewrite_envelopes(with_avatars))
+    open_room(alice, "Faces")
+    picture = message(alice, "Pictured").locator(".avatar img")
+    expect(picture).to_have_attribute("src", "/static/bob.png")
+    expect(picture).to_have_attribute("alt", "")
+    expect(message(alice, "Not pictured").locator(".avatar img")).to_have_count(0)
+    expect(message(alice, "Not pictured").locator(".avatar")).to_have_text("C")

@@ -24,11 +24,21 @@ export function colourOf(userId) {
   return `avatar-${((id % COLOURS) + COLOURS) % COLOURS}`;
 }
 
+/** Whether ``url`` is an http(s) address (relative ones resolve against the page). */
+function isWebAddress(url) {
+  if (!url) return false;
+  try {
+    return ["http:", "https:"].includes(new URL(url, location.href).protocol);
+  } catch {
+    return false;
+  }
+}
+
 /** The avatar of ``sender`` (null for a deleted user): a picture or initials. */
 export function avatarFor(sender) {
   const box = make("span", "avatar");
   box.setAttribute("aria-hidden", "true");
-  if (sender?.avatar_url) {
+  if (isWebAddress(sender?.avatar_url)) {
     const picture = make("img", "avatar-picture");
     picture.src = sender.avatar_url;
     picture.alt = "";

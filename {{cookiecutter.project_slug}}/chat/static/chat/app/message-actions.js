@@ -15,10 +15,10 @@
 import { askText, confirmAction } from "./ask.js";
 import { handlePendingAction, setComposerContext } from "./composer.js";
 import { el, notify } from "./dom.js";
-import { articles, focusArticle } from "./feed-keys.js";
+import { articles, focusArticle, syncTabStop } from "./feed-keys.js";
 import { describeError } from "./format.js";
 import { openForward } from "./forward.js";
-import { openMenu } from "./message-menu.js";
+import { openMenu, shownArticle } from "./message-menu.js";
 import { redraw, toggleReaction } from "./messages.js";
 import { copyLink } from "./permalinks.js";
 import { openPicker } from "./reactions.js";
@@ -96,8 +96,10 @@ const ACTIONS = {
 
 /** Do ``action`` of the menu on ``message``. */
 async function act(action, message, article) {
+  const shown = shownArticle(article);
+  if (!shown) return;
   try {
-    await ACTIONS[action]?.(message, article);
+    await ACTIONS[action]?.(view.items.get(Number(shown.dataset.seq))?.message ?? message, shown);
   } catch (error) {
     notify(describeError(error));
   }
@@ -144,6 +146,9 @@ el.messages.addEventListener("click", (event) => {
   const action = target.dataset.action;
   if (action === "retry-send" || action === "discard-send") {
     handlePendingAction(target, action);
+    // The pressed button went with its message: focus and the Tab stop go to the newest one.
+    syncTabStop();
+    focusArticle(articles().at(-1));
     return;
   }
   const article = target.closest(".msg");
@@ -159,6 +164,11 @@ el.messages.addEventListener("keydown", (event) => {
   if (event.key !== "Enter" && !menuKey) return;
   event.preventDefault();
   showMenu(article);
+});
+
+// The browser's own menu would open over the message's (the context-menu key, Shift+F10).
+el.messages.addEventListener("contextmenu", (event) => {
+  if (event.target.matches("#messages > .msg")) event.preventDefault();
 });
 
 // Escape in the composer cancels the reply or edit (composer.js) and goes back to the message.

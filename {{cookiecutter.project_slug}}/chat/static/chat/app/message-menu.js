@@ -83,8 +83,16 @@ export function closeMenu({ refocus = true } = {}) {
   open = null;
   opener.setAttribute("aria-expanded", "false");
   opener.removeAttribute("aria-controls");
-  if (refocus && article.isConnected) article.focus();
+  if (refocus) shownArticle(article)?.focus();
   menu.hidden = true;
+}
+
+/** ``article``, or the one that replaced it: a change of its message (a reaction, an edit)
+ *  draws the message again while its menu is open. */
+export function shownArticle(article) {
+  if (article.isConnected) return article;
+  const seq = article.dataset.seq;
+  return seq ? document.querySelector(`#messages > .msg[data-seq="${seq}"]`) : null;
 }
 
 function move(item, key) {
@@ -129,4 +137,7 @@ menu.addEventListener("click", (event) => {
 menu.addEventListener("focusout", (event) => {
   if (open && !menu.contains(event.relatedTarget)) closeMenu({ refocus: false });
 });
-addEventListener("resize", () => closeMenu({ refocus: false }));
+// A phone's keyboard or a rotation resizes the viewport: the menu moves with its button.
+addEventListener("resize", () => {
+  if (open) place(open.opener.isConnected ? open.opener : shownArticle(open.article) ?? menu);
+});

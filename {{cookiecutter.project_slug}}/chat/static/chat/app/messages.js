@@ -92,6 +92,11 @@ export function redraw(item, message = item.message, options = {}) {
   li.classList.toggle("continued", item.li.classList.contains("continued"));
   const focused = item.li.contains(document.activeElement) ? document.activeElement : null;
   const action = focused?.dataset.action;
+  // The day separator, "New" line and position stay until the list is next decorated.
+  li.prepend(...item.li.querySelectorAll(":scope > .msg-day, :scope > .msg-new"));
+  for (const name of ["aria-posinset", "aria-setsize"]) {
+    if (item.li.hasAttribute(name)) li.setAttribute(name, item.li.getAttribute(name));
+  }
   replaceArticle(item.li, li);
   item.message = message;
   item.li = li;
