@@ -114,10 +114,14 @@ def test_a_direct_rooms_dot_follows_the_other_persons_presence(pages, chat_serve
     expect(dot).to_have_attribute("data-presence", "online")
     # Not colour alone: a filled dot online, a ring offline; either 3:1 against the list.
     assert dot.evaluate(CONTRAST) >= 3
+    alice.emulate_media(color_scheme="dark")
+    assert dot.evaluate(CONTRAST) >= 3
     carol.close()
     expect(row).to_have_attribute("aria-label", re.compile(r"^carol, offline"))
     assert dot.evaluate("node => getComputedStyle(node).borderTopWidth") == "2px"
-    assert dot.evaluate(CONTRAST) >= 3
+    for scheme in ("dark", "light"):
+        alice.emulate_media(color_scheme=scheme)
+        assert dot.evaluate(CONTRAST) >= 3, scheme
 
 
 def test_the_profile_card_opens_from_the_member_list_and_starts_a_conversation(pages, chat_server):

@@ -141,8 +141,9 @@ async function showMoreMembers(roomId) {
 el.membersList.addEventListener("click", async (event) => {
   const target = event.target.closest("[data-action]");
   if (target?.dataset.action === "profile") {
-    const detail = { userId: Number(target.dataset.userId), username: target.textContent };
-    document.dispatchEvent(new CustomEvent("chat:profile", { detail: { ...detail, anchor: target } }));
+    const userId = Number(target.dataset.userId);
+    const detail = { userId, username: target.textContent, anchor: target };
+    document.dispatchEvent(new CustomEvent("chat:profile", { detail }));
     return;
   }
   if (target?.dataset.action === "more-members") {

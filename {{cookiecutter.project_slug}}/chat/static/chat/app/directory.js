@@ -58,8 +58,8 @@ function render() {
   );
   list.hidden = people.length === 0;
   input.setAttribute("aria-expanded", String(!list.hidden));
-  if (active >= 0) input.setAttribute("aria-activedescendant", `direct-option-${people[active].id}`);
-  else input.removeAttribute("aria-activedescendant");
+  if (active < 0) input.removeAttribute("aria-activedescendant");
+  else input.setAttribute("aria-activedescendant", `direct-option-${people[active].id}`);
 }
 
 function close() {

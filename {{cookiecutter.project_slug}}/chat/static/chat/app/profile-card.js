@@ -2,7 +2,9 @@
  * The profile card: who someone is, opened from a sender's name in the messages or a member
  * in the room details, by the page-wide event
  *
- *   document.dispatchEvent(new CustomEvent("chat:profile", { detail: { userId, username, anchor } }))
+ *   document.dispatchEvent(
+ *     new CustomEvent("chat:profile", { detail: { userId, username, anchor } }),
+ *   );
  *
  * It shows their avatar (a profile's avatar_url from this site, else their initials), their
  * display name when they have one and their username, whether they are online (as far as the
@@ -16,7 +18,14 @@
 import { $, make } from "./dom.js";
 import { describeError } from "./format.js";
 import { goToRoom } from "./navigation.js";
-import { askPresence, onPresence, personOf, presenceDot, presenceOf, rememberPerson } from "./people.js";
+import {
+  askPresence,
+  onPresence,
+  personOf,
+  presenceDot,
+  presenceOf,
+  rememberPerson,
+} from "./people.js";
 import { upsertRoom } from "./rooms.js";
 import { client, me } from "./state.js";
 
@@ -54,7 +63,8 @@ function ownPicture(url) {
 export function localTime(timeZone, now = new Date()) {
   if (!timeZone) return null;
   try {
-    const format = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", timeZone });
+    const options = { hour: "2-digit", minute: "2-digit", timeZone };
+    const format = new Intl.DateTimeFormat(undefined, options);
     return `${format.format(now)} local time`;
   } catch {
     return null;
@@ -62,22 +72,24 @@ export function localTime(timeZone, now = new Date()) {
 }
 
 function showAvatar(person) {
+  const letters = initials(person.display_name || person.username);
   const picture = person.avatar_url && ownPicture(person.avatar_url);
   if (picture) {
     const image = make("img", "profile-picture");
     image.alt = "";
     image.src = picture;
-    image.addEventListener("error", () => avatar.replaceChildren(initials(person.display_name || person.username)));
+    image.addEventListener("error", () => avatar.replaceChildren(letters));
     avatar.replaceChildren(image);
   } else {
-    avatar.replaceChildren(initials(person.display_name || person.username));
+    avatar.replaceChildren(letters);
   }
 }
 
 function showPresenceLine() {
   const state = shown && (shown.id === me?.id ? "online" : presenceOf(shown.id));
   presenceLine.hidden = !state;
-  if (state) presenceLine.replaceChildren(presenceDot(state), state === "online" ? "Online" : "Offline");
+  if (!state) return;
+  presenceLine.replaceChildren(presenceDot(state), state === "online" ? "Online" : "Offline");
 }
 
 function render(person) {
@@ -119,7 +131,8 @@ card.addEventListener("close", () => {
 messageButton.addEventListener("click", async () => {
   if (!shown) return;
   try {
-    const { room } = await client.request("room.create", { kind: "direct", members: [shown.username] });
+    const data = { kind: "direct", members: [shown.username] };
+    const { room } = await client.request("room.create", data);
     upsertRoom(room, { bump: true });
     anchor = null; // the conversation takes the focus, not the name
     card.close();
