@@ -13,6 +13,7 @@
  *                      block and ban
  *   app/search.js      the search box and its results, each opening its room at the message
  *   app/dialogs.js     new room, direct message, public channels; what every dialog shares
+ *   app/dialog-focus.js focus back to a dialog's opener when it closes
  *   app/navigation.js  which room is open (#room/ID), the room list's clicks, Back
  *   app/rooms.js       the room records, updated from every room payload (post_roles too)
  *   app/room-view.js   the open room: opening, closing, its header, history pages, scrolling
@@ -44,6 +45,7 @@
  */
 
 import { refreshDetails, setMuted } from "./app/details.js";
+import "./app/dialog-focus.js";
 import "./app/dialogs.js";
 import "./app/search.js";
 import "./app/room-events.js";
