@@ -11,8 +11,12 @@
  *   app/invitations.js invitations into groups and channels, accepted or declined
  *   app/details.js     the room details dialog: settings, members, mute, leave, delete,
  *                      block and ban
+ *   app/shortcuts.js   the keyboard shortcuts and their help dialog
+ *   app/switcher.js    the quick switcher (Ctrl/Cmd+K): jump to a room by typing its name
+ *   app/panels.js      Escape closes the sidebar's panels, focus back to their openers
  *   app/search.js      the search box and its results, each opening its room at the message
- *   app/dialogs.js     new room, direct message, public channels; what every dialog shares
+ *   app/dialogs.js     new room, direct message, public channels, settings; what every
+ *                      dialog shares
  *   app/dialog-focus.js focus back to a dialog's opener when it closes
  *   app/navigation.js  which room is open (#room/ID), the room list's clicks, Back
  *   app/rooms.js       the room records, updated from every room payload (post_roles too)
@@ -48,6 +52,8 @@ import { refreshDetails, setMuted } from "./app/details.js";
 import "./app/dialog-focus.js";
 import "./app/dialogs.js";
 import "./app/search.js";
+import "./app/panels.js";
+import "./app/shortcuts.js";
 import "./app/room-events.js";
 import { goToRoom, openRoomFromHash } from "./app/navigation.js";
 import { openLinkedMessage } from "./app/permalinks.js";
