@@ -5,7 +5,15 @@ their help dialog, and the settings in a dialog of their own."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_chat_page import body, make_room, message, open_room, room_button, send
+from tests.browser.test_chat_page import (
+    body,
+    make_room,
+    message,
+    open_room,
+    post_messages,
+    room_button,
+    send,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
@@ -102,9 +110,13 @@ def test_ctrl_k_jumps_to_a_room_by_typing_part_of_its_name(pages, seeded):
 def test_alt_shift_arrows_open_the_next_and_previous_unread_rooms(pages, seeded, chat_server):
     # Fresh messages, so each room is unread again whatever the tests before did.
     alice = pages.login("alice")
-    for name in ("Delta", "Echo", "Foxtrot"):
-        make_room(chat_server, "bob", name, ["alice"], messages=[("bob", f"{name} news")])
-    for name in ("Delta", "Echo", "Foxtrot"):
+    made = {
+        name: make_room(chat_server, "bob", name, ["alice"])
+        for name in ("Delta", "Echo", "Foxtrot")
+    }
+    for name, room_id in made.items():
+        expect(room_button(alice, name)).to_be_visible()
+        post_messages(chat_server, room_id, [("bob", f"{name} news")])
         expect(room_button(alice, name).locator(".unread-badge")).to_be_visible()
     names = names_on_the_list(alice)[:3]  # the three newest, the liveliest first
     alice.locator("#search-input").focus()  # the chords work in a field too
