@@ -103,7 +103,11 @@ def test_at_200_percent_the_rooms_show_on_the_first_screen(pages, seeded):
 
 def test_at_400_percent_the_messages_keep_room_to_be_read(pages, seeded):
     alice = pages.login("alice", viewport=ZOOM_400)
-    assert page_width(alice) <= ZOOM_400["width"]
+    assert_within(alice, ZOOM_400, ".sidebar")
+    alice.get_by_role("button", name="New room").click()
+    expect(alice.get_by_role("dialog", name="New room")).to_be_visible()
+    assert_within(alice, ZOOM_400, "#new-room-dialog")
+    alice.keyboard.press("Escape")
     open_room(alice, "Plans")
     scroll = alice.locator("#messages-scroll").bounding_box()
     visible = min(scroll["y"] + scroll["height"], ZOOM_400["height"]) - max(scroll["y"], 0)
