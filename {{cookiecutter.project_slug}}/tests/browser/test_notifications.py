@@ -73,7 +73,9 @@ def test_bob_hidden_tab_gets_a_browser_notification_and_lands_on_the_message(pag
     expect(room_button(bob, "Launch").locator(".mention-badge")).to_have_text("@1")
     expect(room_button(bob, "Launch").locator(".unread-badge")).to_have_text("2")
     expect(bob.locator("#notifications-count")).to_have_text("1")
-    bob.get_by_role("button", name="Notifications, 1 unread").click()
+    notifications = bob.get_by_role("button", name="Notifications 1")
+    expect(notifications).to_have_accessible_description("1 unread")
+    notifications.click()
     bob.locator("#notifications-list").get_by_text("alice mentioned you in Launch").click()
 
     # The room opens at the message, the @name marked; reading it clears both badges.

@@ -36,9 +36,11 @@ def test_alices_ticks_follow_bob_from_delivered_to_seen(pages, chat_server):
         expect(tick(alice, text)).to_have_attribute("title", "Seen by bob")
     expect(message(bob, "Or one?").locator(".msg-receipt")).to_have_count(0)  # not his
 
-    # Bob stops sharing reads: Alice's next message shows delivered, never seen.
-    bob.get_by_label("Share read receipts").uncheck()
-    expect(bob.get_by_label("Share read receipts")).not_to_be_checked()
+    # Bob stops sharing reads, in his settings: Alice's next message shows delivered, never seen.
+    settings = open_settings(bob)
+    settings.get_by_label("Share read receipts").uncheck()
+    expect(settings.get_by_label("Share read receipts")).not_to_be_checked()
+    settings.get_by_role("button", name="Close").click()
     send(alice, "Noon it is")
     expect(message(bob, "Noon it is")).to_be_visible()  # shown in his open room: read
     expect(tick(alice, "Noon it is")).to_have_attribute("title", "Delivered")
@@ -51,4 +53,12 @@ def test_alices_ticks_follow_bob_from_delivered_to_seen(pages, chat_server):
     # The setting holds after a reload.
     bob.reload()
     expect(bob.locator("#chat")).to_have_attribute("data-connection", "open")
-    expect(bob.get_by_label("Share read receipts")).not_to_be_checked()
+    expect(open_settings(bob).get_by_label("Share read receipts")).not_to_be_checked()
+
+
+def open_settings(page):
+    """The Settings dialog, opened from the sidebar's button."""
+    page.get_by_role("button", name="Settings").click()
+    dialog = page.get_by_role("dialog", name="Settings")
+    expect(dialog).to_be_visible()
+    return dialog

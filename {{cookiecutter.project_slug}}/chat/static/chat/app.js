@@ -15,10 +15,13 @@
  */
 
 import { refreshDetails, setMuted } from "./app/details.js";
+import "./app/dialog-focus.js";
 import "./app/dialogs.js";
 import "./app/directory.js";
 import "./app/profile-card.js";
 import "./app/search.js";
+import "./app/panels.js";
+import "./app/shortcuts.js";
 import "./app/room-events.js";
 import "./app/room-bots.js";
 import { goToRoom, openFirstRoom } from "./app/navigation.js";

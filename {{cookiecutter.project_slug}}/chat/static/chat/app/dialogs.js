@@ -27,6 +27,8 @@ export function showFormError(dialog, error) {
   node.hidden = false;
 }
 
+$("settings-button").addEventListener("click", () => showDialog($("settings-dialog")));
+
 $("new-room-button").addEventListener("click", () => {
   el.newRoomForm.reset();
   $("new-room-public").disabled = true;

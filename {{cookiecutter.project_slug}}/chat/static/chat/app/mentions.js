@@ -73,7 +73,8 @@ function render() {
     }),
   );
   list.hidden = suggestions.length === 0;
-  el.input.setAttribute("aria-expanded", String(!list.hidden));
+  // The composer is a textarea, which may not take the combobox role (and so no
+  // aria-expanded): the active option is named through aria-activedescendant instead.
   if (list.hidden) el.input.removeAttribute("aria-activedescendant");
   else el.input.setAttribute("aria-activedescendant", `mention-option-${active}`);
 }

@@ -111,7 +111,8 @@ function render() {
     items.length ? `${items.length} unread` : "",
     invitations ? `${invitations} invitation${invitations === 1 ? "" : "s"}` : "",
   ].filter(Boolean);
-  toggle.setAttribute("aria-label", ["Notifications", ...said].join(", "));
+  // Named by its visible text ("Notifications 2"); what the count holds is its description.
+  $("notifications-about").textContent = said.join(", ");
   allow.hidden = !("Notification" in window) || Notification.permission !== "default";
 }
 

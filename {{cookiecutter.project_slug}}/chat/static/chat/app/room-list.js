@@ -38,7 +38,13 @@ export function renderRooms() {
         make("span", "badge unread-badge"),
       );
       btn.querySelector(".room-icon").setAttribute("aria-hidden", "true");
-      li.append(btn);
+      // The button is named by what it shows ("bob @1 1"); what the numbers mean is its
+      // description, so the name a speech user says matches the visible text.
+      const about = make("span", "room-about");
+      about.id = `room-${room.id}-about`;
+      about.hidden = true;
+      btn.setAttribute("aria-describedby", about.id);
+      li.append(btn, about);
       roomRows.set(room.id, li);
     }
     const btn = li.firstChild;
@@ -56,10 +62,14 @@ export function renderRooms() {
     badge.textContent = unread > 99 ? "99+" : String(unread);
     badge.hidden = unread === 0;
     btn.classList.toggle("has-unread", unread > 0);
-    btn.setAttribute(
-      "aria-label",
-      `${roomName(room)}${room.kind === "channel" ? " (channel)" : ""}${presence ? `, ${presence}` : ""}${unread ? `, ${unread} unread` : ""}${mentions ? `, ${mentions} mentioning you` : ""}`,
-    );
+    li.querySelector(".room-about").textContent = [
+      room.kind === "channel" ? "channel" : "",
+      presence || "",
+      unread ? `${unread} unread` : "",
+      mentions ? `${mentions} mentioning you` : "",
+    ]
+      .filter(Boolean)
+      .join(", ");
     if (view && view.roomId === room.id) btn.setAttribute("aria-current", "true");
     else btn.removeAttribute("aria-current");
     if (el.roomList.children[index] !== li) {
