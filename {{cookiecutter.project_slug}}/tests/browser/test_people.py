@@ -167,7 +167,7 @@ def test_the_profile_card_shows_a_profile_and_opens_from_the_page_wide_event(pag
           rememberPerson({ id: 999, username: "zed", display_name: "Zed Zulu",
                            time_zone: "Asia/Tokyo", status: "On leave until Monday" });
           document.dispatchEvent(new CustomEvent("chat:profile", { detail: {
-            userId: 999, username: "zed", anchor: document.getElementById("new-direct-button"),
+            userId: "999", username: "zed", anchor: document.getElementById("new-direct-button"),
           } }));
         }"""
     )

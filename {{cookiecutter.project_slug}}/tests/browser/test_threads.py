@@ -141,7 +141,8 @@ def test_a_thread_reply_notification_opens_its_thread(pages, chat_server):
     )
     # The module's server is shared: other tests' notifications may be listed too.
     alice.get_by_role("button", name=re.compile(r"^Notifications")).click()
-    alice.locator("#notifications-list").get_by_text("bob replied in a thread you follow in Notes").click()
+    notifications = alice.locator("#notifications-list")
+    notifications.get_by_text("bob replied in a thread you follow in Notes").click()
     expect(alice.locator("#thread-replies")).to_contain_text("Seen it")
     expect(alice.locator("#room-title")).to_contain_text("Notes")
     expect(body(alice, "Seen it")).to_have_count(0)

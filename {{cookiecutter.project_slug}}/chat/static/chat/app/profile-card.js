@@ -108,9 +108,10 @@ function render(person) {
 }
 
 document.addEventListener("chat:profile", ({ detail }) => {
-  if (!detail || detail.userId == null || !detail.username) return;
-  rememberPerson({ id: detail.userId, username: detail.username });
-  shown = { ...personOf(detail.userId), id: detail.userId, username: detail.username };
+  const userId = Number(detail?.userId); // a number, or a data attribute's string of one
+  if (!Number.isInteger(userId) || !detail.username) return;
+  rememberPerson({ id: userId, username: detail.username });
+  shown = { ...personOf(userId), id: userId, username: detail.username };
   anchor = detail.anchor ?? document.activeElement;
   errorLine.hidden = true;
   render(shown);
