@@ -90,6 +90,7 @@ ROUTES = {
     protocol.THREAD_UNFOLLOW: Route(services.thread_unfollow),
     protocol.THREAD_READ: Route(services.thread_read),
     protocol.THREADS_LIST: Route(selectors.threads_list),
+    protocol.PROFILE_UPDATE: Route(services.profile_update),
 }
 
 

@@ -11,7 +11,7 @@ Server to client: {"event_type": "<name>", "data": {...}} with request_id echoed
 
 import json
 
-from .events import decoding, reactions, replies, requests, threads
+from .events import decoding, profiles, reactions, replies, requests, threads
 
 # --- Client requests (imperative) -----------------------------------------------------------
 
@@ -59,6 +59,8 @@ THREAD_FOLLOW = "thread.follow"
 THREAD_UNFOLLOW = "thread.unfollow"
 THREAD_READ = "thread.read"
 THREADS_LIST = "threads.list"
+# Profiles
+PROFILE_UPDATE = "profile.update"
 
 # --- Server events (past tense), sent to every open socket that should see them --------------
 
@@ -85,6 +87,7 @@ SETTINGS_UPDATED = "settings.updated"
 NOTIFICATION_NEW = "notification.new"
 ROOM_INVITED = "room.invited"
 THREAD_UPDATED = "thread.updated"
+USER_UPDATED = "user.updated"
 ERROR = "error"
 
 # --- Close codes (RFC 6455 reserves 4000-4999 for applications) -----------------------------
@@ -142,6 +145,7 @@ CLIENT_EVENTS = {
     THREAD_UNFOLLOW: (threads.ThreadRef, threads.ThreadFollowData),
     THREAD_READ: (threads.ThreadRead, threads.ThreadFollowData),
     THREADS_LIST: (threads.ThreadsList, threads.ThreadsPage),
+    PROFILE_UPDATE: (profiles.ProfileUpdate, profiles.UserUpdated),
 }
 
 # Every server event pushed without a request: the Struct of its data.
@@ -169,6 +173,7 @@ SERVER_EVENTS = {
     NOTIFICATION_NEW: replies.NotificationData,
     ROOM_INVITED: replies.InvitationData,
     THREAD_UPDATED: threads.ThreadUpdated,
+    USER_UPDATED: profiles.UserUpdated,
     ERROR: replies.ErrorData,
 }
 

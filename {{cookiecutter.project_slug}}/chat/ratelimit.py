@@ -50,6 +50,8 @@ EVENT_LIMITS = {
     protocol.MESSAGE_REACT: "reactions",
     # A page of followed threads counts their unread replies: a history read.
     protocol.THREADS_LIST: "history",
+    # A change of profile goes to every room of the user up to PROFILE_EVENT_MAX_ROOM_SIZE.
+    protocol.PROFILE_UPDATE: "profile",
 }
 
 # Events that cost a token of the overall limit alone, each with why that is enough. Every
@@ -87,7 +89,9 @@ OVERALL_ONLY = {
 # Requests that are not socket events, each limited by its own limit alone: an upload is
 # not a frame, and does not spend the tokens of the user's open sockets.
 UPLOAD = "attachment.upload"
-REQUEST_LIMITS = {UPLOAD: "uploads"}
+# An avatar is decoded as an image upload is, and announced as profile.update is.
+AVATAR = "profile.avatar"
+REQUEST_LIMITS = {UPLOAD: "uploads", AVATAR: "profile"}
 
 # KEYS: one per limit. ARGV: how many tokens are wanted, then for each limit its emission
 # interval and its burst window (burst x interval), in seconds. Takes as many tokens as every

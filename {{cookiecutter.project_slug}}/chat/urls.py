@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import profile_views, views
 
 app_name = "chat"
 
@@ -11,6 +11,8 @@ urlpatterns = [
     path("api/ticket/", views.ticket, name="ticket"),
     path("api/attachments/", views.attachment_upload, name="attachment_upload"),
     path("attachments/<int:attachment_id>/", views.attachment_file, name="attachment"),
+    path("api/profile/avatar/", profile_views.avatar_upload, name="avatar_upload"),
+    path("avatars/<int:user_id>/<str:key>/", profile_views.avatar_file, name="avatar"),
     path(
         "digests/unsubscribe/<str:token>/",
         views.digest_unsubscribe,

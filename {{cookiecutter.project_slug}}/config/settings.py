@@ -533,6 +533,12 @@ CHAT = {
             env.float("CHAT_RATE_LIMIT_UPLOADS_PER_SECOND", default=0.2),
             env.int("CHAT_RATE_LIMIT_UPLOADS_BURST", default=20),
         ),
+        # profile.update and POST /api/profile/avatar/: each change goes to every room of the
+        # user up to PROFILE_EVENT_MAX_ROOM_SIZE members, and an avatar is decoded here.
+        "profile": (
+            env.float("CHAT_RATE_LIMIT_PROFILE_PER_SECOND", default=0.2),
+            env.int("CHAT_RATE_LIMIT_PROFILE_BURST", default=10),
+        ),
     },
     # Unknown usernames a user may name (room.create, room.add_members, user.block, ...)
     # within UNKNOWN_USERNAMES_WINDOW seconds; then every lookup answers 4029 until the
@@ -587,6 +593,13 @@ CHAT = {
     "ATTACHMENT_URL_TTL": env.int("CHAT_ATTACHMENT_URL_TTL", default=60),
     # Uploads no message took are deleted by cleanup_chat_uploads after this many seconds.
     "ATTACHMENT_UNATTACHED_TTL": env.int("CHAT_ATTACHMENT_UNATTACHED_TTL", default=3600),
+    # Profiles (chat/services/profiles.py, chat/avatars.py). An avatar upload is checked as
+    # an image attachment is, then stored as a square WebP of AVATAR_SIZE pixels a side.
+    "AVATAR_MAX_BYTES": env.int("CHAT_AVATAR_MAX_BYTES", default=5 * 1024 * 1024),
+    "AVATAR_SIZE": env.int("CHAT_AVATAR_SIZE", default=256),
+    # A profile change (user.updated) goes to the user's rooms of at most this many members,
+    # one publish each; larger rooms see it on the user's next message and in room.members.
+    "PROFILE_EVENT_MAX_ROOM_SIZE": env.int("CHAT_PROFILE_EVENT_MAX_ROOM_SIZE", default=256),
 }
 if CHAT["ADD_WITHOUT_CONSENT"] not in {"shared", "anyone"}:
     raise ImproperlyConfigured('CHAT_ADD_WITHOUT_CONSENT must be "shared" or "anyone".')
@@ -604,6 +617,7 @@ REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=64 * 1024)
 # login form, open to anyone, keeps the default.
 REQUEST_BODY_LIMITS = {
     "/api/attachments/": CHAT["ATTACHMENT_MAX_BYTES"] + 16 * 1024,
+    "/api/profile/avatar/": CHAT["AVATAR_MAX_BYTES"] + 16 * 1024,
     "/admin/": 1024 * 1024,
     "/admin/login/": REQUEST_BODY_MAX_BYTES,
 }

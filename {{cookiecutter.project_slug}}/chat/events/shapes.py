@@ -12,13 +12,26 @@ from .types import Count, Id, Role, RoomKind, Seq, Shape, Timestamp
 
 
 class User(Shape):
-    """A user as others see them: never an email address or a name."""
+    """A user as others see them: never an email address or the account's names. The display
+    name and avatar they chose are there when they have them (absent: none, show the
+    username and initials)."""
 
     id: Id
     username: str
+    display_name: str | UnsetType = UNSET
+    avatar_url: str | UnsetType = UNSET
 
 
-class Member(User):
+class Profile(User):
+    """A user where their profile is shown (session.hello, members, user.updated): with their
+    status and time zone (an IANA name) when they have them."""
+
+    status: str | UnsetType = UNSET
+    status_emoji: str | UnsetType = UNSET
+    time_zone: str | UnsetType = UNSET
+
+
+class Member(Profile, kw_only=True):
     role: Role
 
 

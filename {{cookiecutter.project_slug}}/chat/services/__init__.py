@@ -25,6 +25,7 @@ from .messages import (
     messages_send,
 )
 from .moderation import message_report, room_ban, room_unban, user_block, user_unblock
+from .profiles import avatar_remove, avatar_set, profile_update
 from .reactions import message_react
 from .receipts import message_delivered, message_read, settings_update
 from .rooms import (
@@ -52,6 +53,8 @@ __all__ = [
     "attachment_files_delete",
     "attachment_storage",
     "attachment_upload",
+    "avatar_remove",
+    "avatar_set",
     "forward_copies",
     "message_delete",
     "message_delivered",
@@ -62,6 +65,7 @@ __all__ = [
     "message_remove",
     "message_report",
     "message_send",
+    "profile_update",
     "messages_send",
     "invitation_accept",
     "invitation_decline",

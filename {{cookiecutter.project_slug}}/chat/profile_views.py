@@ -1,0 +1,69 @@
+"""HTTP views of profiles: uploading and removing one's avatar, and fetching anyone's.
+
+The avatar is uploaded as attachments are (chat.views.attachment_upload): by the page with
+its session and CSRF token, or by a program with its bearer token; a body over
+CHAT["AVATAR_MAX_BYTES"] is refused before it is read (chat.upload_limit), and the image is
+decoded and written again on the request's thread, never on the event loop. The other
+profile fields change over the socket (profile.update).
+
+Avatars are shown wherever their user is named, to anyone logged in: a fetch checks only
+that the asker is logged in and that the URL names the user's current avatar (an old one
+answers 404). Like attachments, they come from local storage through this view, or as a
+redirect to a presigned bucket URL.
+"""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.files.storage import FileSystemStorage
+from django.http import FileResponse, HttpResponseRedirect, JsonResponse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from . import exceptions, payloads, ratelimit, services
+from .views import FILE_CSP, _with_user, error_response
+
+LOCAL_MAX_AGE = 24 * 60 * 60
+
+
+@require_http_methods(["POST", "DELETE"])
+@_with_user
+def avatar_upload(request, user):
+    """POST a picture (multipart field ``file``): it becomes the avatar, 200 with the profile.
+    DELETE: the avatar is removed, the page draws initials again."""
+    try:
+        if not ratelimit.allow_request(user.pk, ratelimit.AVATAR):
+            wait = ratelimit.retry_after(ratelimit.AVATAR)
+            raise exceptions.RateLimitedError("Too many profile changes; wait.", retry_after=wait)
+        if request.method == "DELETE":
+            return JsonResponse(services.avatar_remove(user=user))
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise exceptions.InvalidPayloadError("Send a picture in 'file'.")
+        return JsonResponse(services.avatar_set(user=user, upload=upload))
+    except exceptions.ChatError as exc:
+        return error_response(exc)
+
+
+@require_GET
+@_with_user
+def avatar_file(request, user, user_id, key):
+    """Send the avatar of ``user_id`` whose URL (chat.payloads.avatar_url) has ``key``."""
+    owner = get_user_model().objects.filter(pk=user_id).only("pk", "avatar").first()
+    if owner is None or not owner.avatar or payloads.avatar_url(owner) != request.path:
+        return error_response(exceptions.AttachmentNotFoundError("No such avatar."))
+    storage = services.attachment_storage()
+    if isinstance(storage, FileSystemStorage):
+        response = FileResponse(storage.open(owner.avatar), content_type="image/webp")
+    else:
+        parameters = {"ResponseContentType": "image/webp"}
+        ttl = settings.CHAT["ATTACHMENT_URL_TTL"]
+        response = HttpResponseRedirect(
+            storage.url(owner.avatar, parameters=parameters, expire=ttl)
+        )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = FILE_CSP
+    # The URL names this very file: the browser keeps it until the presigned URL expires
+    # (a bucket) or for a day (local storage, whose answer is the file itself).
+    local = isinstance(storage, FileSystemStorage)
+    max_age = 24 * 60 * 60 if local else settings.CHAT["ATTACHMENT_URL_TTL"]
+    response["Cache-Control"] = f"private, max-age={max_age}"
+    return response
