@@ -12,6 +12,7 @@
  *   app/details.js     the room details dialog: settings, members, mute, leave, delete,
  *                      block and ban
  *   app/search.js      the search box and its results, each opening its room at the message
+ *   app/profile.js     the Profile dialog, and user.updated keeping names current
  *   app/dialogs.js     new room, direct message, public channels; what every dialog shares
  *   app/navigation.js  which room is open (#room/ID), the room list's clicks, Back
  *   app/rooms.js       the room records, updated from every room payload (post_roles too)
@@ -46,6 +47,7 @@
 import { refreshDetails, setMuted } from "./app/details.js";
 import "./app/dialogs.js";
 import "./app/search.js";
+import "./app/profile.js";
 import "./app/room-events.js";
 import { goToRoom, openRoomFromHash } from "./app/navigation.js";
 import { openLinkedMessage } from "./app/permalinks.js";

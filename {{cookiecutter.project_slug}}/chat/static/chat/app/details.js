@@ -10,6 +10,7 @@
 import { confirmAction } from "./ask.js";
 import { $, button, el, make } from "./dom.js";
 import { roomName, usernames } from "./format.js";
+import { displayName } from "./people.js";
 import { showDialog, showFormError } from "./dialogs.js";
 import { renderRooms } from "./room-list.js";
 import { upsertRoom } from "./rooms.js";
@@ -53,8 +54,9 @@ export function renderDetails(payload) {
   el.membersList.replaceChildren();
   for (const member of room.members || []) {
     const li = make("li", "member");
-    const name = make("span", "member-name", member.username);
+    const name = make("span", "member-name", displayName(member));
     li.append(name);
+    if (member.display_name) li.append(make("span", "member-username muted", `@${member.username}`));
     if (member.id === me?.id) li.append(make("span", "tag", "you"));
     if (member.role === "admin") li.append(make("span", "tag", "admin"));
     if (view?.online.has(member.id)) li.append(make("span", "tag online", "online"));
