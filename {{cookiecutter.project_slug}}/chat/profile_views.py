@@ -1,4 +1,5 @@
-"""HTTP views of profiles: uploading and removing one's avatar, and fetching anyone's.
+"""HTTP views of profiles: uploading and removing one's avatar, fetching anyone's, and
+downloading an archive of one's own data (chat.export, docs/export.md).
 
 The avatar is uploaded as attachments are (chat.views.attachment_upload): by the page with
 its session and CSRF token, or by a program with its bearer token; a body over
@@ -15,13 +16,17 @@ redirect to a presigned bucket URL.
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.storage import FileSystemStorage
-from django.http import FileResponse, HttpResponseRedirect, JsonResponse
+from django.http import FileResponse, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods
 
-from . import exceptions, payloads, ratelimit, services
+from . import exceptions, export, payloads, ratelimit, services, streaming
 from .views import FILE_CSP, _with_user, error_response
 
 LOCAL_MAX_AGE = 24 * 60 * 60
+# Seconds after which an export refused for a busy process may be asked for again.
+EXPORT_RETRY_AFTER = 30
 
 
 @require_http_methods(["POST", "DELETE"])
@@ -66,4 +71,30 @@ def avatar_file(request, user, user_id, key):
     local = isinstance(storage, FileSystemStorage)
     max_age = 24 * 60 * 60 if local else settings.CHAT["ATTACHMENT_URL_TTL"]
     response["Cache-Control"] = f"private, max-age={max_age}"
+    return response
+
+
+@require_GET
+@_with_user
+def data_export(request, user):
+    """The user's own data as a zip archive (docs/export.md), written while it is sent.
+
+    Exports per user are rate limited over every process (429), and a process writes
+    CHAT["EXPORT_WORKERS"] archives at once (503 with Retry-After beyond them).
+    """
+    try:
+        if not ratelimit.allow_request(user.pk, ratelimit.EXPORT):
+            wait = ratelimit.retry_after(ratelimit.EXPORT)
+            raise exceptions.RateLimitedError("Too many exports; wait.", retry_after=wait)
+        if not streaming.take_slot(settings.CHAT["EXPORT_WORKERS"]):
+            raise exceptions.ServerBusyError(retry_after=EXPORT_RETRY_AFTER)
+    except exceptions.ChatError as exc:
+        return error_response(exc)
+    user_id = user.pk
+    content = streaming.Pieces(lambda: export.archive(get_user_model().objects.get(pk=user_id)))
+    response = StreamingHttpResponse(content, content_type="application/zip")
+    name = f"chat-export-{user.get_username()}-{timezone.now():%Y-%m-%d}.zip"
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -91,7 +91,9 @@ OVERALL_ONLY = {
 UPLOAD = "attachment.upload"
 # An avatar is decoded as an image upload is, and announced as profile.update is.
 AVATAR = "profile.avatar"
-REQUEST_LIMITS = {UPLOAD: "uploads", AVATAR: "profile"}
+# An archive of the user's data reads every row of theirs and copies every file they sent.
+EXPORT = "profile.export"
+REQUEST_LIMITS = {UPLOAD: "uploads", AVATAR: "profile", EXPORT: "exports"}
 
 # KEYS: one per limit. ARGV: how many tokens are wanted, then for each limit its emission
 # interval and its burst window (burst x interval), in seconds. Takes as many tokens as every

@@ -539,6 +539,11 @@ CHAT = {
             env.float("CHAT_RATE_LIMIT_PROFILE_PER_SECOND", default=0.2),
             env.int("CHAT_RATE_LIMIT_PROFILE_BURST", default=10),
         ),
+        # GET /api/profile/export/: an archive reads all of a user's rows and files.
+        "exports": (
+            env.float("CHAT_RATE_LIMIT_EXPORTS_PER_SECOND", default=1 / 600),
+            env.int("CHAT_RATE_LIMIT_EXPORTS_BURST", default=3),
+        ),
     },
     # Unknown usernames a user may name (room.create, room.add_members, user.block, ...)
     # within UNKNOWN_USERNAMES_WINDOW seconds; then every lookup answers 4029 until the
@@ -600,6 +605,9 @@ CHAT = {
     # A profile change (user.updated) goes to the user's rooms of at most this many members,
     # one publish each; larger rooms see it on the user's next message and in room.members.
     "PROFILE_EVENT_MAX_ROOM_SIZE": env.int("CHAT_PROFILE_EVENT_MAX_ROOM_SIZE", default=256),
+    # Archives of users' data (GET /api/profile/export/, chat/export.py) a process writes at
+    # once, each on a thread and a database connection of its own while it streams.
+    "EXPORT_WORKERS": env.int("CHAT_EXPORT_WORKERS", default=1),
 }
 if CHAT["ADD_WITHOUT_CONSENT"] not in {"shared", "anyone"}:
     raise ImproperlyConfigured('CHAT_ADD_WITHOUT_CONSENT must be "shared" or "anyone".')

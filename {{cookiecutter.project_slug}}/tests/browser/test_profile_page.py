@@ -57,6 +57,9 @@ def test_alice_edits_her_profile_and_bob_sees_her_new_name(pages, chat_server):
         assert_accessible(alice, f"the Profile dialog with a picture ({scheme})", "#profile-dialog")
     dialog.get_by_role("button", name="Remove picture").click()
     expect(dialog.get_by_label("No picture: initials AL")).to_be_visible()
+    with alice.expect_download() as download:
+        dialog.get_by_role("link", name="Download my data").click()
+    assert download.value.suggested_filename.startswith("chat-export-alice-")
     dialog.get_by_role("button", name="Cancel").click()
 
     # What was saved is what the dialog shows after a reload.

@@ -1,19 +1,31 @@
-"""Avatars end to end: a running Uvicorn, real HTTP uploads and fetches, real WebSockets.
+"""Avatars and data exports end to end: a running Uvicorn, real HTTP uploads, fetches and
+downloads, real WebSockets.
 
 Every test runs on local disk storage and on a bucket in a real S3-compatible server (moto's
 standalone server on loopback), as the attachments' tests do.
 """
 
 import asyncio
+import hashlib
 import io
 import json
 import uuid
+import zipfile
 
 import pytest
 from PIL import Image
 
 from tests.clients import connect_websocket, fetch_token, multipart
-from tests.integration.test_attachments import fetch, http, jpeg, make_group, s3_server
+from tests.integration.test_attachments import (
+    PDF,
+    fetch,
+    http,
+    jpeg,
+    make_group,
+    s3_server,
+    send_with,
+    upload,
+)
 from testservers.live import LiveServer, base_env, create_users, run_django
 
 pytestmark = [pytest.mark.timeout(120)]
@@ -133,3 +145,43 @@ def test_bad_avatars_are_refused_with_a_clear_error_and_change_nothing(
     answer_status, answer = upload_avatar(server, "bob", filename, data)
     assert (answer_status, answer["error"]) == (status, error), answer
     assert avatar_name(server, "bob") == before
+
+
+async def test_a_user_downloads_all_their_data_as_one_archive(server):
+    room_id = make_group(server, "bob")
+    status, answer = upload(server, "alice", room_id, "plan.pdf", PDF)
+    assert status == 201, answer
+    sent = await send_with(server, room_id, [answer["attachment"]["id"]])
+    message_id = sent["data"]["message"]["id"]
+    await send_with(server, room_id, [], user="bob")
+    alice = await connect_websocket(server.ws_url, token=server.tokens["alice"])
+    try:
+        await alice.request("message.react", {"message_id": message_id, "emoji": "🎉"})
+    finally:
+        await alice.close()
+
+    url = f"{server.url}/api/profile/export/"
+    status, headers, body = await asyncio.to_thread(http, "GET", url, server.tokens["alice"])
+    assert status == 200, body[:200]
+    assert headers["Content-Type"] == "application/zip"
+    assert headers["Content-Disposition"].startswith('attachment; filename="chat-export-alice-')
+    assert "Content-Length" not in headers  # streamed as it is written
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:
+        assert archive.testzip() is None
+        summary = json.loads(archive.read("export.json"))
+        messages = [json.loads(line) for line in archive.read("messages.jsonl").splitlines()]
+        reactions = [json.loads(line) for line in archive.read("reactions.jsonl").splitlines()]
+        mine = next(m for m in messages if m["id"] == message_id)
+        pdf = archive.read(mine["attachments"][0]["file"])
+    assert summary["user"]["username"] == "alice"
+    assert all(m["room"]["name"] == "Files" for m in messages)
+    assert hashlib.sha256(pdf).hexdigest() == answer["attachment"]["sha256"]
+    assert {"message_id": message_id, "emoji": "🎉"}.items() <= reactions[0].items()
+    assert http("GET", url)[0] == 401
+
+
+def test_exports_are_rate_limited(server):
+    url = f"{server.url}/api/profile/export/"
+    statuses = [http("GET", url, server.tokens["carol"])[:2] for _ in range(4)]
+    assert [status for status, _ in statuses] == [200, 200, 200, 429]  # a burst of 3
+    assert int(statuses[-1][1]["Retry-After"]) > 0
