@@ -1,5 +1,6 @@
-"""HTTP views of profiles: uploading and removing one's avatar, fetching anyone's, and
-downloading an archive of one's own data (chat.export, docs/export.md).
+"""HTTP views of profiles: uploading and removing one's avatar, fetching anyone's,
+downloading an archive of one's own data (chat.export, docs/export.md), and deleting one's
+account (chat.services.account_deletion).
 
 The avatar is uploaded as attachments are (chat.views.attachment_upload): by the page with
 its session and CSRF token, or by a program with its bearer token; a body over
@@ -13,16 +14,21 @@ answers 404). Like attachments, they come from local storage through this view, 
 redirect to a presigned bucket URL.
 """
 
+import json
+
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, logout
 from django.core.files.storage import FileSystemStorage
+from django.db import transaction
 from django.http import FileResponse, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.reauth import identity_confirmed
 
 from . import exceptions, export, payloads, ratelimit, services, streaming
-from .views import FILE_CSP, _with_user, error_response
+from .views import FILE_CSP, PASSWORD_MAX_LENGTH, _with_user, error_response
 
 LOCAL_MAX_AGE = 24 * 60 * 60
 # Seconds after which an export refused for a busy process may be asked for again.
@@ -98,3 +104,39 @@ def data_export(request, user):
     response["Cache-Control"] = "no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@require_POST
+@_with_user
+def account_delete(request, user):
+    """Delete the user's account, once they have confirmed who they are: {"password"}.
+
+    Tries cost a token of the profile limit (429), so a session left open cannot be used to
+    guess the password. What the deletion does to rooms, messages, files and open sockets is
+    chat.services.account_deletion's; the browser session ends here too.
+    """
+    try:
+        if not ratelimit.allow_request(user.pk, ratelimit.ACCOUNT_DELETE):
+            wait = ratelimit.retry_after(ratelimit.ACCOUNT_DELETE)
+            raise exceptions.RateLimitedError("Too many tries; wait.", retry_after=wait)
+        if not identity_confirmed(request, user, password=_password(request.body)):
+            raise exceptions.ForbiddenError("That is not your password.")
+    except exceptions.ChatError as exc:
+        return error_response(exc)
+    with transaction.atomic():
+        get_user_model().objects.get(pk=user.pk).delete()
+    if hasattr(request, "session"):
+        logout(request)
+    return JsonResponse({"deleted": True})
+
+
+def _password(body):
+    """The password of a {"password": ...} body, or "" for anything else."""
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        return ""
+    password = data.get("password") if isinstance(data, dict) else None
+    if not isinstance(password, str) or len(password) > PASSWORD_MAX_LENGTH:
+        return ""
+    return password

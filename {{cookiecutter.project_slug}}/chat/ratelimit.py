@@ -93,7 +93,14 @@ UPLOAD = "attachment.upload"
 AVATAR = "profile.avatar"
 # An archive of the user's data reads every row of theirs and copies every file they sent.
 EXPORT = "profile.export"
-REQUEST_LIMITS = {UPLOAD: "uploads", AVATAR: "profile", EXPORT: "exports"}
+# Deleting one's account checks the password: each try costs, as a profile change does.
+ACCOUNT_DELETE = "account.delete"
+REQUEST_LIMITS = {
+    UPLOAD: "uploads",
+    AVATAR: "profile",
+    EXPORT: "exports",
+    ACCOUNT_DELETE: "profile",
+}
 
 # KEYS: one per limit. ARGV: how many tokens are wanted, then for each limit its emission
 # interval and its burst window (burst x interval), in seconds. Takes as many tokens as every

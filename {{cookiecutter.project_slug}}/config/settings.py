@@ -608,9 +608,15 @@ CHAT = {
     # Archives of users' data (GET /api/profile/export/, chat/export.py) a process writes at
     # once, each on a thread and a database connection of its own while it streams.
     "EXPORT_WORKERS": env.int("CHAT_EXPORT_WORKERS", default=1),
+    # What a deleted account's messages become (chat/services/account_deletion.py): "keep",
+    # shown as from "Deleted user" (a conversation keeps its sense), or "remove", deleted as a
+    # moderator deletes them, their text erased. Their files are removed either way.
+    "DELETED_USER_MESSAGES": env.str("CHAT_DELETED_USER_MESSAGES", default="keep"),
 }
 if CHAT["ADD_WITHOUT_CONSENT"] not in {"shared", "anyone"}:
     raise ImproperlyConfigured('CHAT_ADD_WITHOUT_CONSENT must be "shared" or "anyone".')
+if CHAT["DELETED_USER_MESSAGES"] not in {"keep", "remove"}:
+    raise ImproperlyConfigured('CHAT_DELETED_USER_MESSAGES must be "keep" or "remove".')
 
 
 # --- Request bodies -----------------------------------------------------------------------

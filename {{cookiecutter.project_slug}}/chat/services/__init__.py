@@ -6,6 +6,7 @@ handed to chat.broadcast, which sends it only after the transaction commits. Cal
 the services from here.
 """
 
+from .account_deletion import account_forget
 from .attachments import (
     attach,
     attachment_files_delete,
@@ -18,6 +19,7 @@ from .forwarding import message_forward
 from .invitations import invitation_accept, invitation_decline
 from .members import room_add_members, room_remove_members
 from .messages import (
+    files_withdrawn,
     message_delete,
     message_edit,
     message_remove,
@@ -49,12 +51,14 @@ from .threads import thread_follow, thread_read, thread_unfollow
 from .typing_indicators import typing_send
 
 __all__ = [
+    "account_forget",
     "attach",
     "attachment_files_delete",
     "attachment_storage",
     "attachment_upload",
     "avatar_remove",
     "avatar_set",
+    "files_withdrawn",
     "forward_copies",
     "message_delete",
     "message_delivered",

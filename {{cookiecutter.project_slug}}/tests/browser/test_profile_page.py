@@ -2,15 +2,25 @@
 uploading and removing a picture, and the other side seeing the new name live."""
 
 import io
+import re
 
 import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
 from tests.browser.a11y import assert_accessible
+from tests.browser.pages import PASSWORD
 from tests.browser.test_chat_page import make_room, room_button
+from testservers.live import run_django
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
+
+
+def color_scheme(page, scheme):
+    """Switch the page to ``scheme`` and wait for its colour transitions to end (axe would
+    otherwise measure a button halfway between the two themes)."""
+    page.emulate_media(color_scheme=scheme)
+    page.evaluate("() => Promise.all(document.getAnimations().map((a) => a.finished))")
 
 
 def png():
@@ -30,7 +40,7 @@ def test_alice_edits_her_profile_and_bob_sees_her_new_name(pages, chat_server):
     expect(dialog).to_be_visible()
     expect(dialog.get_by_label("No picture: initials A")).to_be_visible()
     for scheme in ("light", "dark"):
-        alice.emulate_media(color_scheme=scheme)
+        color_scheme(alice, scheme)
         assert_accessible(alice, f"the Profile dialog ({scheme})", include="#profile-dialog")
 
     dialog.get_by_label("Display name").fill("Alice Liddell")
@@ -53,7 +63,7 @@ def test_alice_edits_her_profile_and_bob_sees_her_new_name(pages, chat_server):
     expect(picture).to_be_visible()
     assert picture.evaluate("img => img.complete && img.naturalWidth") == 256
     for scheme in ("light", "dark"):
-        alice.emulate_media(color_scheme=scheme)
+        color_scheme(alice, scheme)
         assert_accessible(alice, f"the Profile dialog with a picture ({scheme})", "#profile-dialog")
     dialog.get_by_role("button", name="Remove picture").click()
     expect(dialog.get_by_label("No picture: initials AL")).to_be_visible()
@@ -70,3 +80,26 @@ def test_alice_edits_her_profile_and_bob_sees_her_new_name(pages, chat_server):
     expect(dialog.get_by_label("Status", exact=True)).to_have_value("In the garden")
     expect(dialog.get_by_label("Time zone")).to_have_value("Europe/Paris")
     assert not pages.page_errors and not pages.csp_violations()
+
+
+def test_a_user_deletes_their_account_from_the_page(pages, chat_server):
+    run_django(
+        chat_server.env,
+        f"""
+        from django.contrib.auth import get_user_model
+        get_user_model().objects.create_user(username="erin", password={PASSWORD!r})
+        """,
+    )
+    erin = pages.login("erin")
+    erin.get_by_role("button", name="Profile").click()
+    erin.get_by_role("button", name="Delete my account…").click()
+    dialog = erin.get_by_role("dialog", name="Delete your account?")
+    for scheme in ("light", "dark"):
+        color_scheme(erin, scheme)
+        assert_accessible(erin, f"the account deletion dialog ({scheme})", "#delete-account-dialog")
+    dialog.get_by_label("Your password").fill("not-my-password")
+    dialog.get_by_role("button", name="Delete my account").click()
+    expect(dialog.get_by_role("alert")).to_have_text("That is not your password.")
+    dialog.get_by_label("Your password").fill(PASSWORD)
+    dialog.get_by_role("button", name="Delete my account").click()
+    expect(erin).to_have_url(re.compile(r"/accounts/login/"))

@@ -185,3 +185,30 @@ def test_exports_are_rate_limited(server):
     statuses = [http("GET", url, server.tokens["carol"])[:2] for _ in range(4)]
     assert [status for status, _ in statuses] == [200, 200, 200, 429]  # a burst of 3
     assert int(statuses[-1][1]["Retry-After"]) > 0
+
+
+def test_a_deleted_accounts_files_leave_the_storage(server):
+    create_users(server.env, "dave", password=PASSWORD)
+    server.tokens["dave"] = token = fetch_token(server.url, "dave", PASSWORD)
+    room_id = make_group(server, "dave")
+    assert upload_avatar(server, "dave", "d.jpg", jpeg())[0] == 200
+    status, answer = upload(server, "dave", room_id, "notes.txt", b"plain words\n")
+    assert status == 201, answer
+    names = [avatar_name(server, "dave")]
+    names.append(
+        run_django(
+            server.env,
+            f"""
+            from chat.models import Attachment
+            print(Attachment.objects.get(pk={answer["attachment"]["id"]}).stored_name)
+            """,
+        ).strip()
+    )
+    assert all(stored(server, name) for name in names)
+    url = f"{server.url}/api/account/delete/"
+    wrong = json.dumps({"password": "not-it"}).encode()
+    assert http("POST", url, token, wrong, "application/json")[0] == 403
+    right = json.dumps({"password": PASSWORD}).encode()
+    assert http("POST", url, token, right, "application/json")[0] == 200
+    assert not any(stored(server, name) for name in names)
+    assert http("GET", f"{server.url}/api/profile/export/", token)[0] == 401

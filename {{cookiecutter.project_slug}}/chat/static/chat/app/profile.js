@@ -8,6 +8,7 @@
  */
 
 import { ChatError } from "../client.js";
+import "./account.js";
 import { $, make } from "./dom.js";
 import { showDialog, showFormError } from "./dialogs.js";
 import { displayName, initials } from "./people.js";
