@@ -92,3 +92,22 @@ def test_the_avatar_file_goes_with_the_account(alice):
     assert stored(name)
     alice.delete()
     assert not stored(name)
+
+
+def test_a_site_admin_deletes_accounts_from_the_django_admin(alice, bob, make_user):
+    from django.test import Client
+
+    room = group(alice, bob)
+    staff = make_user("root")
+    staff.is_staff = staff.is_superuser = True
+    staff.save()
+    client = Client()
+    client.force_login(staff)
+    response = client.post(
+        "/admin/accounts/user/",
+        {"action": "delete_accounts", "_selected_action": [alice.pk]},
+    )
+    assert response.status_code == 302
+    assert not type(alice).objects.filter(pk=alice.pk).exists()
+    room.refresh_from_db()
+    assert (room.created_by, roles(room)) == (bob, {"bob": "admin"})
