@@ -1,12 +1,13 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import transaction
 
 from .models import User
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    actions = ["log_out_everywhere"]
+    actions = ["log_out_everywhere", "delete_accounts"]
 
     @admin.action(description="Log out everywhere (sessions, tokens and open chat sockets)")
     def log_out_everywhere(self, request, queryset):
@@ -14,3 +15,18 @@ class UserAdmin(DjangoUserAdmin):
             user.rotate_security_stamp()
             user.save(update_fields=["security_stamp"])
         self.message_user(request, f"Logged out {len(queryset)} users.", messages.SUCCESS)
+
+    @admin.action(
+        description="Delete accounts (rooms handed over, messages kept or removed as "
+        "CHAT_DELETED_USER_MESSAGES says, files removed, open sockets closed)",
+        permissions=["delete"],
+    )
+    def delete_accounts(self, request, queryset):
+        # Each deletion is its own transaction: one user's rooms and files are settled
+        # (chat.services.account_deletion, run by chat.signals) whatever becomes of the next.
+        deleted = 0
+        for user in queryset:
+            with transaction.atomic():
+                user.delete()
+            deleted += 1
+        self.message_user(request, f"Deleted {deleted} accounts.", messages.SUCCESS)

@@ -54,6 +54,23 @@ class User(AbstractUser):
     # A bot (chat.bots): posts only through its room's incoming webhook, never logs in (its
     # password is unusable), and its messages carry the sender's is_bot mark.
     is_bot = models.BooleanField("bot", default=False, db_default=False, editable=False)
+    # The profile (chat.profiles). Kept on the user row rather than a profile table of its
+    # own: every message's sender, every reactor and every member is a user already loaded
+    # with its message or membership, so these cost no join and no query of their own. Each
+    # has a database default, so a process of the previous release still inserting users
+    # during a deploy stores them.
+    display_name = models.CharField(
+        "display name", max_length=64, blank=True, default="", db_default=""
+    )
+    # The avatar's name in the attachments' storage (a square WebP, chat.avatars); empty
+    # when the user has none and the page draws their initials.
+    avatar = models.CharField(max_length=200, blank=True, default="", db_default="", editable=False)
+    status_text = models.CharField("status", max_length=100, blank=True, default="", db_default="")
+    status_emoji = models.CharField(
+        "status emoji", max_length=32, blank=True, default="", db_default=""
+    )
+    # An IANA name ("Europe/Paris"), checked against the server's zoneinfo; empty: not said.
+    time_zone = models.CharField("time zone", max_length=64, blank=True, default="", db_default="")
 
     class Meta(AbstractUser.Meta):
         constraints = [

@@ -77,11 +77,12 @@ def room_event(room_id, envelope, *, read_by=None):
     _publish_on_commit(room_group(room_id), message)
 
 
-def user_event(user_id, envelope, *, settings=None, block=None):
+def user_event(user_id, envelope, *, settings=None, block=None, profile=None):
     """Send ``envelope`` to every open socket of one user, after commit.
 
     ``settings`` (the user's chat settings, changed) are applied by each socket too, and so
-    is ``block``, (user id, whether now blocked) (chat.screening).
+    are ``block``, (user id, whether now blocked), and ``profile``, the user's profile
+    fields (chat.screening).
     """
     group = user_group(user_id)
     message = {"type": EVENT, "group": group, "room_id": None, "text": protocol.encode(envelope)}
@@ -89,6 +90,8 @@ def user_event(user_id, envelope, *, settings=None, block=None):
         message["settings"] = settings
     if block is not None:
         message["block"] = list(block)
+    if profile is not None:
+        message["profile"] = profile
     _publish_on_commit(group, message)
 
 

@@ -95,6 +95,7 @@ ROUTES = {
     protocol.BOT_CREATE: Route(services.bot_create),
     protocol.BOT_LIST: Route(services.bot_list),
     protocol.BOT_REVOKE: Route(services.bot_revoke),
+    protocol.PROFILE_UPDATE: Route(services.profile_update),
 }
 
 

@@ -1,7 +1,8 @@
 """Plain-data shapes of rooms, members and messages as clients receive them.
 
 Selectors and services build every outgoing payload here, so one place decides what leaves the
-server. Member payloads carry ids and usernames only: never email addresses or names.
+server. User payloads carry ids, usernames and what the user put in their profile: never
+email addresses or the names of the account.
 """
 
 from django.urls import reverse
@@ -12,12 +13,41 @@ REPLY_PREVIEW_CHARS = 200
 
 
 def user_payload(user):
+    """A user wherever one is named (a sender, a reactor, a peer): their id and username, and
+    their display name and avatar when they have them. Those two are on the user row loaded
+    with the message or membership (accounts.User), so they cost no query; a key is left out
+    when empty, so a user without a profile costs no byte more than before."""
     if user is None:
         return None
+    data = {"id": user.pk, "username": user.get_username()}
     if user.is_bot:
         # Only bots carry the mark, so no other payload grows by it.
-        return {"id": user.pk, "username": user.get_username(), "is_bot": True}
-    return {"id": user.pk, "username": user.get_username()}
+        data["is_bot"] = True
+    if user.display_name:
+        data["display_name"] = user.display_name
+    if user.avatar:
+        data["avatar_url"] = avatar_url(user)
+    return data
+
+
+def profile_payload(user):
+    """A user as their profile shows them (session.hello's user, members, user.updated): the
+    user payload, and their status and time zone when they have them."""
+    data = user_payload(user)
+    if user.status_text:
+        data["status"] = user.status_text
+    if user.status_emoji:
+        data["status_emoji"] = user.status_emoji
+    if user.time_zone:
+        data["time_zone"] = user.time_zone
+    return data
+
+
+def avatar_url(user):
+    """The site's URL of the user's avatar: it names the stored file, so a new avatar is a new
+    URL and browsers may keep each one (chat.views_profile.avatar_file)."""
+    key = user.avatar.rpartition("/")[2].partition(".")[0]
+    return reverse("chat:avatar", args=[user.pk, key])
 
 
 def bot_payload(bot):
@@ -89,7 +119,7 @@ def own_place(room, membership):
 
 
 def member_payload(membership):
-    return {**user_payload(membership.user), "role": membership.role}
+    return {**profile_payload(membership.user), "role": membership.role}
 
 
 def message_payload(message, *, reactions=(), reply_to=None, attachments=()):

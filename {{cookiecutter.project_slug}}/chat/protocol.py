@@ -11,7 +11,7 @@ Server to client: {"event_type": "<name>", "data": {...}} with request_id echoed
 
 import json
 
-from .events import bots, decoding, people, reactions, replies, requests, threads
+from .events import bots, decoding, people, profiles, reactions, replies, requests, threads
 
 # --- Client requests (imperative) -----------------------------------------------------------
 
@@ -67,6 +67,9 @@ BOT_CREATE = "bot.create"
 BOT_LIST = "bot.list"
 BOT_REVOKE = "bot.revoke"
 
+# Profiles
+PROFILE_UPDATE = "profile.update"
+
 # --- Server events (past tense), sent to every open socket that should see them --------------
 
 SESSION_HELLO = "session.hello"
@@ -92,6 +95,7 @@ SETTINGS_UPDATED = "settings.updated"
 NOTIFICATION_NEW = "notification.new"
 ROOM_INVITED = "room.invited"
 THREAD_UPDATED = "thread.updated"
+USER_UPDATED = "user.updated"
 ERROR = "error"
 
 # --- Close codes (RFC 6455 reserves 4000-4999 for applications) -----------------------------
@@ -154,6 +158,7 @@ CLIENT_EVENTS = {
     BOT_CREATE: (bots.BotCreate, bots.BotCreated),
     BOT_LIST: (requests.RoomRef, bots.Bots),
     BOT_REVOKE: (bots.BotRef, bots.BotData),
+    PROFILE_UPDATE: (profiles.ProfileUpdate, profiles.UserUpdated),
 }
 
 # Every server event pushed without a request: the Struct of its data.
@@ -181,6 +186,7 @@ SERVER_EVENTS = {
     NOTIFICATION_NEW: replies.NotificationData,
     ROOM_INVITED: replies.InvitationData,
     THREAD_UPDATED: threads.ThreadUpdated,
+    USER_UPDATED: profiles.UserUpdated,
     ERROR: replies.ErrorData,
 }
 

@@ -55,6 +55,8 @@ EVENT_LIMITS = {
     # A bot is a new user and a new member, announced to the room: as costly as a room.
     protocol.BOT_CREATE: "rooms",
     protocol.BOT_REVOKE: "members",
+    # A change of profile goes to every room of the user up to PROFILE_EVENT_MAX_ROOM_SIZE.
+    protocol.PROFILE_UPDATE: "profile",
 }
 
 # Events that cost a token of the overall limit alone, each with why that is enough. Every
@@ -96,7 +98,19 @@ OVERALL_ONLY = {
 UPLOAD = "attachment.upload"
 # A webhook call, counted per bot: one bot's flood must not fill its room, nor the server.
 WEBHOOK = "webhook.post"
-REQUEST_LIMITS = {UPLOAD: "uploads", WEBHOOK: "webhooks"}
+# An avatar is decoded as an image upload is, and announced as profile.update is.
+AVATAR = "profile.avatar"
+# An archive of the user's data reads every row of theirs and copies every file they sent.
+EXPORT = "profile.export"
+# Deleting one's account checks the password: each try costs, as a profile change does.
+ACCOUNT_DELETE = "account.delete"
+REQUEST_LIMITS = {
+    UPLOAD: "uploads",
+    WEBHOOK: "webhooks",
+    AVATAR: "profile",
+    EXPORT: "exports",
+    ACCOUNT_DELETE: "profile",
+}
 
 # KEYS: one per limit. ARGV: how many tokens are wanted, then for each limit its emission
 # interval and its burst window (burst x interval), in seconds. Takes as many tokens as every

@@ -21,10 +21,13 @@ def passes(socket, message):
 
 
 def apply(socket, message):
-    """Apply what a user event changes on the socket: the user's settings, their blocks."""
+    """Apply what a user event changes on the socket: the user's settings, their blocks, their
+    profile (which the socket's own events, typing, carry)."""
     if (settings := message.get("settings")) is not None:
         socket.user.read_receipts = settings["read_receipts"]
         socket.user.email_digests = settings["email_digests"]
+    for name, value in message.get("profile", {}).items():
+        setattr(socket.user, name, value)
     if (block := message.get("block")) is not None:
         user_id, blocked = block
         if blocked:

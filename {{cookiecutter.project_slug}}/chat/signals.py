@@ -40,8 +40,9 @@ def user_saved(sender, instance, created, update_fields=None, **kwargs):
 
 @receiver(pre_delete, sender=settings.AUTH_USER_MODEL)
 def user_deleting(sender, instance, **kwargs):
-    # Before the memberships cascade away: their rooms keep an owner and an admin.
-    services.rooms_forget_user(user=instance)
+    # Before the memberships cascade away: their rooms keep an owner and an admin, and their
+    # messages and files follow CHAT["DELETED_USER_MESSAGES"] (chat.services.account_deletion).
+    services.account_forget(user=instance)
 
 
 @receiver(post_delete, sender=settings.AUTH_USER_MODEL)

@@ -65,10 +65,10 @@ def prepare(upload, *, limits):
     An image is decoded only in its turn (chat.image_work): ServerBusyError if that does not
     come within CHAT["ATTACHMENT_IMAGE_WAIT"] seconds.
     """
-    image = _open_image(upload, limits)
+    image = open_image(upload, limits)
     if image is not None:
         with image_work.turn(limits):
-            return _reencoded(_loaded(image), upload.name, limits)
+            return _reencoded(loaded(image), upload.name, limits)
     content_type = sniff(upload)
     if content_type not in limits["ATTACHMENT_TYPES"]:
         raise exceptions.UnsupportedTypeError(
@@ -106,7 +106,7 @@ def _is_text(head, *, truncated):
     return bool(decoded) and not any(ch < " " and ch not in "\t\n\r\f" for ch in decoded)
 
 
-def _open_image(upload, limits):
+def open_image(upload, limits):
     """Return the image, not decoded yet, if the bytes are an allowed image format, else None.
 
     Only its headers are read here: what decoding it would cost is checked before it is
@@ -161,7 +161,7 @@ def _check_cost(image, frames, limits):
         raise exceptions.InvalidUploadError(f"Images are limited to {max_pixels} pixels{together}.")
 
 
-def _loaded(image):
+def loaded(image):
     try:
         image.load()
     except (OSError, SyntaxError, ValueError):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, webhooks
+from . import profile_views, views, webhooks
 
 app_name = "chat"
 
@@ -13,6 +13,10 @@ urlpatterns = [
     path("hooks/<str:bot_id>", webhooks.webhook, name="webhook"),
     path("api/attachments/", views.attachment_upload, name="attachment_upload"),
     path("attachments/<int:attachment_id>/", views.attachment_file, name="attachment"),
+    path("api/profile/avatar/", profile_views.avatar_upload, name="avatar_upload"),
+    path("api/account/delete/", profile_views.account_delete, name="account_delete"),
+    path("api/profile/export/", profile_views.data_export, name="data_export"),
+    path("avatars/<int:user_id>/<str:key>/", profile_views.avatar_file, name="avatar"),
     path(
         "digests/unsubscribe/<str:token>/",
         views.digest_unsubscribe,

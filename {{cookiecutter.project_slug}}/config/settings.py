@@ -545,6 +545,17 @@ CHAT = {
             env.float("CHAT_RATE_LIMIT_WEBHOOKS_PER_SECOND", default=1.0),
             env.int("CHAT_RATE_LIMIT_WEBHOOKS_BURST", default=20),
         ),
+        # profile.update and POST /api/profile/avatar/: each change goes to every room of the
+        # user up to PROFILE_EVENT_MAX_ROOM_SIZE members, and an avatar is decoded here.
+        "profile": (
+            env.float("CHAT_RATE_LIMIT_PROFILE_PER_SECOND", default=0.2),
+            env.int("CHAT_RATE_LIMIT_PROFILE_BURST", default=10),
+        ),
+        # GET /api/profile/export/: an archive reads all of a user's rows and files.
+        "exports": (
+            env.float("CHAT_RATE_LIMIT_EXPORTS_PER_SECOND", default=1 / 600),
+            env.int("CHAT_RATE_LIMIT_EXPORTS_BURST", default=3),
+        ),
     },
     # Unknown usernames a user may name (room.create, room.add_members, user.block, ...)
     # within UNKNOWN_USERNAMES_WINDOW seconds; then every lookup answers 4029 until the
@@ -599,6 +610,20 @@ CHAT = {
     "ATTACHMENT_URL_TTL": env.int("CHAT_ATTACHMENT_URL_TTL", default=60),
     # Uploads no message took are deleted by cleanup_chat_uploads after this many seconds.
     "ATTACHMENT_UNATTACHED_TTL": env.int("CHAT_ATTACHMENT_UNATTACHED_TTL", default=3600),
+    # Profiles (chat/services/profiles.py, chat/avatars.py). An avatar upload is checked as
+    # an image attachment is, then stored as a square WebP of AVATAR_SIZE pixels a side.
+    "AVATAR_MAX_BYTES": env.int("CHAT_AVATAR_MAX_BYTES", default=5 * 1024 * 1024),
+    "AVATAR_SIZE": env.int("CHAT_AVATAR_SIZE", default=256),
+    # A profile change (user.updated) goes to the user's rooms of at most this many members,
+    # one publish each; larger rooms see it on the user's next message and in room.members.
+    "PROFILE_EVENT_MAX_ROOM_SIZE": env.int("CHAT_PROFILE_EVENT_MAX_ROOM_SIZE", default=256),
+    # Archives of users' data (GET /api/profile/export/, chat/export.py) a process writes at
+    # once, each on a thread and a database connection of its own while it streams.
+    "EXPORT_WORKERS": env.int("CHAT_EXPORT_WORKERS", default=1),
+    # What a deleted account's messages become (chat/services/account_deletion.py): "keep",
+    # shown as from "Deleted user" (a conversation keeps its sense), or "remove", deleted as a
+    # moderator deletes them, their text erased. Their files are removed either way.
+    "DELETED_USER_MESSAGES": env.str("CHAT_DELETED_USER_MESSAGES", default="keep"),
 }
 # The largest body of a webhook call (POST /hooks/<id>, chat/webhooks.py), in bytes: a text of
 # MAX_CONTENT_CHARS characters fits however its JSON spells it (12 bytes a character is an
@@ -608,6 +633,8 @@ CHAT["WEBHOOK_MAX_BYTES"] = env.int(
 )
 if CHAT["ADD_WITHOUT_CONSENT"] not in {"shared", "anyone"}:
     raise ImproperlyConfigured('CHAT_ADD_WITHOUT_CONSENT must be "shared" or "anyone".')
+if CHAT["DELETED_USER_MESSAGES"] not in {"keep", "remove"}:
+    raise ImproperlyConfigured('CHAT_DELETED_USER_MESSAGES must be "keep" or "remove".')
 
 
 # --- Request bodies -----------------------------------------------------------------------
@@ -623,6 +650,7 @@ REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=64 * 1024)
 REQUEST_BODY_LIMITS = {
     "/api/attachments/": CHAT["ATTACHMENT_MAX_BYTES"] + 16 * 1024,
     "/hooks/": CHAT["WEBHOOK_MAX_BYTES"],
+    "/api/profile/avatar/": CHAT["AVATAR_MAX_BYTES"] + 16 * 1024,
     "/admin/": 1024 * 1024,
     "/admin/login/": REQUEST_BODY_MAX_BYTES,
 }

@@ -8,6 +8,7 @@ drift apart.
 
 from typing import Literal
 
+from . import shapes
 from .shapes import Invitation, Limits, Member, Message, Notification, Position, Room, User
 from .types import Count, Id, Seq, Shape, Timestamp
 
@@ -187,7 +188,7 @@ class Heartbeat(Shape):
 
 class Hello(Shape):
     session_id: Id
-    user: User
+    user: shapes.Profile
     server_time: Timestamp
     heartbeat_interval: float
     limits: Limits

@@ -12,15 +12,28 @@ from .types import Count, Id, Role, RoomKind, Seq, Shape, Timestamp
 
 
 class User(Shape):
-    """A user as others see them: never an email address or a name. ``is_bot`` is there,
-    true, for a bot (which posts through its room's webhook), absent for everyone else."""
+    """A user as others see them: never an email address or the account's names. The display
+    name and avatar they chose are there when they have them (absent: none, show the
+    username and initials). ``is_bot`` is there, true, for a bot (which posts through its
+    room's webhook), absent for everyone else."""
 
     id: Id
     username: str
+    display_name: str | UnsetType = UNSET
+    avatar_url: str | UnsetType = UNSET
     is_bot: bool | UnsetType = UNSET
 
 
-class Member(User, kw_only=True):
+class Profile(User):
+    """A user where their profile is shown (session.hello, members, user.updated): with their
+    status and time zone (an IANA name) when they have them."""
+
+    status: str | UnsetType = UNSET
+    status_emoji: str | UnsetType = UNSET
+    time_zone: str | UnsetType = UNSET
+
+
+class Member(Profile, kw_only=True):
     role: Role
 
 

@@ -55,6 +55,10 @@ Count = Annotated[int, Meta(ge=0, le=BIGINT_MAX)]
 MaxMembers = Annotated[int, Meta(ge=2, le=INTEGER_MAX)]
 Name = text(NAME, 100)
 Description = text(NAME, 500)
+# A profile (chat.events.profiles): "" clears each.
+DisplayName = text(NAME, 64, description="Empty: show the username.")
+StatusText = text(NAME, 100, description="Empty: no status.")
+StatusEmoji = text(NAME, 32, description="Exactly one emoji, or empty: none.")
 Emoji = text(
     EMOJI,
     EMOJI_MAX_LENGTH,

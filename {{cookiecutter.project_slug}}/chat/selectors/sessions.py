@@ -21,7 +21,7 @@ def session_hellos(*, requests):
     return [
         {
             "session_id": request["session_id"],
-            "user": payloads.user_payload(request["user"]),
+            "user": payloads.profile_payload(request["user"]),
             "server_time": now,
             "heartbeat_interval": limits["HEARTBEAT_INTERVAL"],
             "limits": {

@@ -6,6 +6,7 @@ handed to chat.broadcast, which sends it only after the transaction commits. Cal
 the services from here.
 """
 
+from .account_deletion import account_forget
 from .attachments import (
     attach,
     attachment_files_delete,
@@ -19,6 +20,7 @@ from .forwarding import message_forward
 from .invitations import invitation_accept, invitation_decline
 from .members import room_add_members, room_remove_members
 from .messages import (
+    files_withdrawn,
     message_delete,
     message_edit,
     message_remove,
@@ -27,6 +29,7 @@ from .messages import (
 )
 from .moderation import message_report, room_ban, room_unban, user_block, user_unblock
 from .onboarding import create_default_rooms, home_room_id, join_default_rooms
+from .profiles import avatar_remove, avatar_set, profile_update
 from .reactions import message_react
 from .receipts import message_delivered, message_read, settings_update
 from .rooms import (
@@ -53,6 +56,7 @@ __all__ = [
     "create_default_rooms",
     "home_room_id",
     "join_default_rooms",
+    "account_forget",
     "attach",
     "attachment_files_delete",
     "attachment_storage",
@@ -61,6 +65,9 @@ __all__ = [
     "bot_list",
     "bot_revoke",
     "create_bot",
+    "avatar_remove",
+    "avatar_set",
+    "files_withdrawn",
     "forward_copies",
     "message_delete",
     "message_delivered",
@@ -71,6 +78,7 @@ __all__ = [
     "message_remove",
     "message_report",
     "message_send",
+    "profile_update",
     "messages_send",
     "invitation_accept",
     "invitation_decline",

@@ -136,8 +136,8 @@ def test_the_profile_card_opens_from_the_member_list_and_starts_a_conversation(p
     name.click()
     card = alice.get_by_role("dialog", name="bob")
     expect(card).to_be_visible()
-    expect(card.locator("#profile-presence")).to_have_text("Online")
-    expect(card.locator("#profile-avatar")).to_have_text("B")
+    expect(card.locator("#card-presence")).to_have_text("Online")
+    expect(card.locator("#card-avatar")).to_have_text("B")
     assert card.evaluate("node => node.contains(document.activeElement)")
     for scheme in ("light", "dark"):
         alice.emulate_media(color_scheme=scheme)
@@ -173,15 +173,15 @@ def test_the_profile_card_shows_a_profile_and_opens_from_the_page_wide_event(pag
     )
     card = alice.get_by_role("dialog", name="Zed Zulu")
     expect(card).to_be_visible()
-    expect(card.locator("#profile-username")).to_have_text("@zed")
-    expect(card.locator("#profile-avatar")).to_have_text("ZZ")
+    expect(card.locator("#card-username")).to_have_text("@zed")
+    expect(card.locator("#card-avatar")).to_have_text("ZZ")
     tokyo = alice.evaluate(
         """() => new Intl.DateTimeFormat(undefined, {
           hour: "2-digit", minute: "2-digit", timeZone: "Asia/Tokyo" }).format(new Date())"""
     )
-    expect(card.locator("#profile-time")).to_have_text(f"{tokyo} local time")
-    expect(card.locator("#profile-status")).to_have_text("On leave until Monday")
-    expect(card.locator("#profile-presence")).to_be_hidden()  # zed shares no room with alice
+    expect(card.locator("#card-time")).to_have_text(f"{tokyo} local time")
+    expect(card.locator("#card-status")).to_have_text("On leave until Monday")
+    expect(card.locator("#card-presence")).to_be_hidden()  # zed shares no room with alice
     assert_accessible(alice, "a profile card with a profile")
     card.get_by_role("button", name="Close").click()
     expect(card).to_be_hidden()

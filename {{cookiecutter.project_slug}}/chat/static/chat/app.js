@@ -22,6 +22,7 @@ import "./app/profile-card.js";
 import "./app/search.js";
 import "./app/panels.js";
 import "./app/shortcuts.js";
+import "./app/profile.js";
 import "./app/room-events.js";
 import "./app/room-bots.js";
 import { goToRoom, openFirstRoom } from "./app/navigation.js";

@@ -36,7 +36,7 @@
  *   room.created, room.updated, room.deleted, room.removed, room.members_added,
  *   room.members_removed, room.muted, room.read, room.delivered, room.typing,
  *   presence.changed, settings.updated, notification.new, room.invited, user.blocked,
- *   user.unblocked, message.reported, thread.updated
+ *   user.unblocked, message.reported, thread.updated, user.updated
  *                   the server event's data, unchanged (room.removed also comes with
  *                   reason "unknown" when a reconnect or heartbeat shows a room is gone)
  */

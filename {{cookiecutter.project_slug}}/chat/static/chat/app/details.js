@@ -12,6 +12,7 @@ import { confirmAction } from "./ask.js";
 import { withBotTag } from "./bot-tag.js";
 import { $, button, el, make } from "./dom.js";
 import { roomName, usernames } from "./format.js";
+import { displayName } from "./names.js";
 import { showDialog, showFormError } from "./dialogs.js";
 import { onPresence, presenceDot, presenceOf, rememberPerson } from "./people.js";
 import { renderRooms } from "./room-list.js";
@@ -57,11 +58,12 @@ export function renderDetails(payload) {
   for (const member of room.members || []) {
     const li = make("li", "member");
     // The name opens the member's profile card (app/profile-card.js).
-    const name = button(member.username, "member-name", "profile");
+    const name = button(displayName(member), "member-name", "profile");
     name.dataset.userId = member.id;
     name.setAttribute("aria-haspopup", "dialog");
     rememberPerson(member);
     li.append(withBotTag(name, member));
+    if (member.display_name) li.append(make("span", "member-username muted", `@${member.username}`));
     if (member.id === me?.id) li.append(make("span", "tag", "you"));
     if (member.role === "admin") li.append(make("span", "tag", "admin"));
     li.append(presenceTag(member.id));

@@ -5,10 +5,11 @@
  */
 
 import { ChatError } from "../client.js";
+import { displayName } from "./names.js";
 
 export function roomName(room) {
   if (!room) return "";
-  if (room.kind === "direct") return room.peer ? room.peer.username : "Direct message";
+  if (room.kind === "direct") return room.peer ? displayName(room.peer) : "Direct message";
   return room.name || `Room ${room.id}`;
 }
 

@@ -30,13 +30,13 @@ import { upsertRoom } from "./rooms.js";
 import { client, me } from "./state.js";
 
 const card = $("profile-card");
-const avatar = $("profile-avatar");
-const nameLine = $("profile-name");
-const usernameLine = $("profile-username");
-const presenceLine = $("profile-presence");
-const timeLine = $("profile-time");
-const statusLine = $("profile-status");
-const messageButton = $("profile-message");
+const avatar = $("card-avatar");
+const nameLine = $("card-name");
+const usernameLine = $("card-username");
+const presenceLine = $("card-presence");
+const timeLine = $("card-time");
+const statusLine = $("card-status");
+const messageButton = $("card-message");
 const errorLine = card.querySelector(".form-error");
 
 let shown = null; // the person on the card

@@ -47,11 +47,15 @@ a thread reply the room's timeline shows too; thread: a root's summary (null: no
  */
 
 /**
- * A user as others see them: never an email address or a name. ``is_bot`` is there,
-true, for a bot (which posts through its room's webhook), absent for everyone else.
+ * A user as others see them: never an email address or the account's names. The display
+name and avatar they chose are there when they have them (absent: none, show the
+username and initials). ``is_bot`` is there, true, for a bot (which posts through its
+room's webhook), absent for everyone else.
  * @typedef {Object} User
  * @property {number} id A database id (1 to 2^63 - 1).
  * @property {string} username
+ * @property {string} [display_name]
+ * @property {string} [avatar_url]
  * @property {boolean} [is_bot]
  */
 
@@ -237,7 +241,12 @@ how many in all).
  * @typedef {Object} Member
  * @property {number} id A database id (1 to 2^63 - 1).
  * @property {string} username
+ * @property {string} [display_name]
+ * @property {string} [avatar_url]
  * @property {boolean} [is_bot]
+ * @property {string} [status]
+ * @property {string} [status_emoji]
+ * @property {string} [time_zone]
  * @property {"admin"|"member"} role
  */
 
@@ -684,9 +693,38 @@ only once (bot.create's reply).
  */
 
 /**
+ * Change some of the user's profile; keys left out stay as they are, "" clears one.
+ * @typedef {Object} ProfileUpdate
+ * @property {string|null} [display_name] Empty: show the username.
+ * @property {string|null} [status] Empty: no status.
+ * @property {string|null} [status_emoji] Exactly one emoji, or empty: none.
+ * @property {string|null} [time_zone] An IANA time zone name (Europe/Paris), or empty: not said.
+ */
+
+/**
+ * profile.update reply; user.updated, to the user's rooms and their own sockets.
+ * @typedef {Object} UserUpdated
+ * @property {Profile} user
+ */
+
+/**
+ * A user where their profile is shown (session.hello, members, user.updated): with their
+status and time zone (an IANA name) when they have them.
+ * @typedef {Object} Profile
+ * @property {number} id A database id (1 to 2^63 - 1).
+ * @property {string} username
+ * @property {string} [display_name]
+ * @property {string} [avatar_url]
+ * @property {boolean} [is_bot]
+ * @property {string} [status]
+ * @property {string} [status_emoji]
+ * @property {string} [time_zone]
+ */
+
+/**
  * @typedef {Object} Hello
  * @property {number} session_id A database id (1 to 2^63 - 1).
- * @property {User} user
+ * @property {Profile} user
  * @property {string} server_time ISO 8601 date and time.
  * @property {number} heartbeat_interval
  * @property {Limits} limits
@@ -798,17 +836,17 @@ new rev, as room.messages with changed_after_rev would return it.
 
 /**
  * Each client event's data.
- * @typedef {{"message.send": MessageSend, "message.edit": MessageEdit, "message.forward": MessageForward, "message.delete": MessageDelete, "message.react": MessageReact, "message.read": MessageRead, "message.delivered": MessageDelivered, "message.typing": MessageTyping, "room.create": RoomCreate, "room.list": Empty, "room.discover": Empty, "room.info": RoomRef, "room.members": RoomMembersPage, "room.messages": RoomMessages, "room.join": RoomRef, "room.leave": RoomRef, "room.add_members": RoomMembers, "room.remove_members": RoomMembers, "room.update": RoomUpdate, "room.delete": RoomRef, "room.mute": RoomMute, "presence": RoomRef, "presence.users": PresenceUsers, "session.heartbeat": Empty, "settings.update": SettingsUpdate, "room.receipts": RoomRef, "notification.list": Empty, "invitation.list": Empty, "invitation.accept": InvitationRef, "invitation.decline": InvitationRef, "user.block": UserRef, "user.unblock": UserRef, "user.blocks": Empty, "user.search": UserSearch, "message.report": MessageReport, "room.ban": RoomBan, "room.unban": RoomUnban, "room.bans": RoomRef, "message.search": MessageSearch, "thread.follow": ThreadRef, "thread.unfollow": ThreadRef, "thread.read": ThreadRead, "threads.list": ThreadsList, "bot.create": BotCreate, "bot.list": RoomRef, "bot.revoke": BotRef}} ClientEventData
+ * @typedef {{"message.send": MessageSend, "message.edit": MessageEdit, "message.forward": MessageForward, "message.delete": MessageDelete, "message.react": MessageReact, "message.read": MessageRead, "message.delivered": MessageDelivered, "message.typing": MessageTyping, "room.create": RoomCreate, "room.list": Empty, "room.discover": Empty, "room.info": RoomRef, "room.members": RoomMembersPage, "room.messages": RoomMessages, "room.join": RoomRef, "room.leave": RoomRef, "room.add_members": RoomMembers, "room.remove_members": RoomMembers, "room.update": RoomUpdate, "room.delete": RoomRef, "room.mute": RoomMute, "presence": RoomRef, "presence.users": PresenceUsers, "session.heartbeat": Empty, "settings.update": SettingsUpdate, "room.receipts": RoomRef, "notification.list": Empty, "invitation.list": Empty, "invitation.accept": InvitationRef, "invitation.decline": InvitationRef, "user.block": UserRef, "user.unblock": UserRef, "user.blocks": Empty, "user.search": UserSearch, "message.report": MessageReport, "room.ban": RoomBan, "room.unban": RoomUnban, "room.bans": RoomRef, "message.search": MessageSearch, "thread.follow": ThreadRef, "thread.unfollow": ThreadRef, "thread.read": ThreadRead, "threads.list": ThreadsList, "bot.create": BotCreate, "bot.list": RoomRef, "bot.revoke": BotRef, "profile.update": ProfileUpdate}} ClientEventData
  */
 
 /**
  * Each client event's reply data.
- * @typedef {{"message.send": MessageData, "message.edit": MessageData, "message.forward": MessageData, "message.delete": MessageData, "message.react": MessageData, "message.read": ReadData, "message.delivered": Delivered, "message.typing": TypingData, "room.create": RoomData, "room.list": Rooms, "room.discover": Rooms, "room.info": RoomData, "room.members": MembersPage, "room.messages": MessagesPage, "room.join": RoomData, "room.leave": RoomIdData, "room.add_members": MembersAdded, "room.remove_members": MembersRemoved, "room.update": RoomUpdatedData, "room.delete": RoomIdData, "room.mute": MuteData, "presence": PresenceData, "presence.users": PeoplePresence, "session.heartbeat": Heartbeat, "settings.update": SettingsData, "room.receipts": Receipts, "notification.list": Notifications, "invitation.list": Invitations, "invitation.accept": RoomData, "invitation.decline": InvitationIdData, "user.block": UserData, "user.unblock": UserData, "user.blocks": Users, "user.search": Directory, "message.report": ReportReceipt, "room.ban": BanData, "room.unban": BanData, "room.bans": Bans, "message.search": SearchPage, "thread.follow": ThreadFollowData, "thread.unfollow": ThreadFollowData, "thread.read": ThreadFollowData, "threads.list": ThreadsPage, "bot.create": BotCreated, "bot.list": Bots, "bot.revoke": BotData}} ReplyData
+ * @typedef {{"message.send": MessageData, "message.edit": MessageData, "message.forward": MessageData, "message.delete": MessageData, "message.react": MessageData, "message.read": ReadData, "message.delivered": Delivered, "message.typing": TypingData, "room.create": RoomData, "room.list": Rooms, "room.discover": Rooms, "room.info": RoomData, "room.members": MembersPage, "room.messages": MessagesPage, "room.join": RoomData, "room.leave": RoomIdData, "room.add_members": MembersAdded, "room.remove_members": MembersRemoved, "room.update": RoomUpdatedData, "room.delete": RoomIdData, "room.mute": MuteData, "presence": PresenceData, "presence.users": PeoplePresence, "session.heartbeat": Heartbeat, "settings.update": SettingsData, "room.receipts": Receipts, "notification.list": Notifications, "invitation.list": Invitations, "invitation.accept": RoomData, "invitation.decline": InvitationIdData, "user.block": UserData, "user.unblock": UserData, "user.blocks": Users, "user.search": Directory, "message.report": ReportReceipt, "room.ban": BanData, "room.unban": BanData, "room.bans": Bans, "message.search": SearchPage, "thread.follow": ThreadFollowData, "thread.unfollow": ThreadFollowData, "thread.read": ThreadFollowData, "threads.list": ThreadsPage, "bot.create": BotCreated, "bot.list": Bots, "bot.revoke": BotData, "profile.update": UserUpdated}} ReplyData
  */
 
 /**
  * Each server event's data.
- * @typedef {{"session.hello": Hello, "message.new": MessageData, "message.edited": MessageData, "message.deleted": MessageData, "message.reactions": ReactionsData, "room.read": ReadData, "room.delivered": DeliveredData, "room.typing": TypingData, "room.created": RoomData, "room.updated": RoomUpdatedData, "room.deleted": RoomIdData, "room.removed": RoomRemoved, "room.members_added": RoomMembersAdded, "room.members_removed": RoomMembersRemoved, "room.muted": MuteData, "presence.changed": PresenceChanged, "user.blocked": UserData, "user.unblocked": UserData, "message.reported": ReportData, "settings.updated": SettingsData, "notification.new": NotificationData, "room.invited": InvitationData, "thread.updated": ThreadUpdated, "error": ErrorData}} ServerEventData
+ * @typedef {{"session.hello": Hello, "message.new": MessageData, "message.edited": MessageData, "message.deleted": MessageData, "message.reactions": ReactionsData, "room.read": ReadData, "room.delivered": DeliveredData, "room.typing": TypingData, "room.created": RoomData, "room.updated": RoomUpdatedData, "room.deleted": RoomIdData, "room.removed": RoomRemoved, "room.members_added": RoomMembersAdded, "room.members_removed": RoomMembersRemoved, "room.muted": MuteData, "presence.changed": PresenceChanged, "user.blocked": UserData, "user.unblocked": UserData, "message.reported": ReportData, "settings.updated": SettingsData, "notification.new": NotificationData, "room.invited": InvitationData, "thread.updated": ThreadUpdated, "user.updated": UserUpdated, "error": ErrorData}} ServerEventData
  */
 
 /** @typedef {keyof ClientEventData} ClientEventType */

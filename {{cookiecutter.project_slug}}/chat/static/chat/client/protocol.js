@@ -33,6 +33,7 @@ export const FORWARDED_EVENTS = new Set([
   "user.unblocked",
   "message.reported",
   "thread.updated",
+  "user.updated",
 ]);
 
 /** Server events that change a message already delivered, and the `kind` apps get. */

@@ -1,0 +1,65 @@
+"""What deleting an account does to the chat, however it is deleted: by the user (with their
+password, chat.profile_views.account_delete), in the Django admin, or from a shell.
+
+chat.signals runs account_forget() before the user's row goes, in the deletion's transaction:
+
+- the rooms they own or administer pass to another member (the longest-standing admin, else
+  the longest-standing member), and every room is told they are gone (room.members_removed);
+  a room left with no one else in it is deleted;
+- their messages stay, shown as from "Deleted user" (the sender becomes null), or, with
+  CHAT["DELETED_USER_MESSAGES"] = "remove", are deleted as a moderator deletes them (each
+  keeps its seq, the rooms hear message.deleted) and their text is erased;
+- every file they uploaded and their avatar are removed from storage once that commits: a
+  kept message loses its files (its rooms hear message.edited);
+- their memberships, sessions and reactions go with their row, and their open sockets close
+  at once with 4010 (chat.signals tells them after the deletion commits).
+"""
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count
+
+from ..models import Attachment, Membership, Message, Room
+from .attachments import attachment_storage
+from .messages import files_withdrawn, message_remove
+from .rooms import rooms_forget_user
+
+
+@transaction.atomic
+def account_forget(*, user):
+    """Before ``user`` is deleted: their rooms, messages and files, as described above."""
+    rooms_forget_user(user=user)
+    _delete_emptied_rooms(user)
+    if settings.CHAT["DELETED_USER_MESSAGES"] == "remove":
+        _remove_messages(user)
+    _remove_files(user)
+
+
+def _delete_emptied_rooms(user):
+    """Delete the rooms the user is alone in (their files go with them, chat.signals)."""
+    mine = Membership.objects.filter(user=user).values("room_id")
+    alone = (
+        Room.objects.filter(pk__in=mine).annotate(members=Count("memberships")).filter(members=1)
+    )
+    for room in alone:
+        room.delete()
+
+
+def _remove_messages(user):
+    mine = Message.objects.filter(sender=user, deleted_at__isnull=True).order_by("pk")
+    for message_id in mine.values_list("pk", flat=True).iterator(chunk_size=500):
+        message_remove(message_id=message_id)
+    # Deleted messages keep their text for moderators unless CHAT["HARD_DELETE"]; a deleted
+    # account's are erased either way.
+    Message.objects.filter(sender=user).update(content="", content_html="")
+
+
+def _remove_files(user):
+    attached = Attachment.objects.filter(uploader=user, message__isnull=False)
+    message_ids = attached.values_list("message_id", flat=True).distinct().order_by("message_id")
+    for message_id in list(message_ids):
+        files_withdrawn(message_id=message_id, uploader=user)
+    Attachment.objects.filter(uploader=user).delete()  # uploads no message took
+    if user.avatar:
+        name = user.avatar
+        transaction.on_commit(lambda: attachment_storage().delete(name))
