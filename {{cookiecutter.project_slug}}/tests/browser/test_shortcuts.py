@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from tests.browser.test_chat_page import (
     body,
+    choose_action,
     make_room,
     message,
     open_room,
@@ -68,13 +69,13 @@ def test_escape_closes_each_panel_and_focus_returns_to_its_opener(pages, seeded)
     expect(composer).to_have_value("@bo")
     composer.fill("")
 
-    message(alice, "bravo news").focus()
-    message(alice, "bravo news").get_by_role("button", name="Thread").click()
+    bravo = message(alice, "bravo news")
+    choose_action(bravo, "Reply in thread")
     expect(alice.locator("#thread-panel")).to_be_visible()
-    alice.locator("#thread-input").focus()
+    expect(alice.locator("#thread-input")).to_be_focused()
     alice.keyboard.press("Escape")
     expect(alice.locator("#thread-panel")).to_be_hidden()
-    expect(alice.locator(":focus")).to_have_attribute("data-action", "open-thread")
+    expect(bravo).to_be_focused()  # the message the thread was opened from
 
 
 def test_ctrl_k_jumps_to_a_room_by_typing_part_of_its_name(pages, seeded):
