@@ -15,7 +15,9 @@
  *   app/dialogs.js     new room, direct message, public channels; what every dialog shares
  *   app/navigation.js  which room is open (#room/ID), the room list's clicks, Back
  *   app/rooms.js       the room records, updated from every room payload (post_roles too)
- *   app/room-view.js   the open room: opening, closing, its header, history pages, scrolling
+ *   app/room-view.js   the open room: opening, closing, its header
+ *   app/history-window.js the open room's history: a bounded window of pages that moves as
+ *                      the user scrolls or jumps to a message
  *   app/messages.js    rendering messages, reactions and replies; the actions on a message
  *                      (report too); blocked users' messages collapsed
  *   app/formatted.js   a message's body: the server's sanitized HTML, checked and shown
@@ -51,6 +53,7 @@ import { goToRoom, openRoomFromHash } from "./app/navigation.js";
 import { openLinkedMessage } from "./app/permalinks.js";
 import { loadRooms, upsertRoom } from "./app/rooms.js";
 import { openRoom } from "./app/room-view.js";
+import { showLive } from "./app/history-window.js";
 import { insertMessages, rerenderMessages, updateMessage } from "./app/messages.js";
 import { dropPending } from "./app/composer.js";
 import "./app/mentions.js";
@@ -75,7 +78,7 @@ import { applyPosition, showSetting } from "./app/receipts.js";
 import { loadPresence, renderPresence, renderTyping, TYPING_EXPIRES } from "./app/presence.js";
 import { renderRooms } from "./app/room-list.js";
 import { blockedIds, client, me, nextRoomOrder, rooms, setMe, view } from "./app/state.js";
-import { button, el, nearBottom, notify, root, scrollToBottom } from "./app/dom.js";
+import { button, el, notify, root } from "./app/dom.js";
 import { describeError } from "./app/format.js";
 
 client.addEventListener("statechange", ({ detail }) => {
@@ -156,15 +159,11 @@ client.addEventListener("message", ({ detail }) => {
     }
   }
   if (view && view.roomId === message.room_id && !view.loaded) view.early.push(message);
-  if (view && view.roomId === message.room_id && view.loaded && view.detached) {
-    el.jumpLatest.hidden = false; // shown with the rest once the user jumps to the latest
-  } else if (view && view.roomId === message.room_id && view.loaded) {
-    const stick = nearBottom() || (me && message.sender?.id === me.id);
-    insertMessages([message]);
+  else if (view && view.roomId === message.room_id) {
+    // Shown if the history window reaches the live end, else announced (history-window.js).
+    showLive(message, { mine: Boolean(me && message.sender?.id === me.id) });
     view.typing.delete(message.sender?.id);
     renderTyping();
-    if (stick) scrollToBottom();
-    else el.jumpLatest.hidden = false;
     markRead();
   }
   renderRooms();

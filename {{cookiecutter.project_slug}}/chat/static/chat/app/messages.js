@@ -64,7 +64,7 @@ export function insertMessages(messages) {
 }
 
 /** Hide the sender line of a message that continues the previous one's sender. */
-function regroup(li) {
+export function regroup(li) {
   if (!li || !li.dataset.seq) return;
   const prev = li.previousElementSibling;
   const item = view.items.get(Number(li.dataset.seq));
