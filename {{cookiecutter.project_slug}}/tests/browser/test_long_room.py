@@ -252,3 +252,22 @@ def test_a_live_message_while_scrolled_far_up_waits_behind_jump_to_latest(pages,
     expect(body(alice, "Mine from far up")).to_be_in_viewport()
     expect(body(alice, "Live while away")).to_be_visible()
     assert_window(alice)
+
+
+def test_a_room_left_open_at_its_newest_stays_bounded_as_messages_arrive(pages, chat_server):
+    room_id = long_room(chat_server, "Open all day", 1000)
+    alice = pages.login("alice")
+    open_long_room(alice, "Open all day")
+    expect(bodies(alice).last).to_have_text(text(1000))
+    while len(shown_seqs(alice)) < WINDOW_SIZE:
+        scroll_up(alice)
+    assert assert_window(alice)[-1] == 1000
+    alice.locator("#messages-scroll").evaluate("node => { node.scrollTop = node.scrollHeight; }")
+
+    post_messages(chat_server, room_id, [("bob", f"Arrived {n}") for n in range(1, 11)])
+    expect(bodies(alice).last).to_have_text("Arrived 10")
+    expect(bodies(alice).last).to_be_in_viewport()
+    # The oldest made way: as many shown as before, in order.
+    seqs = assert_window(alice)
+    assert (len(seqs), seqs[-1]) == (WINDOW_SIZE, 1010), seqs
+    expect(alice.locator("#load-older")).to_be_visible()
