@@ -271,3 +271,27 @@ def test_a_room_left_open_at_its_newest_stays_bounded_as_messages_arrive(pages, 
     seqs = assert_window(alice)
     assert (len(seqs), seqs[-1]) == (WINDOW_SIZE, 1010), seqs
     expect(alice.locator("#load-older")).to_be_visible()
+
+
+def test_a_quote_of_an_unloaded_message_opens_the_page_around_it(pages, chat_server):
+    room_id = long_room(chat_server, "Long thread of replies", 1000)
+    seed(
+        chat_server,
+        f"""
+        quoted = Message.objects.get(room_id={room_id}, content__startswith="Long 5.")
+        services.message_send(
+            user=users["bob"], room_id={room_id}, content="As said at the start", reply_to=quoted.pk
+        )
+        """,
+    )
+    alice = pages.login("alice")
+    open_long_room(alice, "Long thread of replies")
+    expect(bodies(alice).last).to_have_text("As said at the start")
+    expect(body(alice, text(5))).to_have_count(0)
+
+    alice.locator("#messages .msg-quote").last.click()
+    found = alice.locator("#messages .msg.found")
+    expect(found.locator(".msg-body")).to_have_text(text(5))
+    expect(found).to_be_in_viewport()
+    assert assert_window(alice)[0] == 1
+    expect(alice.get_by_role("button", name="Jump to latest")).to_be_visible()
