@@ -313,7 +313,15 @@ def test_a_message_lost_on_the_way_is_fetched_when_the_next_one_shows_the_gap(pa
 
 def test_history_scrolls_back_in_pages(pages, chat_server):
     entries = [("bob", f"Entry {n}") for n in range(1, 121)]
-    make_room(chat_server, "alice", "Changelog", ["bob"], messages=entries)
+    room_id = make_room(chat_server, "alice", "Changelog", ["bob"], messages=entries)
+    # Read to the end (a room with more unread than a page opens at the first unread).
+    seed(
+        chat_server,
+        f"""
+        from chat.models import Membership
+        Membership.objects.filter(room_id={room_id}).update(last_read_seq=120)
+        """,
+    )
     alice = pages.login("alice")
     open_room(alice, "Changelog")
     expect(bodies(alice)).to_have_count(50)

@@ -147,6 +147,6 @@ def test_bob_searches_a_word_and_lands_on_the_message_in_context(pages, chat_ser
     expect(body(bob, "Later chatter 59")).to_have_count(0)
 
     # Jumping to the latest loads the newest messages as usual.
-    bob.get_by_role("button", name="New messages below").click()
+    bob.get_by_role("button", name="Jump to latest").click()
     expect(body(bob, "Later chatter 59")).to_be_visible()
     assert bob.evaluate(f"window.chatClient.cursor({room_id})") is not None

@@ -29,6 +29,7 @@ import { goToRoom, openFirstRoom } from "./app/navigation.js";
 import { openLinkedMessage } from "./app/permalinks.js";
 import { loadRooms, upsertRoom } from "./app/rooms.js";
 import { openRoom } from "./app/room-view.js";
+import { showLive } from "./app/history-window.js";
 import { insertMessages, rerenderMessages, updateMessage } from "./app/messages.js";
 import { dropPending } from "./app/composer.js";
 import "./app/mentions.js";
@@ -57,7 +58,7 @@ import { loadPresence, renderPresence, renderTyping, TYPING_EXPIRES } from "./ap
 import { renderRooms } from "./app/room-list.js";
 import { askDirectPeers, onPresence, rememberPerson, setPresence } from "./app/people.js";
 import { blockedIds, client, me, nextRoomOrder, rooms, setMe, view } from "./app/state.js";
-import { button, el, nearBottom, notify, root, scrollToBottom } from "./app/dom.js";
+import { button, el, notify, root } from "./app/dom.js";
 import { describeError } from "./app/format.js";
 
 client.addEventListener("statechange", ({ detail }) => {
@@ -140,15 +141,11 @@ client.addEventListener("message", ({ detail }) => {
     }
   }
   if (view && view.roomId === message.room_id && !view.loaded) view.early.push(message);
-  if (view && view.roomId === message.room_id && view.loaded && view.detached) {
-    el.jumpLatest.hidden = false; // shown with the rest once the user jumps to the latest
-  } else if (view && view.roomId === message.room_id && view.loaded) {
-    const stick = nearBottom() || (me && message.sender?.id === me.id);
-    insertMessages([message]);
+  else if (view && view.roomId === message.room_id) {
+    // Shown if the history window reaches the live end, else announced (history-window.js).
+    showLive(message, { mine: Boolean(me && message.sender?.id === me.id) });
     view.typing.delete(message.sender?.id);
     renderTyping();
-    if (stick) scrollToBottom();
-    else el.jumpLatest.hidden = false;
     markRead();
   }
   renderRooms();

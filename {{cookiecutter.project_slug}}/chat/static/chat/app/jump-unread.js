@@ -1,13 +1,13 @@
 /**
  * "Jump to first unread": shown while the "New" line (feed-marks.js) is out of view, or when
  * the first unread message is older than the history loaded. A press brings the line into
- * view and focuses its message; one not loaded yet opens the room around it, keeping the line.
+ * view and focuses its message; one not loaded yet loads the page around it (history-window.js).
  */
 
 import { $, el } from "./dom.js";
 import { focusArticle } from "./feed-keys.js";
-import { keepReadMark, unreadPart } from "./feed-marks.js";
-import { goToRoom } from "./navigation.js";
+import { unreadPart } from "./feed-marks.js";
+import { showAround } from "./history-window.js";
 import { view } from "./state.js";
 
 const jump = $("jump-unread");
@@ -42,8 +42,8 @@ jump.addEventListener("click", () => {
   }
   const seq = unloadedUnread();
   if (seq == null) return;
-  keepReadMark();
-  goToRoom(view.roomId, { aroundSeq: seq });
+  // The page around it replaces the history window; the "New" line stays where it was.
+  showAround(seq, { highlight: false });
 });
 
 el.messages.addEventListener("feedchange", update);

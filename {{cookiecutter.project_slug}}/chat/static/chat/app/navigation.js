@@ -5,6 +5,7 @@
  */
 
 import { el, root } from "./dom.js";
+import { showAround } from "./history-window.js";
 import { closeRoom, openRoom } from "./room-view.js";
 import { rooms, view } from "./state.js";
 
@@ -33,7 +34,9 @@ export function openRoomFromHash() {
   if (!rooms.has(roomId)) return;
   const aroundSeq = openAt;
   openAt = null;
-  if (!view || view.roomId !== roomId || aroundSeq != null) openRoom(roomId, { aroundSeq });
+  // In the open room, a jump to a message moves its history window there.
+  if (view && view.roomId === roomId && aroundSeq != null) showAround(aroundSeq);
+  else if (!view || view.roomId !== roomId) openRoom(roomId, { aroundSeq });
   root.dataset.view = "room";
 }
 

@@ -1,7 +1,9 @@
 /**
  * Read state: telling the server what the user has seen in the open room.
  *
- * The newest message counts as read when the pane is scrolled to it and the page is visible;
+ * The newest message loaded counts as read when the pane is scrolled to it and the page is
+ * visible (with the history window short of the live end, only if nothing unread lies between
+ * the read position and the window);
  * bursts are batched into one message.read per room, and a read still waiting goes out when
  * the tab closes.
  */
@@ -12,13 +14,16 @@ import { client, rooms, view } from "./state.js";
 
 const pendingReads = new Map(); // room id -> {timer, send}: message.read waiting to go out
 
-/** Tell the server what the user has seen: the newest message of the open room, if visible. */
+/** Tell the server what the user has seen: the newest message loaded, if scrolled to. */
 export function markRead() {
-  if (!view || !view.loaded || view.detached || document.visibilityState !== "visible") return;
+  if (!view || !view.loaded || document.visibilityState !== "visible") return;
   if (!nearBottom()) return;
   const room = rooms.get(view.roomId);
   const seq = view.newestSeq;
   if (!room || seq <= room.lastReadSeq || seq <= view.readSent) return;
+  // A history window short of the live end (history-window.js) is read to its bottom only if
+  // it joins the read position: a jump past unread messages leaves them unread.
+  if (view.detached && view.oldestSeq > room.lastReadSeq + 1) return;
   view.readSent = seq;
   room.lastReadSeq = seq;
   renderRooms();

@@ -44,8 +44,9 @@ export function newView(roomId) {
     items: new Map(), // seq -> {message, li}
     oldestSeq: null,
     newestSeq: 0,
-    hasMore: false,
-    loadingOlder: false,
+    hasMore: false, // older messages than the loaded ones exist
+    paging: false, // a page is being loaded at one end (history-window.js)
+    epoch: 0, // counts the window's replacements: a page for an earlier one is dropped
     loaded: false,
     early: [], // live messages received before the first page
     replyTo: null, // message
@@ -54,7 +55,8 @@ export function newView(roomId) {
     online: new Map(), // user id -> username
     readSent: 0,
     receipts: null, // user id -> {username, read, delivered}: the other members (receipts.js)
-    // Opened around a search result: newer messages are not loaded, so live ones wait too.
+    // The loaded messages stop short of the newest (opened around a message, or scrolled up
+    // past the history window's bound): live ones are not shown until they are reached.
     detached: false,
   };
 }
