@@ -51,6 +51,14 @@ class User(AbstractUser):
         db_default=True,
         help_text="An email listing what you missed while away, at most one an hour.",
     )
+    # Whether mentions, replies and direct messages reach this user's subscribed browsers
+    # by Web Push while no page of theirs is in view (chat.push).
+    push_notifications = models.BooleanField(
+        "push notifications",
+        default=True,
+        db_default=True,
+        help_text="Notifications on your devices when the chat is not open.",
+    )
 
     class Meta(AbstractUser.Meta):
         constraints = [

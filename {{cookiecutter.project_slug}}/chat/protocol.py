@@ -11,7 +11,7 @@ Server to client: {"event_type": "<name>", "data": {...}} with request_id echoed
 
 import json
 
-from .events import decoding, reactions, replies, requests, threads
+from .events import decoding, push, reactions, replies, requests, threads
 
 # --- Client requests (imperative) -----------------------------------------------------------
 
@@ -38,6 +38,7 @@ ROOM_DISCOVER = "room.discover"
 ROOM_MUTE = "room.mute"
 PRESENCE = "presence"
 SESSION_HEARTBEAT = "session.heartbeat"
+SESSION_VISIBILITY = "session.visibility"
 SETTINGS_UPDATE = "settings.update"
 ROOM_RECEIPTS = "room.receipts"
 NOTIFICATION_LIST = "notification.list"
@@ -124,6 +125,7 @@ CLIENT_EVENTS = {
     ROOM_MUTE: (requests.RoomMute, replies.MuteData),
     PRESENCE: (requests.RoomRef, replies.PresenceData),
     SESSION_HEARTBEAT: (requests.Empty, replies.Heartbeat),
+    SESSION_VISIBILITY: (push.SessionVisibility, push.VisibilityData),
     SETTINGS_UPDATE: (requests.SettingsUpdate, replies.SettingsData),
     ROOM_RECEIPTS: (requests.RoomRef, replies.Receipts),
     NOTIFICATION_LIST: (requests.Empty, replies.Notifications),

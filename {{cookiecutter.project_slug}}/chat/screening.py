@@ -25,6 +25,7 @@ def apply(socket, message):
     if (settings := message.get("settings")) is not None:
         socket.user.read_receipts = settings["read_receipts"]
         socket.user.email_digests = settings["email_digests"]
+        socket.user.push_notifications = settings["push_notifications"]
     if (block := message.get("block")) is not None:
         user_id, blocked = block
         if blocked:

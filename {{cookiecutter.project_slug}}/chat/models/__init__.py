@@ -6,6 +6,7 @@ One module per subject; everything is importable from ``chat.models`` as before.
 from .messages import Attachment, Message, Reaction
 from .moderation import Block, Report
 from .notifications import Digest, Notification
+from .push import PushSubscription
 from .rooms import Membership, Room, RoomBan, RoomInvitation, direct_key_for
 from .sessions import ChatSession
 from .threads import ThreadFollow
@@ -18,6 +19,7 @@ __all__ = [
     "Membership",
     "Message",
     "Notification",
+    "PushSubscription",
     "Reaction",
     "Report",
     "Room",

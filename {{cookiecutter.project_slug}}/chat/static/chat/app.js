@@ -28,6 +28,7 @@
  *   app/read.js        read state (message.read)
  *   app/receipts.js    ticks on my messages, who has seen them, the read-receipts switch
  *   app/presence.js    who is online and who is typing
+ *   app/push.js        this device: the service worker, Web Push, offline
  *   app/room-list.js   the room list, its unread badges, the unread count in the title
  *
  * The panes build on three shared modules: app/state.js (what the page knows, and the page's
@@ -54,6 +55,7 @@ import { openRoom } from "./app/room-view.js";
 import { insertMessages, rerenderMessages, updateMessage } from "./app/messages.js";
 import { dropPending } from "./app/composer.js";
 import "./app/mentions.js";
+import "./app/push.js";
 import {
   addNotification,
   loadNotifications,

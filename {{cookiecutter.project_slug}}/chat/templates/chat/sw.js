@@ -1,0 +1,107 @@
+/**
+ * The chat's service worker, served at /sw.js (chat/webapp.py) to control the whole site.
+ *
+ * - push: shows the server's Web Push (chat/push/sender.py) as a notification: who did what
+ *   where, and the message's text only if the site sends it. A push always shows one: a
+ *   browser may stop delivering to a worker that swallows them.
+ * - notificationclick: opens the room at the message (/rooms/<id>/messages/<seq>/) in the
+ *   chat's open window if there is one, else in a new one.
+ * - offline: the page hands over its own URL and the files it loaded (app/push.js), which are
+ *   kept; a navigation or a file the network cannot fetch is answered from them, so the chat
+ *   opens without a network and says it is offline. Everything is fetched from the network
+ *   first while there is one: nothing goes stale. Submitting a form (logging out) forgets
+ *   the kept page, which carries its user's name.
+ */
+
+const SHELL = "chat-shell-v1";
+const ICON = "/icons/icon-192.png";
+
+self.addEventListener("install", () => self.skipWaiting());
+self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim()));
+
+self.addEventListener("message", (event) => {
+  const { shell } = event.data ?? {};
+  if (Array.isArray(shell)) event.waitUntil(keep(shell));
+});
+
+/** Keep the page and its files: only this site's, only successful answers. */
+async function keep(urls) {
+  const cache = await caches.open(SHELL);
+  const own = urls.filter((url) => new URL(url, self.location.href).origin === self.location.origin);
+  await Promise.all(
+    own.slice(0, 200).map(async (url) => {
+      try {
+        const response = await fetch(url, { credentials: "same-origin", cache: "no-cache" });
+        if (response.ok && !response.redirected) await cache.put(url, response);
+      } catch {
+        // Offline already: what was kept before stays.
+      }
+    }),
+  );
+}
+
+self.addEventListener("fetch", (event) => {
+  const { request } = event;
+  if (new URL(request.url).origin !== self.location.origin) return;
+  if (request.mode === "navigate" && request.method !== "GET") {
+    event.waitUntil(caches.delete(SHELL));
+    return;
+  }
+  if (request.method !== "GET") return;
+  if (request.mode === "navigate") event.respondWith(page(request));
+  else if (new URL(request.url).pathname.startsWith("/static/")) event.respondWith(file(request));
+});
+
+async function page(request) {
+  try {
+    return await fetch(request);
+  } catch (error) {
+    const kept = await caches.open(SHELL).then((cache) => cache.match("/"));
+    if (kept) return kept;
+    throw error;
+  }
+}
+
+async function file(request) {
+  try {
+    return await fetch(request);
+  } catch (error) {
+    const kept = await caches.open(SHELL).then((cache) => cache.match(request, { ignoreSearch: true }));
+    if (kept) return kept;
+    throw error;
+  }
+}
+
+self.addEventListener("push", (event) => event.waitUntil(showPush(event.data)));
+
+async function showPush(data) {
+  let push = {};
+  try {
+    push = data ? data.json() : {};
+  } catch {
+    push = {};
+  }
+  return self.registration.showNotification(String(push.title || "New activity in the chat"), {
+    body: String(push.body || ""),
+    tag: push.tag ? String(push.tag) : undefined,
+    icon: ICON,
+    data: { url: typeof push.url === "string" ? push.url : "/" },
+  });
+}
+
+/** Open the notification's room: the chat's window goes there, or a new one opens. */
+self.openNotification = async (notification) => {
+  notification.close();
+  const url = new URL(notification.data?.url || "/", self.location.origin);
+  if (url.origin !== self.location.origin) return null;
+  const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+  const open = windows.find((client) => new URL(client.url).origin === url.origin);
+  if (!open) return self.clients.openWindow(url.href);
+  // Focusing needs the click's user activation; without it (a test) the window still goes.
+  await open.focus().catch(() => {});
+  return open.navigate(url.href);
+};
+
+self.addEventListener("notificationclick", (event) => {
+  event.waitUntil(self.openNotification(event.notification));
+});
