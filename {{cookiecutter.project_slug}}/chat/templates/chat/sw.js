@@ -55,18 +55,29 @@ self.addEventListener("fetch", (event) => {
 async function page(request) {
   try {
     return await fetch(request);
-  } catch (error) {
-    const kept = await caches.open(SHELL).then((cache) => cache.match("/"));
-    if (kept) return kept;
-    throw error;
+  } catch {
+    // Every page of the chat is the same shell; which room it opens is the page's business.
+    const cache = await caches.open(SHELL);
+    const kept = await cache.match("/", { ignoreVary: true, ignoreSearch: true });
+    return kept ?? offlinePage();
   }
+}
+
+/** Never kept a page (the chat was not opened here yet): say so rather than fail. */
+function offlinePage() {
+  const text = "You are offline, and the chat has not been opened on this device yet.";
+  return new Response(`<!doctype html><meta charset="utf-8"><title>Offline</title><p>${text}</p>`, {
+    status: 503,
+    headers: { "Content-Type": "text/html; charset=utf-8" },
+  });
 }
 
 async function file(request) {
   try {
     return await fetch(request);
   } catch (error) {
-    const kept = await caches.open(SHELL).then((cache) => cache.match(request, { ignoreSearch: true }));
+    const cache = await caches.open(SHELL);
+    const kept = await cache.match(request, { ignoreVary: true, ignoreSearch: true });
     if (kept) return kept;
     throw error;
   }
