@@ -21,7 +21,6 @@ from email.utils import parseaddr
 
 import requests
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 from py_vapid import Vapid
@@ -43,29 +42,37 @@ BODY_CHARS = 200
 
 
 def push(notes):
-    """Push each of ``notes``: dicts of user_id, kind, room_id, seq, sender and content."""
-    rooms = dict(
-        (pk, (kind, name))
+    """Push each of ``notes``: dicts of user_id, kind, room_id, seq, sender and content.
+
+    Users with no subscription, or with push off, cost one query in all.
+    """
+    subscriptions = list(
+        PushSubscription.objects.filter(
+            user_id__in={note["user_id"] for note in notes},
+            user__is_active=True,
+            user__push_notifications=True,
+        ).select_related("user")
+    )
+    if not subscriptions:
+        return
+    targets = _in_use(subscriptions)
+    rooms = {
+        pk: (kind, name)
         for pk, kind, name in Room.objects.filter(
-            pk__in={note["room_id"] for note in notes}
+            pk__in={note["room_id"] for note in notes if note["user_id"] in targets}
         ).values_list("pk", "kind", "name")
-    )
-    users = get_user_model().objects.filter(
-        pk__in={note["user_id"] for note in notes}, is_active=True, push_notifications=True
-    )
-    users = {user.pk: user for user in users}
-    targets = _subscriptions_in_use(users)
+    }
     for note in notes:
         if note["room_id"] not in rooms:
-            continue  # deleted meanwhile
+            continue  # nobody to push, or the room was deleted meanwhile
         data = json.dumps(_payload(note, *rooms[note["room_id"]]))
         for subscription in targets.get(note["user_id"], ()):
             _send(subscription, data)
 
 
-def _subscriptions_in_use(users):
+def _in_use(subscriptions):
     """{user id: [subscription]} of live logins with no page in view; drops ended ones."""
-    subscriptions = list(PushSubscription.objects.filter(user_id__in=users))
+    users = {s.user_id: s.user for s in subscriptions}
     live = sessions.live(subscriptions, users)
     ended = [s.pk for s in subscriptions if s not in live]
     if ended:

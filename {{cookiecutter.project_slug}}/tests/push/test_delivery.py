@@ -60,6 +60,17 @@ async def test_a_mention_a_reply_and_a_direct_message_are_pushed_without_their_t
     assert outbox.counts["sent"] >= 3
 
 
+async def test_a_reply_in_a_followed_thread_is_pushed(connect, alice, bob, push):
+    await call(subscribe, user=bob, service=push)
+    a, b = await connect(alice), await connect(bob)
+    room = await room_with(a, b, name="general")
+    root = await say(a, room, "a thread")
+    await b.ok("thread.follow", {"thread_root_id": root["id"]})
+    reply = await say(a, room, "more in the thread", thread_root_id=root["id"])
+    (only,) = await pushed(push, 1)
+    assert only == expected("thread_reply", "alice replied in a thread in #general", reply)
+
+
 async def test_the_text_is_pushed_only_where_the_site_allows_it(
     connect, alice, bob, push, settings
 ):
