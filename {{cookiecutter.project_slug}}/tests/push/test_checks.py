@@ -1,0 +1,17 @@
+"""`manage.py check --deploy` warns about Web Push settings no production site means."""
+
+from chat.checks import push_settings_check
+
+
+def ids():
+    return [warning.id for warning in push_settings_check(None)]
+
+
+def test_one_key_alone_and_loopback_endpoints_in_production_are_warned_about(settings):
+    settings.DEBUG = False
+    settings.VAPID_PUBLIC_KEY, settings.VAPID_PRIVATE_KEY = "public", ""
+    settings.CHAT = {**settings.CHAT, "PUSH_ALLOW_LOOPBACK": True}
+    assert ids() == ["chat.W002", "chat.W003"]
+    settings.VAPID_PRIVATE_KEY = "private"
+    settings.CHAT = {**settings.CHAT, "PUSH_ALLOW_LOOPBACK": False}
+    assert ids() == []
