@@ -24,20 +24,36 @@ self.addEventListener("message", (event) => {
   if (Array.isArray(shell)) event.waitUntil(keep(shell));
 });
 
-/** Keep the page and its files: only this site's, only successful answers. */
+/**
+ * Keep the page (``urls[0]``, fetched again each time: it changes) and its files, only this
+ * site's and only successful answers. A file already kept is not fetched again (its name
+ * carries its hash); once the page was fetched, files it no longer loads (an earlier
+ * release's) are dropped. Offline, what was kept stays as it is.
+ */
 async function keep(urls) {
   const cache = await caches.open(SHELL);
-  const own = urls.filter((url) => new URL(url, self.location.href).origin === self.location.origin);
-  await Promise.all(
-    own.slice(0, 200).map(async (url) => {
-      try {
-        const response = await fetch(url, { credentials: "same-origin", cache: "no-cache" });
-        if (response.ok && !response.redirected) await cache.put(url, response);
-      } catch {
-        // Offline already: what was kept before stays.
-      }
-    }),
-  );
+  const [page, ...files] = urls
+    .slice(0, 200)
+    .map((url) => new URL(url, self.location.href))
+    .filter((url) => url.origin === self.location.origin)
+    .map((url) => url.href);
+  if (!page || !(await put(cache, page))) return;
+  const kept = new Set((await cache.keys()).map((request) => request.url));
+  const wanted = new Set([page, ...files]);
+  await Promise.all([...kept].filter((url) => !wanted.has(url)).map((url) => cache.delete(url)));
+  await Promise.all(files.filter((url) => !kept.has(url)).map((url) => put(cache, url)));
+}
+
+/** Fetch ``url`` and keep a successful answer; return whether it was kept. */
+async function put(cache, url) {
+  try {
+    const response = await fetch(url, { credentials: "same-origin", cache: "no-cache" });
+    if (!response.ok || response.redirected) return false;
+    await cache.put(url, response);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 self.addEventListener("fetch", (event) => {
