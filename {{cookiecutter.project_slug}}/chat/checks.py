@@ -35,6 +35,17 @@ def push_settings_check(app_configs, **kwargs):
                 id="chat.W002",
             )
         )
+    from .push import enabled, sender
+
+    if enabled() and not sender.valid_subject(sender.subject()):
+        found.append(
+            checks.Warning(
+                f"VAPID_SUBJECT {sender.subject()!r} is not a mailto: address or an https: URL "
+                "without a port: push services refuse the pushes.",
+                hint="Set VAPID_SUBJECT to mailto:you@example.com or https://example.com.",
+                id="chat.W004",
+            )
+        )
     if settings.CHAT["PUSH_ALLOW_LOOPBACK"] and not settings.DEBUG:
         found.append(
             checks.Warning(

@@ -430,10 +430,11 @@ SITE_URL = env("SITE_URL", default=_site_url_default).rstrip("/")
 
 # The VAPID key pair (RFC 8292) the app signs its pushes with, base64url as browsers take it:
 # `python manage.py vapid_keys` prints a new pair. Unset, Web Push is off and costs nothing.
-# The subject is how a push service reaches the operator: a mailto: or https: URL.
+# The subject is how a push service reaches the operator: a mailto: or https: URL. Unset, an
+# https SITE_URL, else DEFAULT_FROM_EMAIL's address (chat.push.sender.subject).
 VAPID_PUBLIC_KEY = env("VAPID_PUBLIC_KEY", default="")
 VAPID_PRIVATE_KEY = env("VAPID_PRIVATE_KEY", default="")
-VAPID_SUBJECT = env("VAPID_SUBJECT", default="") or SITE_URL
+VAPID_SUBJECT = env("VAPID_SUBJECT", default="")
 
 # --- Chat -----------------------------------------------------------------------------------
 

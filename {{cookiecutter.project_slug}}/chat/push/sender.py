@@ -23,7 +23,7 @@ import requests
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
-from py_vapid import Vapid
+from py_vapid import Vapid, VapidException, _check_sub
 from pywebpush import WebPushException, webpush
 
 from ..models import ChatSession, PushSubscription, Room
@@ -113,7 +113,7 @@ def _send(subscription, data):
             subscription.info(),
             data=data,
             vapid_private_key=_vapid(settings.VAPID_PRIVATE_KEY),
-            vapid_claims={"sub": _subject()},
+            vapid_claims={"sub": subject()},
             timeout=settings.CHAT["PUSH_TIMEOUT"],
             ttl=settings.CHAT["PUSH_TTL"],
             headers={"Urgency": "high"},
@@ -121,6 +121,8 @@ def _send(subscription, data):
         )
     except validation.SubscriptionError as refused:
         _gone(subscription, refused.detail)
+    except VapidException as wrong:
+        _failed(subscription, f"VAPID_SUBJECT or the keys are not usable: {wrong}")
     except WebPushException as refused:
         status = getattr(refused.response, "status_code", None)
         if status in (404, 410):
@@ -149,8 +151,19 @@ def _vapid(private_key):
     return Vapid.from_string(private_key=private_key)
 
 
-def _subject():
-    return settings.VAPID_SUBJECT or f"mailto:{parseaddr(settings.DEFAULT_FROM_EMAIL)[1]}"
+def subject():
+    """The VAPID ``sub`` claim: VAPID_SUBJECT, else an https SITE_URL, else the sender's
+    address of the emails. Push services refuse other forms (py_vapid checks them first)."""
+    if settings.VAPID_SUBJECT:
+        return settings.VAPID_SUBJECT
+    if settings.SITE_URL and valid_subject(settings.SITE_URL):
+        return settings.SITE_URL
+    return f"mailto:{parseaddr(settings.DEFAULT_FROM_EMAIL)[1]}"
+
+
+def valid_subject(value):
+    """Whether py_vapid signs with ``value`` as ``sub``: its own check, so the two agree."""
+    return _check_sub(value)
 
 
 @functools.cache
