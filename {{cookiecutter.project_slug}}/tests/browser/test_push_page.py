@@ -18,12 +18,46 @@ from playwright.sync_api import expect
 
 from chat.management.commands.vapid_keys import new_pair
 from tests.browser.a11y import assert_accessible
-from tests.browser.test_chat_page import make_room
+from tests.browser.test_chat_page import make_room, open_room, seed, send
+from testservers.push import PushService
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
 PUBLIC_KEY, PRIVATE_KEY = new_pair()
-SERVER_ENV = {"VAPID_PUBLIC_KEY": PUBLIC_KEY, "VAPID_PRIVATE_KEY": PRIVATE_KEY}
+SERVER_ENV = {
+    "VAPID_PUBLIC_KEY": PUBLIC_KEY,
+    "VAPID_PRIVATE_KEY": PRIVATE_KEY,
+    # The test's push service listens on loopback (testservers/push.py).
+    "CHAT_PUSH_ALLOW_LOOPBACK": "true",
+}
+
+# Headless Chromium has no push service: the page's PushManager hands out the subscription of
+# a browser the test's push service made (window.testPushInfo), as a real one would; and the
+# tab's visibility is the test's to turn (headless tabs are always visible).
+STUBS = """
+(() => {
+  let subscription = null;
+  PushManager.prototype.getSubscription = async () => subscription;
+  PushManager.prototype.subscribe = async (options) => {
+    const info = window.testPushInfo;
+    subscription = {
+      endpoint: info.endpoint,
+      options: { applicationServerKey: options.applicationServerKey },
+      toJSON: () => info,
+      unsubscribe: async () => { subscription = null; return true; },
+    };
+    return subscription;
+  };
+  let hidden = false;
+  Object.defineProperty(document, "visibilityState", {
+    get: () => (hidden ? "hidden" : "visible"),
+  });
+  window.setHidden = (value) => {
+    hidden = value;
+    document.dispatchEvent(new Event("visibilitychange"));
+  };
+})();
+"""
 
 
 def until(page, target, expression, tries=100, fail=True):
@@ -149,3 +183,72 @@ def test_the_page_opens_offline_from_the_kept_shell_and_says_so(pages, chat_serv
     expect(bob.locator("#rooms-heading")).to_be_visible()
     bob.context.set_offline(False)
     expect(bob.locator("#offline")).to_be_hidden()
+
+
+def until_in_view(server, count):
+    """Wait until the server records ``count`` of bob's sockets as in view (session.visibility
+    travels on its own; each look is a process of its own, about a second)."""
+    for _ in range(30):
+        counted = seed(
+            server,
+            """
+            from chat.models import ChatSession
+            rows = ChatSession.objects.filter(user__username="bob").exclude(visible_session="")
+            print(rows.count())
+            """,
+        )
+        if int(counted.split()[-1]) == count:
+            return
+    raise AssertionError(f"bob's sockets in view never came to {count}")
+
+
+def test_the_button_subscribes_this_browser_and_pushes_skip_it_while_its_page_shows(
+    pages, chat_server
+):
+    make_room(chat_server, "alice", "Rollout", ["bob"])
+    with PushService() as service:
+        service.vapid_key = PUBLIC_KEY
+        browser = service.subscribe()
+        bob = pages.login("bob")
+        bob.context.grant_permissions(["notifications"], origin=chat_server.url)
+        bob.add_init_script(STUBS)
+        bob.reload()
+        expect(bob.locator("#chat")).to_have_attribute("data-connection", "open")
+        bob.evaluate("(info) => { window.testPushInfo = info; }", browser.info())
+        bob.locator("#push-button").click()
+        expect(bob.locator("#push-button")).to_have_text("Stop notifying this device")
+        alice = pages.login("alice")
+        open_room(alice, "Rollout")
+
+        bob.evaluate("setHidden(true)")
+        until_in_view(chat_server, 0)
+        send(alice, "@bob the launch is on")
+        (delivery,) = service.wait_for(1, timeout=20)
+        assert delivery.endpoint == browser.endpoint
+        assert delivery.payload["title"] == "alice mentioned you in #Rollout"
+        assert delivery.payload["body"] == ""
+
+        # Bob's phone, signed in too, hears everything: it shows when each push was handled.
+        phone = service.subscribe()
+        seed(
+            chat_server,
+            f"""
+            from django.test import Client
+            from chat.push import subscriptions
+            client = Client()
+            client.force_login(users["bob"])
+            subscriptions.subscribe(
+                user=users["bob"], session_key=client.session.session_key, data={phone.info()!r}
+            )
+            """,
+        )
+        bob.evaluate("setHidden(false)")
+        until_in_view(chat_server, 1)
+        send(alice, "@bob while you look")
+        send(alice, "@bob and again")
+        pushed = service.wait_for(3, timeout=20)
+        assert [(d.endpoint, d.payload["seq"]) for d in pushed[1:]] == [
+            (phone.endpoint, 2),
+            (phone.endpoint, 3),
+        ]
+        assert service.refusals == []
