@@ -71,6 +71,14 @@ class User(AbstractUser):
     )
     # An IANA name ("Europe/Paris"), checked against the server's zoneinfo; empty: not said.
     time_zone = models.CharField("time zone", max_length=64, blank=True, default="", db_default="")
+    # Whether mentions, replies and direct messages reach this user's subscribed browsers
+    # by Web Push while no page of theirs is in view (chat.push).
+    push_notifications = models.BooleanField(
+        "push notifications",
+        default=True,
+        db_default=True,
+        help_text="Notifications on your devices when the chat is not open.",
+    )
 
     class Meta(AbstractUser.Meta):
         constraints = [

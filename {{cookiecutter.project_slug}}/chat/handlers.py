@@ -19,6 +19,7 @@ from typing import Any
 from django.conf import settings
 
 from . import presence, protocol, searching, selectors, services
+from .push import visibility
 
 # Facts about the socket a handler may ask for, beside the event's data.
 SOCKET_FACTS = ("user", "channel_name", "credential", "room_ids")
@@ -72,6 +73,9 @@ ROUTES = {
         services.session_heartbeat,
         facts=("user", "channel_name", "credential"),
         syncs_groups=True,
+    ),
+    protocol.SESSION_VISIBILITY: Route(
+        visibility.session_visibility, facts=("channel_name", "credential")
     ),
     protocol.SETTINGS_UPDATE: Route(services.settings_update),
     protocol.ROOM_RECEIPTS: Route(selectors.room_receipts),

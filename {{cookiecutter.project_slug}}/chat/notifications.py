@@ -22,8 +22,10 @@ most CHAT["NOTIFICATIONS_PER_SENDER_PER_HOUR"] notifications an hour, counted in
 (Redis in production, so across processes); past that budget a message is stored and
 delivered but notifies nobody new, named mentions and replies going before @room's crowd.
 
-``notified`` is the hook for mobile or Web Push: connect a receiver and it gets, after the
-transaction commits, ``notifications`` as [(user id, the notification.new payload)].
+``notified`` is the hook for mobile or Web Push (chat.push): connect a receiver and it gets,
+after the transaction commits, ``notifications`` as [(user id, the notification.new payload)].
+``stored`` gets every stored message (``message``, its sender as ``user``) after the commit,
+for direct messages, which make no rows here.
 
 A message that mentions nobody and replies to no one else costs nothing here: one substring
 test on its text.
@@ -50,6 +52,7 @@ MENTION = re.compile(r"(?<![\w@.+-])@([\w.@+-]+)")
 ROOM_MENTION = "room"
 
 notified = Signal()
+stored = Signal()
 logger = logging.getLogger(__name__)
 
 
@@ -72,6 +75,10 @@ def require_few_mentions(content):
 def message_stored(message, *, sender, parent=None, payload, followers=()):
     """Notify whom a just-stored message concerns; ``payload`` is its message payload and
     ``followers`` the user ids following the thread it replies in."""
+    if stored.receivers:
+        transaction.on_commit(
+            lambda: stored.send(sender=Notification, message=message, user=sender)
+        )
     names = mentioned_names(message.content)
     replied_to = parent.sender_id if parent is not None else None
     followers = set(followers) - {sender.pk}

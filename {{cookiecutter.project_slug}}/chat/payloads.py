@@ -67,7 +67,11 @@ def bot_payload(bot):
 
 def settings_payload(user):
     """The user's chat settings (session.hello, settings.update)."""
-    return {"read_receipts": user.read_receipts, "email_digests": user.email_digests}
+    return {
+        "read_receipts": user.read_receipts,
+        "email_digests": user.email_digests,
+        "push_notifications": user.push_notifications,
+    }
 
 
 def room_payload(

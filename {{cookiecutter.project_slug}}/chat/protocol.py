@@ -11,7 +11,17 @@ Server to client: {"event_type": "<name>", "data": {...}} with request_id echoed
 
 import json
 
-from .events import bots, decoding, people, profiles, reactions, replies, requests, threads
+from .events import (
+    bots,
+    decoding,
+    people,
+    profiles,
+    push,
+    reactions,
+    replies,
+    requests,
+    threads,
+)
 
 # --- Client requests (imperative) -----------------------------------------------------------
 
@@ -39,6 +49,7 @@ ROOM_MUTE = "room.mute"
 PRESENCE = "presence"
 PRESENCE_USERS = "presence.users"
 SESSION_HEARTBEAT = "session.heartbeat"
+SESSION_VISIBILITY = "session.visibility"
 SETTINGS_UPDATE = "settings.update"
 ROOM_RECEIPTS = "room.receipts"
 NOTIFICATION_LIST = "notification.list"
@@ -136,6 +147,7 @@ CLIENT_EVENTS = {
     PRESENCE: (requests.RoomRef, replies.PresenceData),
     PRESENCE_USERS: (people.PresenceUsers, people.PeoplePresence),
     SESSION_HEARTBEAT: (requests.Empty, replies.Heartbeat),
+    SESSION_VISIBILITY: (push.SessionVisibility, push.VisibilityData),
     SETTINGS_UPDATE: (requests.SettingsUpdate, replies.SettingsData),
     ROOM_RECEIPTS: (requests.RoomRef, replies.Receipts),
     NOTIFICATION_LIST: (requests.Empty, replies.Notifications),

@@ -77,6 +77,7 @@ OVERALL_ONLY = {
     protocol.MESSAGE_DELIVERED: RECEIPT,
     protocol.MESSAGE_TYPING: KEEPALIVE,
     protocol.SESSION_HEARTBEAT: KEEPALIVE,
+    protocol.SESSION_VISIBILITY: "one row of the socket's own, written as its page shows or hides",
     protocol.PRESENCE: READS_OWN,
     protocol.PRESENCE_USERS: "at most 100 people, two indexed queries and one cache read",
     protocol.ROOM_INFO: READS_OWN,

@@ -26,6 +26,7 @@ def apply(socket, message):
     if (settings := message.get("settings")) is not None:
         socket.user.read_receipts = settings["read_receipts"]
         socket.user.email_digests = settings["email_digests"]
+        socket.user.push_notifications = settings["push_notifications"]
     for name, value in message.get("profile", {}).items():
         setattr(socket.user, name, value)
     if (block := message.get("block")) is not None:

@@ -426,6 +426,16 @@ else:
     _site_url_default = "http://127.0.0.1:8000" if DEBUG else ""
 SITE_URL = env("SITE_URL", default=_site_url_default).rstrip("/")
 
+# --- Web Push ---------------------------------------------------------------------------------
+
+# The VAPID key pair (RFC 8292) the app signs its pushes with, base64url as browsers take it:
+# `python manage.py vapid_keys` prints a new pair. Unset, Web Push is off and costs nothing.
+# The subject is how a push service reaches the operator: a mailto: or https: URL. Unset, an
+# https SITE_URL, else DEFAULT_FROM_EMAIL's address (chat.push.sender.subject).
+VAPID_PUBLIC_KEY = env("VAPID_PUBLIC_KEY", default="")
+VAPID_PRIVATE_KEY = env("VAPID_PRIVATE_KEY", default="")
+VAPID_SUBJECT = env("VAPID_SUBJECT", default="")
+
 # --- Chat -----------------------------------------------------------------------------------
 
 # Limits and timings of the chat protocol, documented in docs/protocol.md. Every one can be
@@ -557,6 +567,21 @@ CHAT = {
             env.int("CHAT_RATE_LIMIT_EXPORTS_BURST", default=3),
         ),
     },
+    # Web Push (chat/push/): off until VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY are set. A push
+    # says who notified the user where ("bob mentioned you in #general"), and carries the
+    # message's text only with PUSH_CONTENT: the push service relays it (encrypted) and the
+    # phone's lock screen shows it. Pushes wait in a queue of PUSH_QUEUE_SIZE per process
+    # (past it they are dropped and counted) for one sending thread, each request cut off
+    # after PUSH_TIMEOUT seconds; the push service keeps an undelivered one PUSH_TTL seconds.
+    # A user subscribes at most PUSH_SUBSCRIPTIONS_PER_USER browsers (the oldest goes).
+    # PUSH_ALLOW_LOOPBACK accepts endpoints on this machine (tests, DEBUG): never in
+    # production, where any address but a public one is refused (a request forger's way in).
+    "PUSH_CONTENT": env.bool("CHAT_PUSH_CONTENT", default=False),
+    "PUSH_QUEUE_SIZE": env.int("CHAT_PUSH_QUEUE_SIZE", default=1000),
+    "PUSH_TIMEOUT": env.float("CHAT_PUSH_TIMEOUT", default=5.0),
+    "PUSH_TTL": env.int("CHAT_PUSH_TTL", default=24 * 60 * 60),
+    "PUSH_SUBSCRIPTIONS_PER_USER": env.int("CHAT_PUSH_SUBSCRIPTIONS_PER_USER", default=10),
+    "PUSH_ALLOW_LOOPBACK": env.bool("CHAT_PUSH_ALLOW_LOOPBACK", default=DEBUG),
     # Unknown usernames a user may name (room.create, room.add_members, user.block, ...)
     # within UNKNOWN_USERNAMES_WINDOW seconds; then every lookup answers 4029 until the
     # window ends, as failed logins lock the token endpoint (chat/services/users.py).
@@ -653,4 +678,6 @@ REQUEST_BODY_LIMITS = {
     "/api/profile/avatar/": CHAT["AVATAR_MAX_BYTES"] + 16 * 1024,
     "/admin/": 1024 * 1024,
     "/admin/login/": REQUEST_BODY_MAX_BYTES,
+    # A browser's push subscription is well under 1 KiB.
+    "/api/push/": 4 * 1024,
 }

@@ -102,6 +102,7 @@ class SettingsData(Shape):
 
     read_receipts: bool
     email_digests: bool
+    push_notifications: bool
 
 
 class NotificationData(Shape):

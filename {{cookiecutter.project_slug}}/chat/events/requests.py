@@ -93,6 +93,7 @@ class SettingsUpdate(Data):
 
     read_receipts: bool | None = None
     email_digests: bool | None = None
+    push_notifications: bool | None = None
 
 
 class MessageTyping(Data):

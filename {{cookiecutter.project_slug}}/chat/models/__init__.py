@@ -7,6 +7,7 @@ from .bots import Bot
 from .messages import Attachment, Message, Reaction
 from .moderation import Block, Report
 from .notifications import Digest, Notification
+from .push import PushSubscription
 from .rooms import Membership, Room, RoomBan, RoomInvitation, direct_key_for
 from .sessions import ChatSession
 from .threads import ThreadFollow
@@ -20,6 +21,7 @@ __all__ = [
     "Membership",
     "Message",
     "Notification",
+    "PushSubscription",
     "Reaction",
     "Report",
     "Room",

@@ -20,6 +20,9 @@ class ChatSession(models.Model):
     connected_at = models.DateTimeField(auto_now_add=True)
     last_seen = models.DateTimeField()
     user_agent = models.CharField(max_length=256, blank=True)
+    # The browser session of a page that reported itself visible on this socket
+    # (session.visibility), else "": Web Push skips that browser while its page is in view.
+    visible_session = models.CharField(max_length=40, blank=True, default="")
 
     class Meta:
         indexes = [

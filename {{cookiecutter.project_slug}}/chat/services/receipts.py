@@ -85,13 +85,14 @@ def _delivered_event(room_id, user, seq):
 
 
 @transaction.atomic
-def settings_update(*, user, read_receipts=None, email_digests=None):
+def settings_update(*, user, read_receipts=None, email_digests=None, push_notifications=None):
     """Change the user's chat settings; every socket of the user applies them at once."""
-    changes = {
-        name: value
-        for name, value in (("read_receipts", read_receipts), ("email_digests", email_digests))
-        if value is not None
+    asked = {
+        "read_receipts": read_receipts,
+        "email_digests": email_digests,
+        "push_notifications": push_notifications,
     }
+    changes = {name: value for name, value in asked.items() if value is not None}
     if not changes:
         raise exceptions.InvalidPayloadError("Name a setting to change.")
     fresh = get_user_model().objects.select_for_update().get(pk=user.pk)

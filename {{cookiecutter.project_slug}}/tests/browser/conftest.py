@@ -81,6 +81,7 @@ def chat_server(request, tmp_path_factory, redis_server):
     A test module that drives the Django admin sets ``ADMIN_STATIC = True``: the admin's
     static files are then collected too. One that sets ``STORAGE = "s3"`` gets attachments
     stored in an S3-compatible server on loopback (testservers/s3.py) instead of on disk.
+    One that sets ``SERVER_ENV`` (a dict) runs the server with those variables too.
     """
     workdir = tmp_path_factory.mktemp("browser-server")
     with contextlib.ExitStack() as stack:
@@ -111,6 +112,7 @@ def _chat_server(request, workdir, redis_server, storage_env):
         CHAT_DEFAULT_ROOMS=getattr(request.module, "DEFAULT_ROOMS", ""),
         PYTHONPATH=os.pathsep.join([str(workdir), str(PROJECT)]),
         **storage_env,
+        **getattr(request.module, "SERVER_ENV", {}),
     )
     # collectstatic runs while LiveServer migrates. The admin's files are not on the chat
     # pages; leaving them out saves seconds.

@@ -126,12 +126,13 @@ async def test_a_batch_naming_a_room_not_the_users_moves_nothing(connect, alice,
 
 async def test_read_receipts_off_are_off_both_ways(connect, alice, bob):
     a, b, b_phone = await connect(alice), await connect(bob), await connect(bob)
-    assert b.hello["settings"] == {"read_receipts": True, "email_digests": True}
+    on = {"read_receipts": True, "email_digests": True, "push_notifications": True}
+    assert b.hello["settings"] == on
     group = await room_with(a, b, b_phone)
     for text in ("1", "2"):
         await say(a, group, text)
 
-    off = {"read_receipts": False, "email_digests": True}
+    off = {**on, "read_receipts": False}
     assert await b.ok("settings.update", {"read_receipts": False}) == off
     assert await b_phone.expect("settings.updated") == off
     assert (await connect(bob)).hello["settings"] == off
@@ -206,6 +207,7 @@ HOSTILE = [
     ("message.delivered", {"positions": [[1, 1]]}),
     ("settings.update", {}),
     ("settings.update", {"email_digests": "yes"}),
+    ("settings.update", {"push_notifications": 1}),
     ("settings.update", {"read_receipts": "no"}),
     ("settings.update", {"read_receipts": 0}),
     ("settings.update", {"read_receipts": None}),
@@ -227,4 +229,8 @@ async def test_hostile_receipt_frames_get_4004_and_move_nothing(
     assert await call(positions, user=bob, room_id=room["id"]) == (0, 0)
     # The socket survives, and the setting is what it was.
     assert (await b.ok("room.receipts", {"room_id": room["id"]}))["enabled"] is True
-    assert (await connect(bob)).hello["settings"] == {"read_receipts": True, "email_digests": True}
+    assert (await connect(bob)).hello["settings"] == {
+        "read_receipts": True,
+        "email_digests": True,
+        "push_notifications": True,
+    }

@@ -38,7 +38,7 @@ def test_session_hello_names_the_user_the_limits_and_every_rooms_position(
             "rate_per_second": 4.5,
             "rate_burst": 12,
         },
-        "settings": {"read_receipts": True, "email_digests": True},
+        "settings": {"read_receipts": True, "email_digests": True, "push_notifications": True},
         "rooms": [
             {
                 "id": team.pk,

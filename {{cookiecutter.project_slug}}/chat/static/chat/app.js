@@ -36,6 +36,7 @@ import "./app/mentions.js";
 import "./app/message-actions.js";
 import "./app/jump-unread.js";
 import "./app/announcer.js";
+import "./app/push.js";
 import {
   addNotification,
   loadNotifications,

@@ -411,10 +411,23 @@ are left out (their presence is not the user's to know).
  */
 
 /**
+ * session.visibility: whether the page of this socket is in view now.
+ * @typedef {Object} SessionVisibility
+ * @property {boolean} visible
+ */
+
+/**
+ * session.visibility reply: what the server recorded.
+ * @typedef {Object} VisibilityData
+ * @property {boolean} visible
+ */
+
+/**
  * Change some of the user's chat settings; those left out stay as they are.
  * @typedef {Object} SettingsUpdate
  * @property {boolean|null} [read_receipts]
  * @property {boolean|null} [email_digests]
+ * @property {boolean|null} [push_notifications]
  */
 
 /**
@@ -422,6 +435,7 @@ are left out (their presence is not the user's to know).
  * @typedef {Object} SettingsData
  * @property {boolean} read_receipts
  * @property {boolean} email_digests
+ * @property {boolean} push_notifications
  */
 
 /**
@@ -836,12 +850,12 @@ new rev, as room.messages with changed_after_rev would return it.
 
 /**
  * Each client event's data.
- * @typedef {{"message.send": MessageSend, "message.edit": MessageEdit, "message.forward": MessageForward, "message.delete": MessageDelete, "message.react": MessageReact, "message.read": MessageRead, "message.delivered": MessageDelivered, "message.typing": MessageTyping, "room.create": RoomCreate, "room.list": Empty, "room.discover": Empty, "room.info": RoomRef, "room.members": RoomMembersPage, "room.messages": RoomMessages, "room.join": RoomRef, "room.leave": RoomRef, "room.add_members": RoomMembers, "room.remove_members": RoomMembers, "room.update": RoomUpdate, "room.delete": RoomRef, "room.mute": RoomMute, "presence": RoomRef, "presence.users": PresenceUsers, "session.heartbeat": Empty, "settings.update": SettingsUpdate, "room.receipts": RoomRef, "notification.list": Empty, "invitation.list": Empty, "invitation.accept": InvitationRef, "invitation.decline": InvitationRef, "user.block": UserRef, "user.unblock": UserRef, "user.blocks": Empty, "user.search": UserSearch, "message.report": MessageReport, "room.ban": RoomBan, "room.unban": RoomUnban, "room.bans": RoomRef, "message.search": MessageSearch, "thread.follow": ThreadRef, "thread.unfollow": ThreadRef, "thread.read": ThreadRead, "threads.list": ThreadsList, "bot.create": BotCreate, "bot.list": RoomRef, "bot.revoke": BotRef, "profile.update": ProfileUpdate}} ClientEventData
+ * @typedef {{"message.send": MessageSend, "message.edit": MessageEdit, "message.forward": MessageForward, "message.delete": MessageDelete, "message.react": MessageReact, "message.read": MessageRead, "message.delivered": MessageDelivered, "message.typing": MessageTyping, "room.create": RoomCreate, "room.list": Empty, "room.discover": Empty, "room.info": RoomRef, "room.members": RoomMembersPage, "room.messages": RoomMessages, "room.join": RoomRef, "room.leave": RoomRef, "room.add_members": RoomMembers, "room.remove_members": RoomMembers, "room.update": RoomUpdate, "room.delete": RoomRef, "room.mute": RoomMute, "presence": RoomRef, "presence.users": PresenceUsers, "session.heartbeat": Empty, "session.visibility": SessionVisibility, "settings.update": SettingsUpdate, "room.receipts": RoomRef, "notification.list": Empty, "invitation.list": Empty, "invitation.accept": InvitationRef, "invitation.decline": InvitationRef, "user.block": UserRef, "user.unblock": UserRef, "user.blocks": Empty, "user.search": UserSearch, "message.report": MessageReport, "room.ban": RoomBan, "room.unban": RoomUnban, "room.bans": RoomRef, "message.search": MessageSearch, "thread.follow": ThreadRef, "thread.unfollow": ThreadRef, "thread.read": ThreadRead, "threads.list": ThreadsList, "bot.create": BotCreate, "bot.list": RoomRef, "bot.revoke": BotRef, "profile.update": ProfileUpdate}} ClientEventData
  */
 
 /**
  * Each client event's reply data.
- * @typedef {{"message.send": MessageData, "message.edit": MessageData, "message.forward": MessageData, "message.delete": MessageData, "message.react": MessageData, "message.read": ReadData, "message.delivered": Delivered, "message.typing": TypingData, "room.create": RoomData, "room.list": Rooms, "room.discover": Rooms, "room.info": RoomData, "room.members": MembersPage, "room.messages": MessagesPage, "room.join": RoomData, "room.leave": RoomIdData, "room.add_members": MembersAdded, "room.remove_members": MembersRemoved, "room.update": RoomUpdatedData, "room.delete": RoomIdData, "room.mute": MuteData, "presence": PresenceData, "presence.users": PeoplePresence, "session.heartbeat": Heartbeat, "settings.update": SettingsData, "room.receipts": Receipts, "notification.list": Notifications, "invitation.list": Invitations, "invitation.accept": RoomData, "invitation.decline": InvitationIdData, "user.block": UserData, "user.unblock": UserData, "user.blocks": Users, "user.search": Directory, "message.report": ReportReceipt, "room.ban": BanData, "room.unban": BanData, "room.bans": Bans, "message.search": SearchPage, "thread.follow": ThreadFollowData, "thread.unfollow": ThreadFollowData, "thread.read": ThreadFollowData, "threads.list": ThreadsPage, "bot.create": BotCreated, "bot.list": Bots, "bot.revoke": BotData, "profile.update": UserUpdated}} ReplyData
+ * @typedef {{"message.send": MessageData, "message.edit": MessageData, "message.forward": MessageData, "message.delete": MessageData, "message.react": MessageData, "message.read": ReadData, "message.delivered": Delivered, "message.typing": TypingData, "room.create": RoomData, "room.list": Rooms, "room.discover": Rooms, "room.info": RoomData, "room.members": MembersPage, "room.messages": MessagesPage, "room.join": RoomData, "room.leave": RoomIdData, "room.add_members": MembersAdded, "room.remove_members": MembersRemoved, "room.update": RoomUpdatedData, "room.delete": RoomIdData, "room.mute": MuteData, "presence": PresenceData, "presence.users": PeoplePresence, "session.heartbeat": Heartbeat, "session.visibility": VisibilityData, "settings.update": SettingsData, "room.receipts": Receipts, "notification.list": Notifications, "invitation.list": Invitations, "invitation.accept": RoomData, "invitation.decline": InvitationIdData, "user.block": UserData, "user.unblock": UserData, "user.blocks": Users, "user.search": Directory, "message.report": ReportReceipt, "room.ban": BanData, "room.unban": BanData, "room.bans": Bans, "message.search": SearchPage, "thread.follow": ThreadFollowData, "thread.unfollow": ThreadFollowData, "thread.read": ThreadFollowData, "threads.list": ThreadsPage, "bot.create": BotCreated, "bot.list": Bots, "bot.revoke": BotData, "profile.update": UserUpdated}} ReplyData
  */
 
 /**
