@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.pages import PHONE
-from tests.browser.test_chat_page import make_room, open_room
+from tests.browser.test_chat_page import make_room, message, open_room
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
@@ -115,3 +115,40 @@ def test_at_400_percent_the_messages_keep_room_to_be_read(pages, seeded):
     assert page_width(alice) <= ZOOM_400["width"]
     assert_within(alice, ZOOM_400, "#composer", whole_height=True)
     assert_within(alice, ZOOM_400, ".room-head", whole_height=True)
+
+
+# Whether the focused element lies inside the viewport and nothing covers its middle.
+FOCUSED_IN_REACH = """() => {
+  const node = document.activeElement;
+  const box = node.getBoundingClientRect();
+  const x = box.x + box.width / 2;
+  const y = box.y + box.height / 2;
+  const inside = box.x >= 0 && box.y >= 0 && box.right <= innerWidth && box.bottom <= innerHeight;
+  const uncovered = node.contains(document.elementFromPoint(x, y));
+  return { name: node.textContent.trim(), inside, uncovered };
+}"""
+
+
+@pytest.mark.parametrize("viewport", [PHONE, ZOOM_400], ids=["phone", "zoom400"])
+def test_every_action_of_a_message_is_in_reach(pages, seeded, viewport):
+    alice = pages.login("alice", viewport=viewport)
+    open_room(alice, "Plans")
+    last = message(alice, "Line 29 of the plan")
+    last.focus()
+    alice.keyboard.press("Enter")
+    menu = alice.get_by_role("menu", name="Message actions")
+    expect(menu).to_be_visible()
+    names = [item.text_content().strip() for item in menu.get_by_role("menuitem").all()]
+    assert "Reply in thread" in names and "Report" in names, names
+    # Each item, reached with the arrows, is on the screen and uncovered (the menu scrolls
+    # within itself where the screen is shorter than it).
+    for name in names:
+        reach = alice.evaluate(FOCUSED_IN_REACH)
+        assert reach == {"name": name, "inside": True, "uncovered": True}, (viewport, reach)
+        alice.keyboard.press("ArrowDown")
+    alice.keyboard.press("Escape")
+    expect(last).to_be_focused()
+    composer = alice.locator("#composer-input")
+    composer.focus()
+    reach = alice.evaluate(FOCUSED_IN_REACH)
+    assert reach["inside"] and reach["uncovered"], (viewport, reach)
