@@ -381,6 +381,11 @@ def test_screenshots_at_desktop_and_phone_width(pages, chat_server, artifacts):
     bob.mouse.move(0, 0)
     alice.screenshot(path=artifacts / "chat-desktop.png")
     bob.screenshot(path=artifacts / "chat-phone.png")
+    alice.emulate_media(color_scheme="dark")
+    assert alice.evaluate("matchMedia('(prefers-color-scheme: dark)').matches")
+    # The colours change with a transition: the picture is taken once they have.
+    alice.evaluate("() => Promise.all(document.getAnimations().map((a) => a.finished))")
+    alice.screenshot(path=artifacts / "chat-desktop-dark.png")
 
     # On a touch screen a message's menu button shows once it is tapped.
     launch = message(bob, "Launch stays on Thursday, 10:00 UTC.")
