@@ -71,5 +71,10 @@ def has_second_factor(user):
 
 def password_path_allowed(user):
     """Whether ``user`` may trade a password for a socket token: not with a second factor,
-    which the password alone would bypass; then only with an access token."""
-    return settings.CHAT_TOKEN_PASSWORD_LOGIN and not has_second_factor(user)
+    which the password alone would bypass, nor while the site requires one they lack
+    (accounts.second_factor); then only with an access token."""
+    from .second_factor import must_have_second_factor
+
+    if not settings.CHAT_TOKEN_PASSWORD_LOGIN or must_have_second_factor(user):
+        return False
+    return not has_second_factor(user)

@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Keeps a login that is part-way through its stages (email verification) in the session.
     "allauth.account.middleware.AccountMiddleware",
+    # Sends users who must have a second factor (CHAT_MFA_REQUIRED) and lack one to set it up.
+    "accounts.second_factor.RequireSecondFactorMiddleware",
     # Last: turns a brute-force lockout into its answer (accounts/lockout.py).
     "axes.middleware.AxesMiddleware",
 ]
@@ -301,6 +303,12 @@ ACCOUNT_FORMS = {
 # Whether POST /api/token/ takes a username and password (accounts with a second factor never
 # can: they use personal access tokens, accounts.access_tokens). false: tokens only.
 CHAT_TOKEN_PASSWORD_LOGIN = env.bool("CHAT_TOKEN_PASSWORD_LOGIN", default=True)
+
+# Who must have a second factor (TOTP with recovery codes, at /accounts/2fa/): "none" (each
+# user decides), "staff" (staff and superusers: their sessions reach the admin) or "all".
+CHAT_MFA_REQUIRED = env.str("CHAT_MFA_REQUIRED", default="none")
+if CHAT_MFA_REQUIRED not in {"none", "staff", "all"}:
+    raise ImproperlyConfigured('CHAT_MFA_REQUIRED must be "none", "staff" or "all".')
 
 # Who may create an account: "invite" (the default, for a team's chat): only people holding an
 # invitation link (accounts.invitations) made by an admin, or by any member with

@@ -110,3 +110,26 @@ def test_logging_out_and_in_again(pages):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page.locator("#chat")).to_have_attribute("data-connection", "open")
+
+
+def test_setting_up_totp_and_its_recovery_codes_on_the_pages(pages):
+    """bob confirms his password, reads the secret off the page, types the code an
+    authenticator app would show, and sees his recovery codes: every page axe-clean."""
+    from playwright.sync_api import expect
+
+    from tests.security.test_access_tokens import totp
+
+    page = pages.login("bob")
+    page.goto("/accounts/reauthenticate/")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Confirm").click()
+    page.goto("/accounts/2fa/totp/activate/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("Authenticator App"))
+    assert_accessible(page, "the TOTP set-up page")
+    secret = page.get_by_label("Authenticator secret").input_value()
+    page.get_by_label("Authenticator code").fill(totp(secret))
+    page.get_by_role("button", name="Activate").click()
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/"))
+    page.goto("/accounts/2fa/recovery-codes/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("Recovery Codes"))
+    assert_accessible(page, "the recovery codes page")
