@@ -304,6 +304,10 @@ ACCOUNT_FORMS = {
 # can: they use personal access tokens, accounts.access_tokens). false: tokens only.
 CHAT_TOKEN_PASSWORD_LOGIN = env.bool("CHAT_TOKEN_PASSWORD_LOGIN", default=True)
 
+# Second factors: authenticator apps (TOTP) with recovery codes, and security keys and
+# passkeys (WebAuthn), which also log in without a password ("Use a passkey").
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
 # Who must have a second factor (TOTP with recovery codes, at /accounts/2fa/): "none" (each
 # user decides), "staff" (staff and superusers: their sessions reach the admin) or "all".
 CHAT_MFA_REQUIRED = env.str("CHAT_MFA_REQUIRED", default="none")

@@ -133,3 +133,63 @@ def test_setting_up_totp_and_its_recovery_codes_on_the_pages(pages):
     page.goto("/accounts/2fa/recovery-codes/")
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("Recovery Codes"))
     assert_accessible(page, "the recovery codes page")
+
+
+def virtual_authenticator(page):
+    """Chromium's virtual authenticator (CDP WebAuthn domain): a platform passkey that
+    verifies its user without asking."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    options = {
+        "protocol": "ctap2",
+        "transport": "internal",
+        "hasResidentKey": True,
+        "hasUserVerification": True,
+        "isUserVerified": True,
+        "automaticPresenceSimulation": True,
+    }
+    authenticator = cdp.send("WebAuthn.addVirtualAuthenticator", {"options": options})
+    return cdp, authenticator["authenticatorId"]
+
+
+def test_a_passkey_is_added_then_logs_in_alone_and_as_a_second_factor(pages, chat_server):
+    """WebAuthn needs a secure context and a domain as its RP ID: the pages are opened on
+    http://localhost, which browsers treat as secure (127.0.0.1 is not a valid RP ID)."""
+    from playwright.sync_api import expect
+
+    site = f"http://localhost:{chat_server.port}"
+    page = pages.open("passkey")
+    cdp, authenticator_id = virtual_authenticator(page)
+    page.goto(site + "/accounts/login/")
+    page.get_by_label("Username or email").fill("carol")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("#chat")).to_have_attribute("data-connection", "open")
+    page.goto(site + "/accounts/reauthenticate/")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Confirm").click()
+    page.goto(site + "/accounts/2fa/webauthn/add/")
+    assert_accessible(page, "the passkey set-up page")
+    page.get_by_label("Name").fill("laptop")
+    page.get_by_label("Passwordless").check()
+    page.get_by_role("button", name="Add").click()
+    expect(page).not_to_have_url(re.compile(r"/webauthn/add/"))
+    credentials = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator_id})
+    assert len(credentials["credentials"]) == 1
+
+    # The password now asks for the key as well...
+    page.context.clear_cookies()
+    page.goto(site + "/accounts/login/")
+    page.get_by_label("Username or email").fill("carol")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/"))
+    assert_accessible(page, "the second-factor step")
+    page.get_by_role("button", name="Use a security key").click()
+    expect(page.locator("#chat")).to_have_attribute("data-connection", "open")
+
+    # ...and the passkey alone logs in.
+    page.context.clear_cookies()
+    page.goto(site + "/accounts/login/")
+    page.get_by_role("button", name="Use a passkey").click()
+    expect(page.locator("#chat")).to_have_attribute("data-connection", "open")
