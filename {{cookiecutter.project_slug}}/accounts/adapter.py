@@ -38,10 +38,12 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def save_user(self, request, user, form, commit=True):
         # The account and its invitation's use are one transaction: a use taken by someone
-        # else meanwhile undoes the account.
+        # else meanwhile undoes the account where sign-up needs one. Where it is open, an
+        # invitation still counts its use and brings its rooms.
         with transaction.atomic():
             user = super().save_user(request, user, form, commit=commit)
-            if settings.CHAT_SIGNUP == "invite" and not invitations.use(request, user):
+            used = invitations.use(request, user)
+            if settings.CHAT_SIGNUP == "invite" and not used:
                 raise PermissionDenied("This invitation has expired or been used up.")
         return user
 

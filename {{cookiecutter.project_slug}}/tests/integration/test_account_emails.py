@@ -35,6 +35,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 user = get_user_model().objects.get(username="alice")
 EmailAddress.objects.create(user=user, email="alice@example.com", primary=True, verified=True)
+staff = get_user_model().objects.create_user("sam", password="pw-for-tests", is_staff=True)
 """
 
 
@@ -123,3 +124,25 @@ def test_a_new_address_is_confirmed_by_the_emailed_link(site, smtp):
     assert confirm.status == 200 and "dora@example.com" in confirm.page
     chat = newcomer.post_form(confirm.url, {}, form_page=confirm)
     assert chat.path == "/" and chat.status == 200
+
+
+def test_an_emailed_invitation_arrives_and_its_link_makes_a_confirmed_account(site, smtp):
+    sam = WebClient(site.url)
+    assert sam.post_form("/accounts/login/", {"login": "sam", "password": PASSWORD}).path == "/"
+    fields = {"email": "erin@example.com", "max_uses": 1, "days": 2}
+    page = sam.post_form("/accounts/invitations/", fields)
+    assert "Copy its link now" in page.page
+    (message,) = mail_to(smtp, "erin@example.com")
+    assert "sam invites you to Team Chat" in message.get_body(("plain",)).get_content()
+    erin = WebClient(site.url)
+    form = erin.get(link_in(message, site, "/accounts/invite/"))
+    assert form.path == "/accounts/signup/" and 'value="erin@example.com"' in form.page
+    fields = {
+        "username": "erin",
+        "email": "erin@example.com",
+        "password1": NEW_PASSWORD,
+        "password2": NEW_PASSWORD,
+    }
+    # The link proved the mailbox: in at once, no confirmation email.
+    assert erin.post_form(form.url, fields, form_page=form).path == "/"
+    assert len(mail_to(smtp, "erin@example.com")) == 1

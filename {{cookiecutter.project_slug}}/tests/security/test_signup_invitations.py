@@ -149,6 +149,18 @@ def test_invitation_lifetime_is_bounded(mailing, bob):
     assert not SignupInvitation.objects.exists()
 
 
+def test_on_an_open_site_an_invitation_still_brings_its_rooms(mailing, alice):
+    mailing.CHAT_SIGNUP = "open"
+    team = services.room_create(user=alice, kind="group", name="Team", members=[])["room"]
+    invitation, link = invite(alice, rooms=[team["id"]])
+    client = Client()
+    client.get(link)
+    sign_up(client, "dora")
+    assert Membership.objects.filter(room_id=team["id"], user__username="dora").exists()
+    invitation.refresh_from_db()
+    assert invitation.uses == 1
+
+
 @pytest.mark.parametrize("mode", ["open", "sso"])
 def test_open_lets_anyone_sign_up_and_sso_nobody(mailing, mode):
     mailing.CHAT_SIGNUP = mode
