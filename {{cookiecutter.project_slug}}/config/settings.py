@@ -300,6 +300,34 @@ ACCOUNT_FORMS = {
     "change_password": "accounts.forms.ChangePasswordForm",
 }
 
+# Single sign-on with OpenID Connect (accounts/sso.py), off unless providers are listed: a
+# JSON list of {"id", "name", "server_url", "client_id", "secret"}, one per provider (its
+# server_url is the issuer, where /.well-known/openid-configuration is found; the redirect URI
+# to register there is SITE/accounts/oidc/<id>/login/callback/). With a list of domains, only
+# addresses of those domains get in through them.
+CHAT_SSO_PROVIDERS = env.json("CHAT_SSO_PROVIDERS", default=[])
+CHAT_SSO_ALLOWED_DOMAINS = [d.lower() for d in env.list("CHAT_SSO_ALLOWED_DOMAINS", default=[])]
+if CHAT_SSO_PROVIDERS:
+    INSTALLED_APPS += ["allauth.socialaccount", "allauth.socialaccount.providers.openid_connect"]
+    SOCIALACCOUNT_ADAPTER = "accounts.sso.SocialAccountAdapter"
+    SOCIALACCOUNT_PROVIDERS = {
+        "openid_connect": {
+            "OAUTH_PKCE_ENABLED": True,
+            "APPS": [
+                {
+                    "provider_id": provider["id"],
+                    "name": provider["name"],
+                    "client_id": provider["client_id"],
+                    "secret": provider["secret"],
+                    "settings": {"server_url": provider["server_url"]},
+                }
+                for provider in CHAT_SSO_PROVIDERS
+            ],
+        }
+    }
+    # The provider's word on an address is enough: it is not confirmed again by email.
+    SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+
 # Whether POST /api/token/ takes a username and password (accounts with a second factor never
 # can: they use personal access tokens, accounts.access_tokens). false: tokens only.
 CHAT_TOKEN_PASSWORD_LOGIN = env.bool("CHAT_TOKEN_PASSWORD_LOGIN", default=True)
