@@ -11,7 +11,9 @@ import secrets
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models import F
+from django.db.models.functions import Lower, Now
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from .validators import validate_not_confusable
@@ -111,3 +113,60 @@ class User(AbstractUser):
             secret=secret,
             algorithm="sha256",
         ).hexdigest()
+
+
+class SignupInvitationQuerySet(models.QuerySet):
+    def usable(self):
+        """Invitations not expired and not used up."""
+        return self.filter(expires_at__gt=Now(), uses__lt=F("max_uses"))
+
+
+class SignupInvitation(models.Model):
+    """A link that lets its holder create an account (accounts.invitations)."""
+
+    # sha256 of the link's token: the token itself is shown once and never stored.
+    token_digest = models.CharField(max_length=64, unique=True, editable=False)
+    # For one person: the link is emailed there, sign-up must use it and confirms it.
+    email = models.EmailField("email address", blank=True)
+    max_uses = models.PositiveIntegerField("use limit", default=1)
+    uses = models.PositiveIntegerField(default=0, editable=False)
+    expires_at = models.DateTimeField("expires")
+    rooms = models.ManyToManyField(
+        "chat.Room", blank=True, related_name="+", help_text="Rooms the newcomer joins."
+    )
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SignupInvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Invitation for {self.email or 'anyone with the link'}"
+
+    @property
+    def is_usable(self):
+        return self.expires_at > timezone.now() and self.uses < self.max_uses
+
+
+class AccessToken(models.Model):
+    """A personal access token: how a program of the user's gets into the chat
+    (accounts.access_tokens). Only a digest is stored; the token is shown once."""
+
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=100, help_text="What uses it, to recognise it later.")
+    # sha256 of the whole token; the first characters are kept to tell tokens apart.
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(max_length=16, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"

@@ -17,8 +17,10 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts import access_tokens
+
 from . import digests, exceptions, numbers, ratelimit, selectors, services, text
-from .auth import bearer_token, ticket_issue, token_issue, token_user
+from .auth import Credential, bearer_token, ticket_issue, token_issue, token_user
 
 # Longer passwords are refused unread: hashing megabytes of password is a denial of service.
 PASSWORD_MAX_LENGTH = 4096
@@ -28,12 +30,22 @@ USERNAME_MAX_LENGTH = 150
 @csrf_exempt  # Credentials travel in the body; no cookie is trusted here.
 @require_POST
 def token(request):
-    """Exchange {"username", "password"} for a short-lived WebSocket token.
+    """Exchange {"username", "password"}, or a personal access token (``Authorization: Bearer
+    chatpat_...``, accounts.access_tokens), for a short-lived WebSocket token.
 
-    Every failure of the credentials answers the same 401, in the same time, whether or not
-    the user exists (Django's ModelBackend hashes the password either way); a body that is
-    not two storable strings answers 400 before anything is looked up.
+    A user with a second factor gets 403 for a right password: the password alone must not
+    stand in for both factors (allauth's login page likewise asks for the second factor only
+    once the password is right). Every failure of the credentials answers the same 401, in
+    the same time, whether or not the user exists (the backend hashes the password either
+    way); a body that is not two storable strings answers 400 before anything is looked up.
     """
+    bearer = bearer_token(request.headers.get("Authorization"))
+    if access_tokens.is_access_token(bearer):
+        user = access_tokens.user_for(bearer)
+        if user is None:
+            return _invalid_token()
+        value, expires_in = token_issue(user)
+        return JsonResponse({"token": value, "expires_in": expires_in})
     credentials = _credentials(request.body)
     if credentials is None:
         return JsonResponse(
@@ -45,6 +57,9 @@ def token(request):
         return JsonResponse(
             {"error": "invalid_credentials", "detail": "Wrong username or password."}, status=401
         )
+    if not access_tokens.password_path_allowed(user):
+        detail = "Use a personal access token (made at /accounts/tokens/) for this account."
+        return JsonResponse({"error": "access_token_required", "detail": detail}, status=403)
     value, expires_in = token_issue(user)
     return JsonResponse({"token": value, "expires_in": expires_in})
 
@@ -59,13 +74,21 @@ def ticket(request):
     CHAT_TICKET_TTL seconds.
     """
     token = bearer_token(request.headers.get("Authorization"))
-    found = token_user(token=token) if token is not None else None
+    if access_tokens.is_access_token(token):
+        user = access_tokens.user_for(token)
+        found = None if user is None else (user, Credential(user.pk, user.get_session_auth_hash()))
+    else:
+        found = token_user(token=token) if token is not None else None
     if found is None:
-        return JsonResponse(
-            {"error": "invalid_token", "detail": "Send Authorization: Bearer <token>."}, status=401
-        )
+        return _invalid_token()
     value, expires_in = ticket_issue(found[1])
     return JsonResponse({"ticket": value, "expires_in": expires_in})
+
+
+def _invalid_token():
+    return JsonResponse(
+        {"error": "invalid_token", "detail": "Send Authorization: Bearer <token>."}, status=401
+    )
 
 
 def _credentials(body):

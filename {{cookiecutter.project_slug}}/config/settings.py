@@ -62,7 +62,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "axes",
+    # Before allauth: the project's templates (accounts/templates) replace allauth's.
     "accounts",
+    "allauth",
+    "allauth.account",
+    # Second factors: TOTP with recovery codes (allauth's defaults), at /accounts/2fa/.
+    "allauth.mfa",
     "chat",
 ]
 
@@ -76,6 +81,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Keeps a login that is part-way through its stages (email verification) in the session.
+    "allauth.account.middleware.AccountMiddleware",
+    # Sends users who must have a second factor (CHAT_MFA_REQUIRED) and lack one to set it up.
+    "accounts.second_factor.RequireSecondFactorMiddleware",
     # Last: turns a brute-force lockout into its answer (accounts/lockout.py).
     "axes.middleware.AxesMiddleware",
 ]
@@ -95,6 +104,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "chat.context_processors.site",
+                "accounts.context_processors.signup",
             ],
         },
     },
@@ -246,14 +256,102 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Axes first: it refuses a locked-out attempt before any password is hashed.
+# Axes first: it refuses a locked-out attempt before any password is hashed. allauth's backend
+# is Django's ModelBackend that also takes an email address for the username.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "chat:index"
 LOGOUT_REDIRECT_URL = "login"
+
+# Accounts (django-allauth): sign-up, login by username or email, email addresses, password
+# reset and change. Every page uses the project's templates (accounts/templates).
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+# "mandatory" (the default): a new account logs in once its address is confirmed, so an
+# address is only ever someone's who reads it: password resets and digests cannot be sent to
+# a stranger's mailbox, and nobody takes an address before its owner signs up. "optional"
+# lets people in at once and asks them to confirm; "none" sends no confirmation at all (a
+# site without email). Accounts made before there were addresses (by an admin, or
+# createsuperuser) have none and log in as before (accounts.stages).
+ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
+if ACCOUNT_EMAIL_VERIFICATION not in {"mandatory", "optional", "none"}:
+    raise ImproperlyConfigured(
+        'ACCOUNT_EMAIL_VERIFICATION must be "mandatory", "optional" or "none".'
+    )
+ACCOUNT_UNIQUE_EMAIL = True
+# One address per account, changed (after confirming the new one) rather than collected.
+ACCOUNT_CHANGE_EMAIL = True
+# A login lasts as long as a session does: no "remember me" box.
+ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
+# Password guessing is counted by django-axes below, on every entry point alike; allauth's
+# own limits stay on for what sends email or creates accounts (password reset requests,
+# confirmations, sign-ups) and for password changes, keyed by the same client address
+# (accounts.adapter.AccountAdapter.get_client_ip).
+ACCOUNT_RATE_LIMITS = {"login_failed": None}
+ACCOUNT_FORMS = {
+    "login": "accounts.forms.LoginForm",
+    "signup": "accounts.forms.SignupForm",
+    "change_password": "accounts.forms.ChangePasswordForm",
+}
+
+# Single sign-on with OpenID Connect (accounts/sso.py), off unless providers are listed: a
+# JSON list of {"id", "name", "server_url", "client_id", "secret"}, one per provider (its
+# server_url is the issuer, where /.well-known/openid-configuration is found; the redirect URI
+# to register there is SITE/accounts/oidc/<id>/login/callback/). With a list of domains, only
+# addresses of those domains get in through them.
+CHAT_SSO_PROVIDERS = env.json("CHAT_SSO_PROVIDERS", default=[])
+CHAT_SSO_ALLOWED_DOMAINS = [d.lower() for d in env.list("CHAT_SSO_ALLOWED_DOMAINS", default=[])]
+if CHAT_SSO_PROVIDERS:
+    INSTALLED_APPS += ["allauth.socialaccount", "allauth.socialaccount.providers.openid_connect"]
+    SOCIALACCOUNT_ADAPTER = "accounts.sso.SocialAccountAdapter"
+    SOCIALACCOUNT_PROVIDERS = {
+        "openid_connect": {
+            "OAUTH_PKCE_ENABLED": True,
+            "APPS": [
+                {
+                    "provider_id": provider["id"],
+                    "name": provider["name"],
+                    "client_id": provider["client_id"],
+                    "secret": provider["secret"],
+                    "settings": {"server_url": provider["server_url"]},
+                }
+                for provider in CHAT_SSO_PROVIDERS
+            ],
+        }
+    }
+    # The provider's word on an address is enough: it is not confirmed again by email.
+    SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+
+# Whether POST /api/token/ takes a username and password (accounts with a second factor never
+# can: they use personal access tokens, accounts.access_tokens). false: tokens only.
+CHAT_TOKEN_PASSWORD_LOGIN = env.bool("CHAT_TOKEN_PASSWORD_LOGIN", default=True)
+
+# Second factors: authenticator apps (TOTP) with recovery codes, and security keys and
+# passkeys (WebAuthn), which also log in without a password ("Use a passkey").
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+# Who must have a second factor (TOTP with recovery codes, at /accounts/2fa/): "none" (each
+# user decides), "staff" (staff and superusers: their sessions reach the admin) or "all".
+CHAT_MFA_REQUIRED = env.str("CHAT_MFA_REQUIRED", default="none")
+if CHAT_MFA_REQUIRED not in {"none", "staff", "all"}:
+    raise ImproperlyConfigured('CHAT_MFA_REQUIRED must be "none", "staff" or "all".')
+
+# Who may create an account: "invite" (the default, for a team's chat): only people holding an
+# invitation link (accounts.invitations) made by an admin, or by any member with
+# CHAT_SIGNUP_INVITES_BY_MEMBERS; "open": anyone; "sso": only through single sign-on.
+CHAT_SIGNUP = env.str("CHAT_SIGNUP", default="invite")
+if CHAT_SIGNUP not in {"open", "invite", "sso"}:
+    raise ImproperlyConfigured('CHAT_SIGNUP must be "open", "invite" or "sso".')
+CHAT_SIGNUP_INVITES_BY_MEMBERS = env.bool("CHAT_SIGNUP_INVITES_BY_MEMBERS", default=False)
+# Days an invitation link lasts unless its maker says otherwise, and the most it may last.
+CHAT_SIGNUP_INVITATION_DAYS = env.int("CHAT_SIGNUP_INVITATION_DAYS", default=7)
+CHAT_SIGNUP_INVITATION_MAX_DAYS = env.int("CHAT_SIGNUP_INVITATION_MAX_DAYS", default=90)
 
 # Brute-force protection (django-axes) for every password entry point: the token endpoint,
 # the login page and the admin's. Failures are counted at three scopes, each with its own limit

@@ -53,6 +53,17 @@ def attempts_env(workdir, redis_server, **overrides):
     )
 
 
+# user11 logs in by email: an address confirmed through allauth.
+WITH_AN_ADDRESS = """
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+user = get_user_model().objects.get(username="user11")
+user.email = "user11@example.com"
+user.save()
+EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)
+"""
+
+
 @pytest.fixture(scope="module")
 def two_servers(tmp_path_factory, redis_server):
     """Two processes on one SQLite file and one Redis, with low failure limits, behind a
@@ -61,7 +72,8 @@ def two_servers(tmp_path_factory, redis_server):
     env = attempts_env(workdir, redis_server, TRUSTED_PROXY_COUNT=1)
     first = LiveServer(workdir / "one", env)
     second = LiveServer(workdir / "two", env, migrate=False)
-    create_users(env, *[f"user{i}" for i in range(12)], password=PASSWORD)
+    create_users(env, *[f"user{i}" for i in range(14)], password=PASSWORD)
+    run_django(env, WITH_AN_ADDRESS)
     with first, second:
         yield first, second
 
@@ -231,27 +243,72 @@ class Browser:
             return error.code, error.read().decode()
 
 
+def login_fields(path, username, password):
+    """The form fields of a login at ``path``: the site's takes a username or an email address
+    in "login", the admin's a username."""
+    return {"login" if path == "/accounts/login/" else "username": username, "password": password}
+
+
 @pytest.mark.parametrize(
-    ("path", "username"), [("/accounts/login/", "user4"), ("/admin/login/", "user5")]
+    ("path", "username"),
+    [
+        ("/accounts/login/", "user4"),
+        ("/accounts/login/", "user11@example.com"),
+        ("/admin/login/", "user5"),
+    ],
+    ids=["login", "login-by-email", "admin"],
 )
 def test_the_login_page_and_the_admin_are_locked_too(two_servers, path, username):
     one, _ = two_servers
-    browser = Browser(one.url, client_ip=f"198.51.100.{len(path)}")
+    browser = Browser(one.url, client_ip=f"198.51.100.{len(path) + len(username)}")
     for _ in range(LIMIT - 1):
-        status, page = browser.post_form(path, {"username": username, "password": "wrong"})
+        status, page = browser.post_form(path, login_fields(path, username, "wrong"))
         assert status == 200
         assert "errornote" in page or "form-error" in page  # the admin's, the site's
-    status, page = browser.post_form(path, {"username": username, "password": "wrong"})
+    status, page = browser.post_form(path, login_fields(path, username, "wrong"))
     assert status == 429
-    status, page = browser.post_form(path, {"username": username, "password": PASSWORD})
+    status, page = browser.post_form(path, login_fields(path, username, PASSWORD))
     assert status == 429
     assert "Try again in 30 minutes" in page
     # From another address the owner is not locked out (the admin then refuses a user who
     # is not staff, with its own message).
     elsewhere = Browser(one.url, client_ip="198.51.100.200")
-    status, page = elsewhere.post_form(path, {"username": username, "password": PASSWORD})
+    status, page = elsewhere.post_form(path, login_fields(path, username, PASSWORD))
     assert status == 200 and "Try again in" not in page
     assert ("errornote" in page) == (path == "/admin/login/")
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [("/accounts/reauthenticate/", "password"), ("/accounts/password/change/", "oldpassword")],
+    ids=["reauthenticate", "password-change"],
+)
+def test_a_stolen_session_cannot_guess_the_password_either(two_servers, path, field):
+    """Pages that ask a logged-in user for their password again count failures as logins do."""
+    one, _ = two_servers
+    username = "user12" if field == "password" else "user13"
+    browser = Browser(one.url, client_ip=f"198.51.100.{150 + len(field)}")
+    status, _ = browser.post_form(
+        "/accounts/login/", login_fields("/accounts/login/", username, PASSWORD)
+    )
+    assert status == 200  # followed to the chat page
+    fields = {field: "wrong", "password1": "a-new-pass-phrase", "password2": "a-new-pass-phrase"}
+    statuses = [browser.post_form(path, fields)[0] for _ in range(LIMIT)]
+    assert statuses == [200] * (LIMIT - 1) + [429]
+    status, page = browser.post_form(path, {**fields, field: PASSWORD})
+    assert status == 429 and "Try again in 30 minutes" in page
+
+
+def test_password_reset_requests_are_limited_per_address_and_per_email(two_servers):
+    """Each request sends an email: allauth's own limits (5 a minute for one address typed,
+    20 a minute from one client address) answer 429 past them."""
+    one, _ = two_servers
+    browser = Browser(one.url, client_ip="198.51.100.240")
+    fields = {"email": "user0@example.com"}
+    statuses = [browser.post_form("/accounts/password/reset/", fields)[0] for _ in range(6)]
+    assert statuses == [200] * 5 + [429]  # 200: followed to "check your email"
+    status, page = browser.post_form("/accounts/password/reset/", fields)
+    assert status == 429 and "Too many" in page
 
 
 ENTRY_POINTS = ["/api/token/", "/accounts/login/", "/admin/login/"]
@@ -263,7 +320,7 @@ def attempt(server, path, username, password, client_ip, source):
         body = {"username": username, "password": password}
         return post_token(server, body, client_ip=client_ip, source=source)[0]
     browser = Browser(server.url, client_ip=client_ip, source=source)
-    return browser.post_form(path, {"username": username, "password": password})[0]
+    return browser.post_form(path, login_fields(path, username, password))[0]
 
 
 @pytest.mark.parametrize("path", ENTRY_POINTS)
