@@ -199,9 +199,14 @@ def test_jump_to_a_first_unread_message_older_than_the_history_loaded(pages, cha
     )
     alice = zoned_page(pages, "alice")
     open_room(alice, "Backlog")
+    # More unread than a page: the room opens at the first unread, under its "New" line.
+    expect(message(alice, "Unread 6").locator(".msg-new")).to_have_count(1)
+    expect(body(alice, "Unread 90")).to_have_count(0)
+    # At the newest, the first unread is older than the history loaded: no line, a jump.
+    alice.get_by_role("button", name="Jump to latest").click()
     expect(bodies(alice).last).to_have_text("Unread 90")
-    expect(body(alice, "Unread 6")).to_have_count(0)  # older than the first page
-    expect(alice.locator("#messages .msg-new")).to_have_count(0)  # so no line yet
+    expect(body(alice, "Unread 6")).to_have_count(0)
+    expect(alice.locator("#messages .msg-new")).to_have_count(0)
     alice.get_by_role("button", name="Jump to first unread").click()
     first_unread = message(alice, "Unread 6")
     expect(first_unread.locator(".msg-new")).to_have_count(1)

@@ -31,19 +31,23 @@ function update() {
   jump.hidden = !view || (line ? !offScreen(line) : unloadedUnread() == null);
 }
 
-jump.addEventListener("click", () => {
-  const line = el.messages.querySelector(".msg-new");
-  if (line) {
-    const article = line.closest(".msg");
-    article.scrollIntoView({ block: "start" });
-    focusArticle(article);
-    jump.hidden = true;
-    return;
-  }
+/** Bring the "New" line's message into view and give it focus; false if it is not loaded. */
+function focusLine() {
+  const article = el.messages.querySelector(".msg-new")?.closest(".msg");
+  if (!article) return false;
+  article.scrollIntoView({ block: "start" });
+  focusArticle(article);
+  jump.hidden = true;
+  return true;
+}
+
+jump.addEventListener("click", async () => {
+  if (focusLine()) return;
   const seq = unloadedUnread();
   if (seq == null) return;
   // The page around it replaces the history window; the "New" line stays where it was.
-  showAround(seq, { highlight: false });
+  await showAround(seq, { highlight: false });
+  focusLine();
 });
 
 el.messages.addEventListener("feedchange", update);
