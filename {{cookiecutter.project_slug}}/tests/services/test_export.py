@@ -62,7 +62,11 @@ def test_the_archive_is_complete_and_parseable(alice, bob):
         assert zf.read(message["attachments"][0]["file"]) == b"plain words\n"
     assert summary["version"] == 1 and summary["user"]["display_name"] == "Alice L"
     assert summary["user"]["time_zone"] == "Europe/Paris"
-    assert summary["settings"] == {"read_receipts": True, "email_digests": True}
+    assert summary["settings"] == {
+        "read_receipts": True,
+        "email_digests": True,
+        "push_notifications": True,
+    }
     assert summary["files"]["messages.jsonl"] == {"lines": 1}
     assert lines["rooms.jsonl"][0]["name"] == "Garden"
     assert message["content"] == "with a file" and message["room"]["name"] == "Garden"
