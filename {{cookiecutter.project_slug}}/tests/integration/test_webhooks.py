@@ -7,7 +7,11 @@ not move); a webhook message reaches the room's sockets and its history as the b
 import asyncio
 import http.client
 import json
+import re
+import shlex
+import shutil
 import statistics
+import subprocess
 import threading
 import time
 import uuid
@@ -15,7 +19,14 @@ import uuid
 import pytest
 
 from tests.clients import connect_websocket, fetch_token
-from testservers.live import LiveServer, base_env, create_users, run_django, services_env
+from testservers.live import (
+    PROJECT,
+    LiveServer,
+    base_env,
+    create_users,
+    run_django,
+    services_env,
+)
 
 pytestmark = [pytest.mark.timeout(120)]
 
@@ -313,3 +324,27 @@ async def test_on_postgresql_a_message_is_posted_and_a_removed_bot_stores_nothin
     assert await last_seq(a, room) == 1
     await a.close()
     await b.close()
+
+
+def documented_curl(url, token):
+    """docs/bots.md's curl command as an argument list, with this server's URL and token."""
+    docs = (PROJECT / "docs" / "bots.md").read_text()
+    command = re.search(r"^    (curl https://.*?)\n\n", docs, re.S | re.M).group(1)
+    words = shlex.split(command.replace("\\\n", " "))
+    words[1] = url
+    return [word.replace("chb_3f9a1c0e7b2d_kq…", token) for word in words]
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+async def test_the_documented_curl_command_posts_as_the_bot(server, room):
+    a, b, room, made = room
+    url = made["url"] if made["url"].startswith("http") else server.url + made["url"]
+    command = [*documented_curl(url, made["token"]), "--silent", "--show-error"]
+    result = await asyncio.to_thread(
+        subprocess.run, command, capture_output=True, text=True, timeout=30
+    )
+    answer = json.loads(result.stdout)
+    assert answer["message"]["sender"]["is_bot"] is True, (result.stdout, result.stderr)
+    new = await b.expect("message.new")
+    assert new["message"]["id"] == answer["message"]["id"]
+    assert new["message"]["content"].startswith("Deployed **v2.3** to production.")
