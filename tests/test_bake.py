@@ -153,6 +153,9 @@ def production_env(project):
         "REDIS_URL": "rediss://:password@127.0.0.1:6380",
         # Where digest emails link to: unset, `check --deploy` warns (chat.W001).
         "SITE_URL": "https://chat.example.com",
+        # Accounts confirm their addresses by email: unset, `check --deploy` warns
+        # (accounts.W001).
+        "EMAIL_HOST": "smtp.example.com",
     }
 
 
@@ -162,10 +165,23 @@ def test_baked_project_passes_django_checks(tmp_path, python_version, use_stunne
     project = bake(tmp_path, python_version=python_version, use_stunnel=use_stunnel)
     python = str(project_venv(python_version) / "bin" / "python")
     local = {**os.environ, "DJANGO_READ_DOT_ENV_FILE": "true"}
+    production = production_env(project)
+    # Web Push on: the pair `manage.py vapid_keys` prints, as an operator sets it.
+    keys = subprocess.run(
+        [python, "manage.py", "vapid_keys"],
+        cwd=project,
+        env=local,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    vapid = dict(re.findall(r"^(VAPID_\w+)=(\S+)$", keys, re.M))
+    assert sorted(vapid) == ["VAPID_PRIVATE_KEY", "VAPID_PUBLIC_KEY"], keys
     for command, env in [
         (["check", "--fail-level", "WARNING"], local),
         (["makemigrations", "--check", "--dry-run"], local),
-        (["check", "--deploy", "--fail-level", "WARNING"], production_env(project)),
+        (["check", "--deploy", "--fail-level", "WARNING"], production),
+        (["check", "--deploy", "--fail-level", "WARNING"], {**production, **vapid}),
     ]:
         result = subprocess.run(
             [python, "manage.py", *command], cwd=project, env=env, capture_output=True, text=True
