@@ -13,8 +13,21 @@ _AXE = Axe()
 OPTIONS = {"resultTypes": ["violations"], "rules": {"target-size": {"enabled": True}}}
 
 
+# Colours change with a transition (a switch to dark mode, a hover): axe must measure them
+# once they have arrived, not half way. Endless animations (a spinner) are not waited for.
+TRANSITIONS_DONE = """() => Promise.all(document.getAnimations()
+  .filter((animation) => animation.effect?.getComputedTiming().endTime !== Infinity)
+  .map((animation) => animation.finished.catch(() => null)))"""
+
+
+def settle(page):
+    """Wait until the page's running transitions and finite animations have ended."""
+    page.evaluate(TRANSITIONS_DONE)
+
+
 def violations(page, include=None, exclude=()):
     """Return axe's violations in ``page`` (within ``include``, a selector, if given)."""
+    settle(page)
     context = None
     if include or exclude:
         excluded = [[selector] for selector in exclude]

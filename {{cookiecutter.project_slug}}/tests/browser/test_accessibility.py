@@ -15,7 +15,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from tests.browser.a11y import OPTIONS, describe
+from tests.browser.a11y import OPTIONS, describe, settle
 from tests.browser.pages import DESKTOP, PASSWORD, PHONE
 from tests.browser.test_chat_page import (
     choose_action,
@@ -81,6 +81,7 @@ class Findings(list):
     def check(self, page, state, exclude=()):
         context = {"include": [["html"]], "exclude": [[selector] for selector in exclude]}
         options = {**OPTIONS, "rules": RULES}
+        settle(page)
         found = _AXE.run(page, context=context, options=options).response["violations"]
         if found:
             self.append(f"{state}:\n{describe(found)}")

@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import expect
 from websockets.sync.client import connect as ws_connect
 
+from tests.browser.a11y import settle
 from tests.browser.pages import CSP_VIOLATION, DESKTOP, PASSWORD, PHONE, rewrite_envelopes
 from tests.clients import fetch_token
 from testservers.live import PROJECT, run_django
@@ -384,7 +385,7 @@ def test_screenshots_at_desktop_and_phone_width(pages, chat_server, artifacts):
     alice.emulate_media(color_scheme="dark")
     assert alice.evaluate("matchMedia('(prefers-color-scheme: dark)').matches")
     # The colours change with a transition: the picture is taken once they have.
-    alice.evaluate("() => Promise.all(document.getAnimations().map((a) => a.finished))")
+    settle(alice)
     alice.screenshot(path=artifacts / "chat-desktop-dark.png")
 
     # On a touch screen a message's menu button shows once it is tapped.

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.browser.a11y import assert_accessible
+from tests.browser.a11y import assert_accessible, settle
 from tests.browser.pages import PASSWORD
 from tests.browser.test_chat_page import make_room, room_button
 from testservers.live import run_django
@@ -20,7 +20,7 @@ def color_scheme(page, scheme):
     """Switch the page to ``scheme`` and wait for its colour transitions to end (axe would
     otherwise measure a button halfway between the two themes)."""
     page.emulate_media(color_scheme=scheme)
-    page.evaluate("() => Promise.all(document.getAnimations().map((a) => a.finished))")
+    settle(page)
 
 
 def png():
