@@ -25,8 +25,11 @@ function finish(answer) {
   if (!settle) return;
   const { resolve, returnTo } = settle;
   settle = null;
+  const active = document.activeElement;
   if (dialog.open) dialog.close();
-  if (returnTo?.isConnected) returnTo.focus();
+  // Focus goes back unless the browser already gave it back and the user moved on from there.
+  const lost = !active || active === document.body || dialog.contains(active);
+  if (lost && returnTo?.isConnected) returnTo.focus();
   resolve(answer);
 }
 

@@ -80,7 +80,17 @@ function forward(message, article) {
   focusArticle(article);
   openForward(message);
   const dialog = document.getElementById("forward-dialog");
-  dialog.addEventListener("close", () => focusArticle(articleOf(article.dataset.seq)), { once: true });
+  dialog.addEventListener("close", () => backToMessage(dialog, article), { once: true });
+}
+
+/** After a dialog closed: focus the message again, unless focus is already somewhere. The
+ *  browser gives focus back itself before the close event, and a quick user may have moved
+ *  on from there with the arrows: taking focus back then would undo their move. */
+function backToMessage(dialog, article) {
+  const active = document.activeElement;
+  if (!active || active === document.body || dialog.contains(active)) {
+    focusArticle(articleOf(article.dataset.seq));
+  }
 }
 
 const ACTIONS = {
