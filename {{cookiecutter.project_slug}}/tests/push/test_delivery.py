@@ -101,6 +101,9 @@ async def test_a_muted_room_a_blocked_sender_and_the_setting_off_push_nothing(
 
     await b.ok("settings.update", {"push_notifications": False})
     await say(a, fence_room, "@bob with push off")
+    # The push thread reads the setting when it sends: it must be done with this message
+    # before the setting comes back on.
+    await sync_to_async(outbox.join)()
     await b.ok("settings.update", {"push_notifications": True})
     second = await say(a, fence_room, "@bob second fence")
     assert (await pushed(push, 2))[1]["seq"] == second["seq"]

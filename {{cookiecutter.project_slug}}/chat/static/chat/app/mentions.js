@@ -19,13 +19,20 @@ const MAX_SUGGESTIONS = 6;
 const PARTIAL = /(?:^|\s)@([\p{L}\p{N}_.@+-]*)$/u;
 let suggestions = []; // usernames offered now
 let active = 0;
+// Bumped by every keystroke's lookup and by closing: a lookup that answers after a newer
+// one (or after Escape) is dropped, so a slow answer never reopens a closed list.
+let generation = 0;
 
 async function members(room, prefix) {
   if (!room.members) {
-    const { room: detail } = await client.request("room.info", { room_id: room.id });
+    // One room.info for the keystrokes typed while it is on its way.
+    room.membersLoading ??= client.request("room.info", { room_id: room.id }).finally(() => {
+      room.membersLoading = null;
+    });
+    const { room: detail } = await room.membersLoading;
     room.members = detail.members;
     room.membersCursor = detail.members_cursor ?? null;
-    room.memberSearches = new Map();
+    room.memberSearches ??= new Map();
   }
   if (!room.membersCursor) return room.members;
   if (!room.memberSearches.has(prefix)) {
@@ -47,12 +54,14 @@ async function suggest() {
   const match = PARTIAL.exec(el.input.value.slice(0, el.input.selectionStart));
   if (!room || !match) return close();
   const prefix = match[1].toLowerCase();
+  const asked = ++generation;
   let names;
   try {
     names = (await members(room, prefix)).map((member) => member.username);
   } catch {
-    return close();
+    return asked === generation ? close() : undefined;
   }
+  if (asked !== generation) return; // a newer keystroke or Escape came first
   if (room.kind !== "direct" && isAdmin(room)) names.push("room");
   suggestions = names
     .filter((name) => name !== me?.username && name.toLowerCase().startsWith(prefix))
@@ -80,6 +89,7 @@ function render() {
 }
 
 function close() {
+  generation += 1;
   suggestions = [];
   render();
 }
