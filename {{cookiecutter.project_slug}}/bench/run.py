@@ -45,6 +45,7 @@ def build_parser():
         help="the tutorial baseline's folder (with scale_ws/); default $BENCH_BASELINE",
     )
     parser.add_argument("--json", help="write every measurement here")
+    parser.add_argument("--chart", help="draw the ladders and the storm here (a PNG)")
     parser.add_argument("--workers", type=int, default=2, help="Uvicorn workers (WEB_CONCURRENCY)")
     parser.add_argument("--rates", type=parse_rates, default=DEFAULT_RATES)
     parser.add_argument("--p99-limit-ms", type=float, default=100.0)
@@ -115,6 +116,12 @@ def main(argv=None):
         report = {"machine": info, "plan": asdict(bench.plan), "results": results}
         report |= extras["report"] | {"elapsed_s": round(elapsed, 1)}
         Path(args.json).write_text(json.dumps(report, indent=2))
+    if args.chart:
+        from bench.chart import draw  # matplotlib loads only when a chart is asked for
+
+        machine = f"{info['nproc']} CPUs, {info['cpu_model']}"
+        draw(results, args.chart, p99_limit_ms=args.p99_limit_ms, machine=machine)
+        log(f"chart: {args.chart}")
     return 0
 
 

@@ -10,8 +10,10 @@ import shlex
 import subprocess
 
 import pytest
+from PIL import Image
 
 from bench import formatting
+from bench.chart import draw
 from bench.report import LADDER_KEYS, LATENCY_KEYS, MEMORY_KEYS, REPORT_KEYS, formatting_line
 from bench.servers import web_command
 from bench.storm import measure_storm
@@ -74,7 +76,9 @@ def test_memory_mode_reads_the_server_rss(chat_server, tmp_path):
     assert report["rss_after_kib"] > 0
 
 
-async def test_connect_storm_connects_everyone_and_brings_them_back_after_a_restart(chat_server):
+async def test_connect_storm_connects_everyone_and_brings_them_back_after_a_restart(
+    chat_server, tmp_path
+):
     # Runs last in the module: it restarts the server. The storm's users are the last 12.
     identities = read_tokens(chat_server.tokens)[-12:]
     report = await measure_storm(
@@ -84,6 +88,15 @@ async def test_connect_storm_connects_everyone_and_brings_them_back_after_a_rest
     assert report["connect_failures"] == {} and report["reconnect_failures"] == {}
     assert report["connects_per_second"] > 0
     assert report["reconnect_seconds"] > 0
+    for key in ("connect_timeline", "reconnect_timeline"):
+        counts = [count for _, count in report[key]]
+        assert counts == sorted(counts) and counts[-1] == 12, report[key]
+
+    # The chart draws the storm over time in the project's colour.
+    chart = draw({"project": {"steps": [], "storm": report}}, tmp_path / "c.png", p99_limit_ms=100)
+    with Image.open(chart) as image:
+        assert image.format == "PNG" and image.size == (1710, 540)
+        assert (0x1F, 0x6F, 0xEB) in {rgb for _, rgb in image.convert("RGB").getcolors(1 << 20)}
 
 
 def test_the_benchmark_runs_the_procfiles_web_line_on_loopback():
