@@ -155,3 +155,74 @@ def follow_reply(message, now):
     )
     params = {"user_id": message.sender_id, "root_id": message.thread_root_id, "seq": message.seq}
     return sql, {**params, "now": now}
+
+
+def send_messages(messages, now):
+    """PostgreSQL: a batch's plain sends (no thread, no files) stored in one statement.
+
+    Each room of the batch is locked once, in id order (two batches sharing rooms wait for
+    each other, never deadlock), and its ``last_seq`` moves once by the number of its sends
+    that may be stored; those take the seqs after it in the order they came, so seqs stay
+    gap-free and in order. One multi-row INSERT stores them, and each sender's read position
+    moves once per room, to their last message. A send its sender may not make (not a
+    member, may not post, blocked, a reply to a message of another room) is left out;
+    RETURNING names the stored ones by their place in ``messages`` (counted from 1):
+    (place, message id, seq).
+
+    What one stored message costs PostgreSQL falls with the batch: one room UPDATE and one
+    read position per room instead of per message, one statement for all (bench/README.md).
+    """
+    params = {
+        "rooms": [m.room_id for m in messages],
+        "senders": [m.sender_id for m in messages],
+        "contents": [m.content for m in messages],
+        "htmls": [m.content_html for m in messages],
+        "replies": [m.reply_to_id for m in messages],
+        "client_ids": [m.client_msg_id for m in messages],
+        "now": now,
+        **permissions.post_params(),
+    }
+    return f"WITH {_batch_allowed()}, {_batch_writes()}", params
+
+
+def _batch_allowed():
+    """The batch's sends (``input``), its rooms locked in id order (``locked``), and the
+    sends that may be stored with the seq each takes (``allowed``)."""
+    room, member = _quote(Room._meta.db_table), _quote(Membership._meta.db_table)
+    table = _quote(Message._meta.db_table)
+    return (
+        "input AS (SELECT * FROM unnest(CAST(%(rooms)s AS bigint[]), "
+        "CAST(%(senders)s AS bigint[]), CAST(%(contents)s AS text[]), CAST(%(htmls)s AS text[]), "
+        "CAST(%(replies)s AS bigint[]), CAST(%(client_ids)s AS text[])) WITH ORDINALITY "
+        "AS i(room_id, sender_id, content, content_html, reply_to_id, client_msg_id, place)), "
+        f"locked AS MATERIALIZED (SELECT id, last_seq, kind, posting_locked FROM {room} "
+        "WHERE id IN (SELECT room_id FROM input) ORDER BY id FOR UPDATE), "
+        "allowed AS MATERIALIZED (SELECT input.*, locked.last_seq + row_number() OVER "
+        "(PARTITION BY input.room_id ORDER BY input.place) AS seq FROM input "
+        "JOIN locked ON locked.id = input.room_id "
+        f"JOIN {member} m ON m.room_id = input.room_id AND m.user_id = input.sender_id "
+        f"WHERE NOT m.blocked_by_peer AND {permissions.may_post_sql('locked', 'm')} "
+        f"AND (input.reply_to_id IS NULL OR EXISTS (SELECT 1 FROM {table} r "
+        "WHERE r.id = input.reply_to_id AND r.room_id = input.room_id)))"
+    )
+
+
+def _batch_writes():
+    """Each room's last_seq and each sender's read position moved once, the messages
+    inserted, and the stored ones named by their place in the batch."""
+    room, member = _quote(Room._meta.db_table), _quote(Membership._meta.db_table)
+    table = _quote(Message._meta.db_table)
+    return (
+        f"bumped AS (UPDATE {room} SET last_seq = last.seq, last_activity_at = %(now)s "
+        "FROM (SELECT room_id, max(seq) AS seq FROM allowed GROUP BY room_id) last "
+        f"WHERE {room}.id = last.room_id), "
+        f"reader AS (UPDATE {member} SET last_read_seq = last.seq FROM (SELECT room_id, "
+        "sender_id, max(seq) AS seq FROM allowed GROUP BY room_id, sender_id) last "
+        f"WHERE {member}.room_id = last.room_id AND {member}.user_id = last.sender_id), "
+        f"stored AS (INSERT INTO {table} (room_id, seq, sender_id, content, content_html, "
+        "reply_to_id, client_msg_id, created_at, rev, thread_root_id, also_to_room) "
+        "SELECT room_id, seq, sender_id, content, content_html, reply_to_id, client_msg_id, "
+        "%(now)s, 0, NULL, FALSE FROM allowed ORDER BY room_id, seq RETURNING id, room_id, seq) "
+        "SELECT allowed.place, stored.id, stored.seq FROM allowed "
+        "JOIN stored ON stored.room_id = allowed.room_id AND stored.seq = allowed.seq"
+    )

@@ -19,13 +19,13 @@ from .bots import bot_create, bot_list, bot_revoke, create_bot
 from .forwarding import message_forward
 from .invitations import invitation_accept, invitation_decline
 from .members import room_add_members, room_remove_members
+from .message_batches import messages_send
 from .messages import (
     files_withdrawn,
     message_delete,
     message_edit,
     message_remove,
     message_send,
-    messages_send,
 )
 from .moderation import message_report, room_ban, room_unban, user_block, user_unblock
 from .onboarding import create_default_rooms, home_room_id, join_default_rooms

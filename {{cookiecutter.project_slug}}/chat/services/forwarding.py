@@ -35,6 +35,6 @@ def message_forward(*, user, message_id, room_id, client_msg_id=None):
     if original.deleted_at is not None:
         raise exceptions.MessageNotFoundError("The message was deleted.")
     # A thread reply's copy is a message of its new room's timeline: forwarded has no thread.
-    return messages._send(
+    return messages.send_one(
         user, room_id, original.content, client_msg_id, None, None, forwarded=original
     )

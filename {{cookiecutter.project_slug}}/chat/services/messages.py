@@ -49,56 +49,15 @@ def message_send(
     thread = threads.placement(thread_root_id, also_to_room)
     if attachments:
         with transaction.atomic():
-            return _send(user, room_id, content, client_msg_id, reply_to, attachments, thread)
-    return _send(user, room_id, content, client_msg_id, reply_to, None, thread)
+            return send_one(user, room_id, content, client_msg_id, reply_to, attachments, thread)
+    return send_one(user, room_id, content, client_msg_id, reply_to, None, thread)
 
 
-def messages_send(*, requests):
-    """Store the message.send calls of one batch (chat.batches) in one transaction.
-
-    At PostgreSQL's default durability every commit waits for the WAL to reach the disk. The
-    sends a process receives while earlier ones are being stored share one commit: each is
-    still its own statement with its room's next seq, and its message.new goes out after the
-    commit, as always. Where a commit is cheap (a local disk) this saves little; where it
-    waits on storage, more sends overlap and share it (bench/README.md has the figures).
-
-    A send refused by a rule returns its error (raised to its caller alone, chat.batches); a
-    database error (a repeated client_msg_id) fails the batch, which chat.batches then runs
-    again one by one, where message_send answers it as it always did.
-
-    Rooms are locked in id order whatever order the sends came in (the order within a room
-    is kept), so two batches sending to the same rooms wait for each other, never deadlock.
-    """
-    if len(requests) == 1:
-        return [_result_or_refusal(message_send, requests[0])]
-    results = [None] * len(requests)
-    order = sorted(range(len(requests)), key=lambda i: requests[i]["room_id"])
-    with transaction.atomic():
-        for i in order:
-            request = requests[i]
-            if request.get("attachments"):
-                # Its own savepoint: files that cannot be attached undo only this message.
-                results[i] = _result_or_refusal(message_send, request)
-            else:
-                results[i] = _result_or_refusal(_send_in_batch, request)
-    return results
-
-
-def _send_in_batch(*, user, room_id, content, client_msg_id=None, reply_to=None, **thread):
-    placed = threads.placement(thread.get("thread_root_id"), thread.get("also_to_room"))
-    return _send(user, room_id, content, client_msg_id, reply_to, None, placed, in_batch=True)
-
-
-def _result_or_refusal(send, request):
-    try:
-        return send(**request)
-    except exceptions.ChatError as refusal:
-        return refusal
-
-
-def _send(
+def send_one(
     user, room_id, content, msg_id, reply_to, file_ids, thread=None, forwarded=None, in_batch=False
 ):
+    """Store one message and announce it: message_send's work, and a forwarded copy's and a
+    batched send's (chat.services.forwarding, chat.services.message_batches)."""
     notifications.require_few_mentions(content)
     placed = {"thread": thread, "forwarded": forwarded, "in_batch": in_batch}
     try:
@@ -113,18 +72,24 @@ def _send(
             raise
         return selectors.message_data(stored)
     if message is None:
-        _raise_why_not_stored(user, room_id, thread)
-    parent = None
-    if reply_to is not None:
-        parent = Message.objects.select_related("sender").filter(pk=reply_to).first()
+        raise_why_not_stored(user, room_id, thread)
     files = ()
     if file_ids:
         files = attachments_service.attach(user=user, message=message, attachment_ids=file_ids)
     elif forwarded is not None:
         files = attachments_service.forward_copies(original=forwarded, message=message)
+    return announce(message, user, files=files, thread=thread)
+
+
+def announce(message, user, *, files=(), thread=None):
+    """Send a just-stored message to its room (after the commit) and notify whom it
+    concerns; return its message.send answer."""
+    parent = None
+    if message.reply_to_id is not None:
+        parent = Message.objects.select_related("sender").filter(pk=message.reply_to_id).first()
     # A new message has no reactions: its payload is built here, saving the loading query.
     data = {"message": payloads.message_payload(message, reply_to=parent, attachments=files)}
-    broadcast.room_event(room_id, protocol.event(protocol.MESSAGE_NEW, data))
+    broadcast.room_event(message.room_id, protocol.event(protocol.MESSAGE_NEW, data))
     followers = threads.reply_stored(message) if thread else ()
     notifications.message_stored(
         message, sender=user, parent=parent, payload=data["message"], followers=followers
@@ -149,25 +114,30 @@ def _store(user, room_id, content, client_msg_id, reply_to, *, thread, forwarded
     transaction, and so do forwarded copies everywhere (the statement has no place for their
     origin, which keeps it exactly as cheap for every other message).
 
-    ``in_batch``: inside messages_send's transaction, where a failed statement fails the
-    whole batch anyway, so no savepoint is paid for.
+    ``in_batch``: inside messages_send's transaction (chat.services.message_batches), where
+    a failed statement fails the whole batch anyway, so no savepoint is paid for.
     """
     now = timezone.now()
-    message = Message(
+    message = new_message(user, room_id, content, client_msg_id, reply_to, now)
+    message.forwarded_from = forwarded
+    if thread:
+        message.thread_root_id, message.also_to_room = thread.root_id, thread.also_to_room
+    if connection.vendor == "postgresql" and forwarded is None:
+        return _insert_in_one_statement(message, now, in_batch)
+    return _insert_in_transaction(message, now, in_batch)
+
+
+def new_message(user, room_id, content, client_msg_id, reply_to, now):
+    """The Message a send stores, its HTML rendered (chat.formatting), not yet saved."""
+    return Message(
         room_id=room_id,
         sender=user,
         content=content,
         content_html=formatting.render_for_room(content, room_id, user),
         reply_to_id=reply_to,
         client_msg_id=client_msg_id,
-        forwarded_from=forwarded,
         created_at=now,
-        thread_root_id=thread.root_id if thread else None,
-        also_to_room=thread.also_to_room if thread else False,
     )
-    if connection.vendor == "postgresql" and forwarded is None:
-        return _insert_in_one_statement(message, now, in_batch)
-    return _insert_in_transaction(message, now, in_batch)
 
 
 def _insert_in_one_statement(message, now, in_batch):
@@ -199,7 +169,7 @@ def _insert_in_transaction(message, now, in_batch):
     return message
 
 
-def _raise_why_not_stored(user, room_id, thread):
+def raise_why_not_stored(user, room_id, thread=None):
     membership = selectors.membership_for(user, room_id)
     if (reason := permissions.why_not_post(membership)) is not None:
         raise exceptions.ForbiddenError(reason)

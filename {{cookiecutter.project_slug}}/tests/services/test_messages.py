@@ -190,7 +190,9 @@ def test_messages_send_stores_a_batch_in_one_transaction_and_answers_each_send(
     statements = [entry for entry in statements if not entry[0].startswith("BEGIN")]  # SQLite's
     assert statements and all(atomic for _, atomic, _ in statements)
     sends = [entry for entry in statements if 'UPDATE "chat_room"' in entry[0]]
-    assert len(sends) == 6
+    # PostgreSQL stores a batch of plain sends in one statement (chat.sql.send_messages);
+    # other databases run a statement per send.
+    assert len(sends) == (1 if connection.vendor == "postgresql" else 6)
     assert not any(any(savepoint_ids) for _, _, savepoint_ids in sends), sends
     # Each stored message told its room once, each room's in seq order; refusals told nobody.
     new = [event.data["message"] for event in events if event.event_type == protocol.MESSAGE_NEW]
