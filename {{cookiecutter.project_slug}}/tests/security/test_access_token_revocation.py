@@ -86,10 +86,10 @@ def two_servers(tmp_path_factory, redis_server, postgres_server):
         yield first, second, tokens
 
 
-def post(url, bearer):
-    """POST to ``url`` with ``Authorization: Bearer``; return (status, JSON answer)."""
+def post(url, bearer, method="POST"):
+    """Send to ``url`` with ``Authorization: Bearer``; return (status, JSON answer)."""
     request = urllib.request.Request(
-        url, headers={"Authorization": f"Bearer {bearer}"}, method="POST"
+        url, headers={"Authorization": f"Bearer {bearer}"}, method=method
     )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
@@ -156,6 +156,10 @@ async def test_revoking_a_token_on_the_page_closes_its_sockets_on_every_process_
     for alices in (a_one, a_two, b_one, page_one):
         await alices.expect("room.created")
 
+    # A file that is not there: 404 for whoever may ask, 401 for a credential that no longer holds.
+    no_file = f"{one.url}/attachments/999999/"
+    assert (await asyncio.to_thread(post, no_file, minted_a, "GET"))[0] == 404
+
     await asyncio.to_thread(revoke_on_page, browser, tokens["a_id"])
     assert await closed_with(a_one) == REVOKED  # opened on the other process
     assert await closed_with(a_two) == REVOKED  # by a ticket, on the process that revoked it
@@ -171,6 +175,7 @@ async def test_revoking_a_token_on_the_page_closes_its_sockets_on_every_process_
     for server in (one, two):
         assert (await asyncio.to_thread(post, f"{server.url}/api/ticket/", minted_a))[0] == 401
         assert (await asyncio.to_thread(post, f"{server.url}/api/token/", tokens["a"]))[0] == 401
+    assert (await asyncio.to_thread(post, no_file, minted_a, "GET"))[0] == 401
     # B goes on minting and opening.
     again = await connect_websocket(two.ws_url, token=await socket_token(one, tokens["b"]))
     for client in (again, b_one, page_one, bob):
