@@ -9,6 +9,13 @@ chatpat_...`` to POST /api/token/ (for a short-lived socket token) or to POST /a
 (for a socket ticket). A user with a second factor cannot use the password on the token
 endpoint at all (password_path_allowed).
 
+What a token mints names it (chat.auth), so revoking it ends everything opened with it and
+nothing else: the sockets opened with it close with 4010 on every process at once
+(chat.signals), and the socket tokens and tickets minted with it open nothing more, unexpired
+as they are. The user's other sockets (their browser tabs, their other tokens' programs) stay
+open. An expiry, or a revocation whose event was lost, closes them within
+CHAT["REVALIDATE_INTERVAL"] (chat.revalidation).
+
 A token is random (256 bits): its digest needs no salt or slow hash, as a password's does.
 """
 
@@ -18,6 +25,7 @@ from datetime import timedelta
 
 from django.apps import apps
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from .models import AccessToken
@@ -47,8 +55,8 @@ def is_access_token(value):
     return isinstance(value, str) and value.startswith(PREFIX)
 
 
-def user_for(token):
-    """The active user a valid, unexpired token belongs to (noting its use), or None."""
+def find(token):
+    """The valid, unexpired token of an active user (``user`` loaded, its use noted), or None."""
     if not is_access_token(token) or len(token) > 200:
         return None
     row = AccessToken.objects.select_related("user").filter(digest=digest(token)).first()
@@ -58,7 +66,20 @@ def user_for(token):
     if row.expires_at is not None and row.expires_at <= now:
         return None
     AccessToken.objects.filter(pk=row.pk).update(last_used_at=now)
-    return row.user
+    return row
+
+
+def live(token_ids):
+    """Return {token id: user id} of those ``token_ids`` neither revoked nor expired.
+
+    What a connect, a heartbeat and the revalidation timer check for what a token minted.
+    """
+    if not token_ids:
+        return {}
+    unexpired = Q(expires_at=None) | Q(expires_at__gt=timezone.now())
+    return dict(
+        AccessToken.objects.filter(unexpired, pk__in=token_ids).values_list("pk", "user_id")
+    )
 
 
 def has_second_factor(user):

@@ -2,17 +2,19 @@
 
 A token is a signed, timestamped {user id, session-auth hash}: no table and no cache, it is
 checked with SECRET_KEY alone, and changing the password (or the user's security stamp, "log
-out everywhere") invalidates it. A token never travels in a URL, where routers and proxies
-log it: programs send it in the handshake's Authorization header, and browsers, which cannot
-set one on a WebSocket, trade it for a ticket (POST /api/ticket/): random, single-use and
-valid for CHAT["TICKET_TTL"] seconds, and used up by the first handshake that presents it,
-refused or not, so the ``?ticket=`` a router's log keeps opens nothing (the project's own
-logs redact it: chat.redaction). The chat page uses its session cookie.
+out everywhere") invalidates it. One minted with a personal access token names it too, and
+revoking that token ends its tokens, tickets and sockets only (accounts.access_tokens). A
+token never travels in a URL, where routers and proxies log it: programs send it in the
+handshake's Authorization header, and browsers, which cannot set one on a WebSocket, trade
+it for a ticket (POST /api/ticket/): random, single-use and valid for CHAT["TICKET_TTL"]
+seconds, and used up by the first handshake that presents it, refused or not, so the
+``?ticket=`` a router's log keeps opens nothing (the project's own logs redact it:
+chat.redaction). The chat page uses its session cookie.
 
 What a socket was opened with is kept as its Credential, so an open socket can be checked
 again later exactly as its connect was (credential_valid): on every heartbeat, at once when
-the user's password, status or sessions change (chat.signals), and on every process's timer
-whatever happened to those events (chat.revalidation).
+the user's password, status, sessions or access tokens change (chat.signals), and on every
+process's timer whatever happened to those events (chat.revalidation).
 """
 
 import re
@@ -32,6 +34,8 @@ from django.http.request import split_domain_port, validate_host
 from django.utils.crypto import constant_time_compare
 from django.utils.http import is_same_domain
 
+from accounts import access_tokens
+
 from . import sync
 
 TOKEN_SALT = "chat.auth.token"
@@ -39,18 +43,21 @@ TOKEN_SALT = "chat.auth.token"
 
 @dataclass(frozen=True)
 class Credential:
-    """What authenticated a socket: the user's session-auth hash then, and the browser
-    session for cookie sockets (None for token sockets)."""
+    """What authenticated a socket: the user's session-auth hash then, the browser session
+    for cookie sockets, and the personal access token its token or ticket was minted with."""
 
     user_id: int
     auth_hash: str
     session_key: str | None = None
+    access_token_id: int | None = None
 
 
-def token_issue(user):
-    """Return a signed token for ``user`` and its lifetime in seconds."""
-    token = signing.dumps({"u": user.pk, "h": user.get_session_auth_hash()}, salt=TOKEN_SALT)
-    return token, settings.CHAT["TOKEN_TTL"]
+def token_issue(user, access_token_id=None):
+    """Return a signed token for ``user`` (minted with that access token) and its lifetime."""
+    claims = {"u": user.pk, "h": user.get_session_auth_hash()}
+    if access_token_id is not None:
+        claims["t"] = access_token_id
+    return signing.dumps(claims, salt=TOKEN_SALT), settings.CHAT["TOKEN_TTL"]
 
 
 def token_credential(token):
@@ -65,9 +72,9 @@ def token_credential(token):
         return None
     if not isinstance(claims, dict) or not isinstance(claims.get("h"), str):
         return None
-    if not isinstance(claims.get("u"), int):
+    if not isinstance(claims.get("u"), int) or not isinstance(claims.get("t", 0), int):
         return None
-    return Credential(claims["u"], claims["h"])
+    return Credential(claims["u"], claims["h"], access_token_id=claims.get("t"))
 
 
 def token_user(*, token):
@@ -83,7 +90,8 @@ TICKET_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 def ticket_issue(credential):
     """Return a single-use ticket standing for ``credential``, and its lifetime in seconds."""
     ticket, ttl = secrets.token_urlsafe(32), settings.CHAT["TICKET_TTL"]
-    cache.set(_ticket_key(ticket), (credential.user_id, credential.auth_hash), ttl)
+    held = (credential.user_id, credential.auth_hash, credential.access_token_id)
+    cache.set(_ticket_key(ticket), held, ttl)
     return ticket, ttl
 
 
@@ -99,7 +107,8 @@ def ticket_credential(ticket):
     held = cache.get(key)
     if held is None or not cache.delete(key):
         return None
-    return Credential(*held)
+    user_id, auth_hash, *minted_with = held  # (a ticket of the previous release has no third)
+    return Credential(user_id, auth_hash, access_token_id=next(iter(minted_with), None))
 
 
 def _ticket_key(ticket):
@@ -147,14 +156,17 @@ def credential_valid(credential):
     return session.get(SESSION_KEY) == str(credential.user_id)
 
 
-def credential_revoked(credential, *, session_key=None):
+def credential_revoked(credential, *, session_key=None, access_token_id=None):
     """Whether a change to the user's credentials ends a socket opened with ``credential``.
 
-    ``session_key`` names the browser session that logged out, if that was the change: its
-    sockets close without a check, the user's others are unaffected.
+    ``session_key`` names the browser session that logged out, ``access_token_id`` the access
+    token revoked, if that was the change: their sockets close without a check, the user's
+    others are unaffected.
     """
     if session_key is not None:
         return session_key == credential.session_key
+    if access_token_id is not None:
+        return access_token_id == credential.access_token_id
     return not credential_valid(credential)
 
 
@@ -166,8 +178,9 @@ def _user_holding(credential):
 def users_holding(credentials, *, lock=False):
     """Return {credential: user} for those ``credentials`` whose active user holds them.
 
-    One query for any number of credentials; with ``lock`` the users' rows stay locked
-    until the transaction ends, taken in id order so that concurrent batches cannot deadlock.
+    One query for any number of credentials (and one for the access tokens of those minted
+    with one); with ``lock`` the users' rows stay locked until the transaction ends, taken
+    in id order so that concurrent batches cannot deadlock.
     """
     # A bot posts only through its webhook: it opens no socket, even with a password someone
     # gave it in the admin (chat.services.bots makes bots without one).
@@ -177,12 +190,19 @@ def users_holding(credentials, *, lock=False):
     if lock:
         users = users.select_for_update().order_by("pk")
     by_id = {user.pk: user for user in users}
+    live = access_tokens.live({c.access_token_id for c in credentials} - {None})
     held = {}
     for credential in credentials:
         user = by_id.get(credential.user_id)
-        if user is not None and holds(user, credential):
+        if user is not None and holds(user, credential) and minted_with_live(credential, live):
             held[credential] = user
     return held
+
+
+def minted_with_live(credential, live):
+    """Whether the access token the credential names, if any, is its user's in ``live``."""
+    token_id = credential.access_token_id
+    return token_id is None or live.get(token_id) == credential.user_id
 
 
 def holds(user, credential):

@@ -107,14 +107,21 @@ def membership_changed(user_id, room_id, *, joined, envelope=None):
     _publish_on_commit(group, message)
 
 
-def credentials_changed(user_id, *, session_key=None):
+def credentials_changed(user_id, *, session_key=None, access_token_id=None):
     """Make every open socket of the user check its credential again, after commit.
 
-    With ``session_key`` (a browser session that logged out) the sockets opened with that
-    session close without a check; the others are unaffected.
+    With ``session_key`` (a browser session that logged out) or ``access_token_id`` (a
+    personal access token revoked) the sockets opened with that session or token close
+    without a check; the others are unaffected.
     """
     group = user_group(user_id)
-    message = {"type": RECHECK, "group": group, "room_id": None, "session_key": session_key}
+    message = {
+        "type": RECHECK,
+        "group": group,
+        "room_id": None,
+        "session_key": session_key,
+        "access_token_id": access_token_id,
+    }
     _publish_on_commit(group, message)
 
 

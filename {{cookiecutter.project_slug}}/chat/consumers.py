@@ -288,7 +288,11 @@ class ChatConsumer:
     async def recheck(self, message):
         """The user's credentials changed: close if this socket's no longer holds."""
         revoked = await sync.call(
-            auth.credential_revoked, credential=self.credential, session_key=message["session_key"]
+            auth.credential_revoked,
+            credential=self.credential,
+            session_key=message["session_key"],
+            # Absent from the events of a process of the previous release.
+            access_token_id=message.get("access_token_id"),
         )
         if revoked:
             await self.end(protocol.CLOSE_REVOKED)

@@ -11,7 +11,8 @@ every CHAT["REVALIDATE_INTERVAL"] seconds:
 - the others are checked as their connects were, all together: one query reads their session
   rows with their users (one more reads the browser sessions of the sockets opened with the
   session cookie), per CHUNK sockets. A socket whose user is inactive, whose password or
-  security stamp changed, or whose browser session ended closes with 4010; one whose session
+  security stamp changed, whose browser session ended, or whose personal access token was
+  revoked or expired, closes with 4010 (a third query reads those tokens); one whose session
   row is gone (replaced beyond the cap, or presumed dead by cleanup_chat_sessions) with 4008.
 
 The timer runs only while the process holds open sockets.
@@ -27,6 +28,8 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends import db as db_sessions
 from django.utils import timezone
+
+from accounts import access_tokens
 
 from . import auth, protocol, sync
 from .models import ChatSession
@@ -118,6 +121,7 @@ def sockets_to_close(*, credentials):
         rows = ChatSession.objects.filter(channel_name__in=chunk).select_related("user")
         users.update((row.channel_name, row.user) for row in rows)
     browsers = _browser_sessions({c.session_key for c in credentials.values() if c.session_key})
+    live = _access_tokens({c.access_token_id for c in credentials.values()} - {None})
     holds = {}  # (user id, hash) -> whether it still holds, computed once per user
     codes = {}
     for name, credential in credentials.items():
@@ -128,7 +132,8 @@ def sockets_to_close(*, credentials):
         if key not in holds:
             holds[key] = user.is_active and auth.holds(user, credential)
         browser = credential.session_key
-        if not holds[key] or (browser and browsers.get(browser) != str(credential.user_id)):
+        browser_gone = browser and browsers.get(browser) != str(credential.user_id)
+        if not holds[key] or browser_gone or not auth.minted_with_live(credential, live):
             codes[name] = protocol.CLOSE_REVOKED
     return codes
 
@@ -148,6 +153,14 @@ def _browser_sessions(keys):
             (row.session_key, store().decode(row.session_data).get(SESSION_KEY)) for row in rows
         )
     return sessions
+
+
+def _access_tokens(token_ids):
+    """Return {token id: user id} of the live access tokens among ``token_ids``."""
+    live = {}
+    for chunk in _chunks(list(token_ids)):
+        live.update(access_tokens.live(chunk))
+    return live
 
 
 def _chunks(values):

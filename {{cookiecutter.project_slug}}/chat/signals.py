@@ -4,6 +4,8 @@ A socket is authenticated once, when it opens. Changing the password, deactivati
 deleting the account, rotating its security stamp ("log out everywhere") or logging out a
 browser session ends that credential; these receivers tell the user's sockets on every
 process, which check again (chat.auth.credential_valid) and close with 4010 if it is gone.
+Revoking a personal access token (deleting its row, however) closes the sockets opened with
+it, and only those.
 Each process's timer makes the same check over all its sockets (chat.revalidation), so a lost
 event, or a change that sends none (a queryset update()), delays the close by one
 CHAT["REVALIDATE_INTERVAL"] at most; a heartbeat checks its own socket too.
@@ -19,6 +21,8 @@ from django.conf import settings
 from django.contrib.auth.signals import user_logged_out
 from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import receiver
+
+from accounts.models import AccessToken
 
 from . import broadcast, services
 from .models import Attachment
@@ -54,6 +58,11 @@ def user_deleted(sender, instance, **kwargs):
 def session_logged_out(sender, request, user, **kwargs):
     if user is not None and request.session.session_key:
         broadcast.credentials_changed(user.pk, session_key=request.session.session_key)
+
+
+@receiver(post_delete, sender=AccessToken)
+def access_token_revoked(sender, instance, **kwargs):
+    broadcast.credentials_changed(instance.user_id, access_token_id=instance.pk)
 
 
 @receiver(post_delete, sender=Attachment)

@@ -41,10 +41,11 @@ def token(request):
     """
     bearer = bearer_token(request.headers.get("Authorization"))
     if access_tokens.is_access_token(bearer):
-        user = access_tokens.user_for(bearer)
-        if user is None:
+        row = access_tokens.find(bearer)
+        if row is None:
             return _invalid_token()
-        value, expires_in = token_issue(user)
+        # Naming the access token: revoking it ends this token too (chat.auth).
+        value, expires_in = token_issue(row.user, access_token_id=row.pk)
         return JsonResponse({"token": value, "expires_in": expires_in})
     credentials = _credentials(request.body)
     if credentials is None:
@@ -75,14 +76,19 @@ def ticket(request):
     """
     token = bearer_token(request.headers.get("Authorization"))
     if access_tokens.is_access_token(token):
-        user = access_tokens.user_for(token)
-        found = None if user is None else (user, Credential(user.pk, user.get_session_auth_hash()))
+        row = access_tokens.find(token)
+        found = None if row is None else (row.user, _credential_minted_with(row))
     else:
         found = token_user(token=token) if token is not None else None
     if found is None:
         return _invalid_token()
     value, expires_in = ticket_issue(found[1])
     return JsonResponse({"ticket": value, "expires_in": expires_in})
+
+
+def _credential_minted_with(access_token):
+    user = access_token.user
+    return Credential(user.pk, user.get_session_auth_hash(), access_token_id=access_token.pk)
 
 
 def _invalid_token():

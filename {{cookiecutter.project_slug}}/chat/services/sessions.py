@@ -37,7 +37,8 @@ def sessions_open(*, requests):
     "room_ids", "blocked_ids"}, or None where the credential no longer holds (chat.auth). A
     batch (chat.batches) costs five statements however many sockets it holds: the users' rows,
     locked, so a user's concurrent connects on any process take turns and the cap holds; their
-    sessions; the insert; their rooms; whom they block (chat.screening).
+    sessions; the insert; their rooms; whom they block (chat.screening). A sixth reads the
+    personal access tokens of the sockets opened with one.
     """
     now = timezone.now()
     credentials = [request["credential"] for request in requests]
