@@ -47,6 +47,11 @@ def build_parser():
     parser.add_argument("--json", help="write every measurement here")
     parser.add_argument("--chart", help="draw the ladders and the storm here (a PNG)")
     parser.add_argument("--workers", type=int, default=2, help="Uvicorn workers (WEB_CONCURRENCY)")
+    parser.add_argument(
+        "--ws",
+        choices=["websockets-sansio", "websockets", "wsproto"],
+        help="Uvicorn's WebSocket implementation for both servers (default: the Procfile's)",
+    )
     parser.add_argument("--rates", type=parse_rates, default=DEFAULT_RATES)
     parser.add_argument("--p99-limit-ms", type=float, default=100.0)
     parser.add_argument("--idle-sockets", type=int, default=500)
@@ -114,6 +119,7 @@ def main(argv=None):
         print(line)
     if args.json:
         report = {"machine": info, "plan": asdict(bench.plan), "results": results}
+        report["ws"] = args.ws or "the Procfile's (Uvicorn's default)"
         report |= extras["report"] | {"elapsed_s": round(elapsed, 1)}
         Path(args.json).write_text(json.dumps(report, indent=2))
     if args.chart:

@@ -37,8 +37,11 @@ LAYERS = ("pubsub", "redis")
 README_LAYER = "pubsub"  # also measured under the command in the baseline's README
 
 
-def web_command(app="config.asgi:application", cwd=None):
+def web_command(app="config.asgi:application", cwd=None, ws=None):
     """Return the Procfile's web command for bash, run in the foreground on 127.0.0.1.
+
+    ``ws`` chooses Uvicorn's WebSocket implementation (its ``--ws``) for a comparison of
+    them; the Procfile leaves it to Uvicorn's default.
 
     The stunnel wrapper is left out (the local Redis is plain TCP), template tags are dropped
     (the command also works in the unbaked template), and ``exec`` makes Uvicorn the process
@@ -55,6 +58,8 @@ def web_command(app="config.asgi:application", cwd=None):
     # command substitution that picks one by the worker count).
     command = re.sub(r'--host ("\$\(.*?\)"|\S+)', "--host 127.0.0.1", command[len("uvicorn ") :])
     command = command.replace("config.asgi:application", app)
+    if ws:
+        command += f" --ws {shlex.quote(ws)}"
     prefix = f"cd {shlex.quote(str(cwd))} && " if cwd else ""
     return f"{prefix}exec {shlex.quote(sys.executable)} -m uvicorn {command}"
 
@@ -164,18 +169,22 @@ class Bench:
         identities = self.provision(env, "load", self.plan.identities)
         idle = self.provision(env, "idle", self.args.idle_sockets)
         target = ProjectTarget
-        server = LiveServer(self.workdir / "project", env, command=web_command(), migrate=False)
+        server = LiveServer(
+            self.workdir / "project", env, command=web_command(ws=self.args.ws), migrate=False
+        )
         result = self.measure("project", target(server.url), server, identities, scenarios=True)
         single = LiveServer(
             self.workdir / "project",
             {**env, "WEB_CONCURRENCY": "1"},
-            command=web_command(),
+            command=web_command(ws=self.args.ws),
             migrate=False,
         )
         result["memory"] = self.memory("project", target(single.url), single, idle)
         if self.args.storm_sockets:
             storm_users = self.provision(env, "storm", self.args.storm_sockets)
-            fresh = LiveServer(self.workdir / "project", env, command=web_command(), migrate=False)
+            fresh = LiveServer(
+                self.workdir / "project", env, command=web_command(ws=self.args.ws), migrate=False
+            )
             result["storm"] = self.storm("project", target(fresh.url), fresh, storm_users)
         return result
 
@@ -232,7 +241,7 @@ class Bench:
         env = self.baseline_env(layer, path)
         workdir = self.workdir / f"tutorial-{layer}"
         workdir.mkdir(exist_ok=True)
-        command = web_command("scale_ws.asgi:application", cwd=path)
+        command = web_command("scale_ws.asgi:application", cwd=path, ws=self.args.ws)
         server = LiveServer(workdir, env, command=command, migrate=False)
         result = self.measure(
             f"tutorial-{layer}",

@@ -107,6 +107,9 @@ def test_the_benchmark_runs_the_procfiles_web_line_on_loopback():
     assert words[words.index("--host") + 1] == "127.0.0.1"
     assert words[words.index("--port") + 1] == "$PORT"
     assert "::" not in command
+    assert "--ws" not in words  # Uvicorn's default, as on a dyno
+    compared = shlex.split(web_command(ws="websockets"))
+    assert compared[compared.index("--ws") + 1] == "websockets"
 
 
 def test_make_bench_reports_what_rendering_a_stored_message_costs():
