@@ -145,6 +145,10 @@ def sustained_summary(report):
         "p50_ms": report["latency_ms"]["p50"],
         "p99_ms": report["latency_ms"]["p99"],
         "churn_cycles_per_second": round(report["churn_cycles"] / report["plan"]["duration"], 1),
+        # Messages sent per second: the members' and one per churn cycle.
+        "sends_per_second": round(
+            report["send_rate"] + report["churn_cycles"] / report["plan"]["duration"], 1
+        ),
         "cpu_percent": report["cpu_percent"],
         "gaps": report["gaps"],
         "duplicates": report["duplicates"],
