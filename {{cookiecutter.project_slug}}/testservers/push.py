@@ -67,7 +67,10 @@ class Delivery:
 
 
 class PushService:
-    def __init__(self):
+    """Listens on 127.0.0.1; endpoints and the VAPID audience name it ``name`` (a test that
+    resolves another name to it says so)."""
+
+    def __init__(self, name="127.0.0.1"):
         self.browsers = {}  # path -> Browser
         self.deliveries = []
         self.refusals = []  # why a push was refused: a test fails on any
@@ -79,7 +82,8 @@ class PushService:
         self.held.set()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
-        self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.port = self.server.server_address[1]
+        self.origin = f"http://{name}:{self.port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self):
