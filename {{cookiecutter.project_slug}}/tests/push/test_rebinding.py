@@ -17,11 +17,13 @@ from django.urls import reverse
 from urllib3.util import connection
 
 from chat.models import PushSubscription
+from chat.push import sender
 from chat.push.outbox import outbox
 from tests.helpers import call
 from tests.push.conftest import subscribe
 from tests.rooms import room_with, say
 from testservers.push import PushService
+from testservers.tls_redis import make_self_signed_certificate
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -112,6 +114,33 @@ async def test_a_push_goes_to_the_address_its_connection_checked(connect, alice,
         assert delivery.headers["host"] == f"{NAME}:{service.port}"
         assert dns.lookups == 1
         assert not reached(elsewhere)
+    assert service.refusals == []
+
+
+@pytest.mark.parametrize("names", [("DNS:push.test",), ("IP:127.0.0.1",)])
+async def test_over_https_the_certificate_is_verified_for_the_endpoints_name(
+    connect, alice, bob, push, dns, tmp_path, monkeypatch, names
+):
+    """The connection goes to the checked address and TLS still asks for (SNI) and verifies
+    the name: a certificate for the address alone is refused like any other wrong one."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    make_self_signed_certificate(cert, key, names)
+    # The push thread trusts the test's certificate as it trusts public authorities.
+    monkeypatch.setattr(sender._http(), "verify", str(cert))
+    dns.answers = ["127.0.0.1"]
+    with PushService(name=NAME, tls=(cert, key)) as service:
+        service.vapid_key = push.vapid_key
+        await call(subscribe, user=bob, service=service)
+        mention = await mentions_of_bob(connect, alice, bob)
+        failed = outbox.counts["failed"]
+        await mention()
+        assert service.server_names == [NAME]
+        if names == ("DNS:push.test",):
+            (delivery,) = await sync_to_async(service.wait_for)(1)
+            assert delivery.headers["host"] == f"{NAME}:{service.port}"
+        else:
+            assert service.deliveries == []
+            assert outbox.counts["failed"] == failed + 1
     assert service.refusals == []
 
 
