@@ -25,7 +25,8 @@ delivered but notifies nobody new, named mentions and replies going before @room
 ``notified`` is the hook for mobile or Web Push (chat.push): connect a receiver and it gets,
 after the transaction commits, ``notifications`` as [(user id, the notification.new payload)].
 ``stored`` gets every stored message (``message``, its sender as ``user``) after the commit,
-for direct messages, which make no rows here.
+for direct messages, which make no rows here. Either is sent only while a receiver is
+connected: with none (Web Push off), no after-commit work is registered for it.
 
 A message that mentions nobody and replies to no one else costs nothing here: one substring
 test on its text.
@@ -125,7 +126,8 @@ def _notify(message, sender, names, replied_to, payload, followers):
     for user_id, data in pushed:
         event = protocol.event(protocol.NOTIFICATION_NEW, {"notification": data})
         broadcast.user_event(user_id, event)
-    transaction.on_commit(lambda: notified.send(sender=Notification, notifications=pushed))
+    if notified.receivers:
+        transaction.on_commit(lambda: notified.send(sender=Notification, notifications=pushed))
 
 
 def _kind(user_id, replied_to):

@@ -671,6 +671,8 @@ CHAT = {
     # phone's lock screen shows it. Pushes wait in a queue of PUSH_QUEUE_SIZE per process
     # (past it they are dropped and counted) for one sending thread, each request cut off
     # after PUSH_TIMEOUT seconds; the push service keeps an undelivered one PUSH_TTL seconds.
+    # A process that exits waits up to PUSH_EXIT_WAIT seconds for its queued pushes (a
+    # management command posting a message would otherwise lose them), never longer.
     # A user subscribes at most PUSH_SUBSCRIPTIONS_PER_USER browsers (the oldest goes).
     # PUSH_ALLOW_LOOPBACK accepts endpoints on this machine (tests, DEBUG): never in
     # production, where any address but a public one is refused (a request forger's way in).
@@ -678,6 +680,7 @@ CHAT = {
     "PUSH_QUEUE_SIZE": env.int("CHAT_PUSH_QUEUE_SIZE", default=1000),
     "PUSH_TIMEOUT": env.float("CHAT_PUSH_TIMEOUT", default=5.0),
     "PUSH_TTL": env.int("CHAT_PUSH_TTL", default=24 * 60 * 60),
+    "PUSH_EXIT_WAIT": env.float("CHAT_PUSH_EXIT_WAIT", default=5.0),
     "PUSH_SUBSCRIPTIONS_PER_USER": env.int("CHAT_PUSH_SUBSCRIPTIONS_PER_USER", default=10),
     "PUSH_ALLOW_LOOPBACK": env.bool("CHAT_PUSH_ALLOW_LOOPBACK", default=DEBUG),
     # Unknown usernames a user may name (room.create, room.add_members, user.block, ...)

@@ -18,6 +18,7 @@ worst way.
 import base64
 import json
 import secrets
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -67,7 +68,11 @@ class Delivery:
 
 
 class PushService:
-    def __init__(self):
+    """Listens on 127.0.0.1; endpoints and the VAPID audience name it ``name`` (a test that
+    resolves another name to it says so). With ``tls`` (certificate and key files) it speaks
+    HTTPS, and records the name each client asked for (SNI) in ``server_names``."""
+
+    def __init__(self, name="127.0.0.1", tls=None):
         self.browsers = {}  # path -> Browser
         self.deliveries = []
         self.refusals = []  # why a push was refused: a test fails on any
@@ -79,7 +84,14 @@ class PushService:
         self.held.set()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
-        self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.port = self.server.server_address[1]
+        self.server_names = []
+        if tls:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(*tls)
+            context.sni_callback = lambda _socket, name, _context: self.server_names.append(name)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        self.origin = f"{'https' if tls else 'http'}://{name}:{self.port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self):

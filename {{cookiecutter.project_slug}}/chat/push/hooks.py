@@ -1,7 +1,11 @@
 """Where pushes start: chat.notifications' signals, after the commit, and logging out.
 
-Each receiver returns at once when Web Push is off. Otherwise it queues a job for the push
-thread (chat.push.outbox) and returns: the sending socket's handler waits for nothing more.
+The message receivers are connected (``connect()``) only where Web Push is on: chat.apps does
+it at startup when both VAPID keys are set. With nobody listening, chat.notifications
+registers no after-commit work for a message at all, so a site without push pays nothing on
+its send path. Each receiver queues a job for the push thread (chat.push.outbox) and
+returns: the sending socket's handler waits for nothing more. The logout receiver is always
+connected: subscriptions made while push was on still end with their login.
 
 Direct messages make no notification rows (their room's unread count is their notification),
 so every stored message is heard here and those in direct rooms are pushed to the other
@@ -19,8 +23,21 @@ from ..models import Block, Membership, Room
 from . import enabled, sender, subscriptions
 from .outbox import outbox
 
+NOTIFIED, STORED = "chat.push.hooks.notified", "chat.push.hooks.stored"
 
-@receiver(notifications.notified)
+
+def connect():
+    """Hear stored messages and notifications (idempotent)."""
+    notifications.notified.connect(notified, dispatch_uid=NOTIFIED)
+    notifications.stored.connect(message_stored, dispatch_uid=STORED)
+
+
+def disconnect():
+    """Stop hearing them (tests that turned Web Push on for a while)."""
+    notifications.notified.disconnect(dispatch_uid=NOTIFIED)
+    notifications.stored.disconnect(dispatch_uid=STORED)
+
+
 def notified(sender, notifications, **kwargs):
     """Mentions, replies and thread replies: [(user id, notification.new payload)]."""
     if not enabled():
@@ -29,7 +46,6 @@ def notified(sender, notifications, **kwargs):
     outbox.put(functools.partial(_push_notes, notes))
 
 
-@receiver(notifications.stored)
 def message_stored(sender, message, user, **kwargs):
     if not enabled() or not _is_direct(message.room_id):
         return

@@ -8,9 +8,10 @@ chose the recipients (chat.notifications, chat.push.hooks).
 
 The push says who did what where and links to the message; the message's text only with
 CHAT["PUSH_CONTENT"]. A push service's 404 or 410 means the browser dropped the subscription,
-which is deleted. A 429, a 5xx, a refused connection or a timeout drops that one push (logged
-and counted): the notification is still in the page and the digest, and retrying would only
-hold the queue behind a service that is already struggling.
+which is deleted, as is one whose name now resolves to an address pushes may not go to. A
+429, a 5xx, a refused connection or a timeout drops that one push (logged and counted): the
+notification is still in the page and the digest, and retrying would only hold the queue
+behind a service that is already struggling.
 """
 
 import functools
@@ -27,7 +28,7 @@ from py_vapid import Vapid, VapidException, _check_sub
 from pywebpush import WebPushException, webpush
 
 from ..models import ChatSession, PushSubscription, Room
-from . import sessions, validation
+from . import sessions, transport, validation
 from .outbox import outbox
 
 logger = logging.getLogger(__name__)
@@ -107,8 +108,8 @@ def _payload(note, room_kind, room_name):
 
 def _send(subscription, data):
     try:
-        # Checked again: the endpoint's name may resolve somewhere else by now.
-        validation.check_endpoint(subscription.endpoint)
+        # The endpoint's addresses are checked again as the connection is made, and the
+        # connection goes to those (chat.push.transport): its name may resolve elsewhere now.
         webpush(
             subscription.info(),
             data=data,
@@ -168,8 +169,5 @@ def valid_subject(value):
 
 @functools.cache
 def _http():
-    """The push thread's HTTP session: connections reused, and no redirect followed (a push
-    service has no reason to send one, and it could point anywhere)."""
-    session = requests.Session()
-    session.max_redirects = 0
-    return session
+    """The push thread's HTTP session: connections reused, each made to checked addresses."""
+    return transport.session()

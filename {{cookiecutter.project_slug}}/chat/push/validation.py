@@ -5,7 +5,8 @@ a request forger's way in: HTTPS only, no credentials in it, and a host that res
 public addresses (never this machine, the private network, link-local addresses such as a
 cloud's metadata service, or multicast). CHAT["PUSH_ALLOW_LOOPBACK"] accepts this machine's
 own addresses, over HTTP too, for tests and local development. The same address check runs
-again before each push (chat.push.sender): a name can resolve elsewhere later.
+again on the very addresses each push connects to (chat.push.transport): a name can resolve
+elsewhere later, even between a check and the lookup after it.
 
 The keys are those RFC 8291 encrypts with: ``p256dh`` the browser's P-256 public key as an
 uncompressed point (65 bytes), ``auth`` its 16-byte secret, both base64url.
@@ -66,24 +67,32 @@ def check_endpoint(endpoint):
         raise SubscriptionError("invalid_endpoint", "endpoint is not a URL.") from None
     if not url.hostname or url.username or url.password or url.scheme not in ("https", "http"):
         raise SubscriptionError("invalid_endpoint", "endpoint must be an https:// URL.")
-    addresses = _addresses(url.hostname, port or (443 if url.scheme == "https" else 80))
+    try:
+        addresses = resolve(url.hostname, port or (443 if url.scheme == "https" else 80))
+    except (OSError, UnicodeError):
+        raise SubscriptionError("invalid_endpoint", "endpoint's host does not resolve.") from None
+    check_addresses(addresses, https=url.scheme == "https")
+
+
+def resolve(host, port):
+    """Every address ``host`` resolves to, in the resolver's order (an IP literal is its own).
+
+    Raises OSError or UnicodeError when it does not resolve.
+    """
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    # An IPv6 address may carry a zone ("fe80::1%eth0"); the address is what is checked.
+    return list(dict.fromkeys(ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos))
+
+
+def check_addresses(addresses, *, https):
+    """Raise SubscriptionError unless a push may go to every one of ``addresses``."""
     loopback = settings.CHAT["PUSH_ALLOW_LOOPBACK"] and all(a.is_loopback for a in addresses)
-    if url.scheme != "https" and not loopback:
+    if not https and not loopback:
         raise SubscriptionError("invalid_endpoint", "endpoint must be an https:// URL.")
     if not loopback and not all(a.is_global and not a.is_multicast for a in addresses):
         raise SubscriptionError(
             "endpoint_not_public", "endpoint must be on a public address of the internet."
         )
-
-
-def _addresses(host, port):
-    """Every address ``host`` resolves to (an IP literal is its own)."""
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError):
-        raise SubscriptionError("invalid_endpoint", "endpoint's host does not resolve.") from None
-    # An IPv6 address may carry a zone ("fe80::1%eth0"); the address is what is checked.
-    return {ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos}
 
 
 def _decoded(value, name, length):

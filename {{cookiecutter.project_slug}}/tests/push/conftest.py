@@ -1,6 +1,7 @@
 """Web Push against the tests' own push service on loopback (testservers/push.py).
 
-``push`` turns Web Push on with a key pair made for the test, and gives the push service;
+``push`` turns Web Push on with a key pair made for the test, connects the message receivers
+as startup does where the keys are set (chat.apps), and gives the push service;
 ``device(user)`` signs ``user`` in (a browser session, as the page has) and subscribes a new
 browser of theirs through the page's endpoint, returning (Django test client, Browser).
 """
@@ -22,11 +23,15 @@ def push(settings):
     settings.VAPID_SUBJECT = "mailto:ops@example.com"
     settings.CHAT = {**settings.CHAT, "PUSH_ALLOW_LOOPBACK": True, "PUSH_TIMEOUT": 2.0}
     hooks._is_direct.cache_clear()
-    with PushService() as service:
-        service.vapid_key = public
-        yield service
-        service.release()
-        outbox.join()  # this test's pushes are done before its rows are flushed
+    hooks.connect()
+    try:
+        with PushService() as service:
+            service.vapid_key = public
+            yield service
+            service.release()
+            outbox.join()  # this test's pushes are done before its rows are flushed
+    finally:
+        hooks.disconnect()
     assert service.refusals == []
 
 
