@@ -134,6 +134,28 @@ def test_members_who_are_not_admins_have_no_new_bot_control(pages, chat_server):
     assert refused == 4030
 
 
+def test_without_a_clipboard_copy_selects_the_text_to_copy_by_hand(pages, chat_server):
+    """A page the browser gives no clipboard (not served over HTTPS, or refused): Copy selects
+    the whole token in its field, focused, and says how to copy it."""
+    make_room(chat_server, "alice", "No clipboard", ["bob"])
+    alice = pages.login("alice")
+    alice.evaluate("Object.defineProperty(navigator, 'clipboard', { value: undefined })")
+    open_room(alice, "No clipboard")
+    alice.get_by_role("button", name="Details").click()
+    alice.get_by_role("button", name="New bot").click()
+    form = alice.get_by_role("dialog", name="New bot")
+    form.get_by_role("textbox", name="Name").fill("byhand")
+    form.get_by_role("button", name="Create bot").click()
+    shown = alice.get_by_role("dialog", name="byhand's webhook")
+    field = shown.get_by_role("textbox", name="Token")
+    expect(field).to_have_value(TOKEN)
+    shown.get_by_role("button", name="Copy token").click()
+    expect(shown.get_by_role("status")).to_have_text(re.compile(r"^Token selected: press Ctrl\+C"))
+    expect(field).to_be_focused()
+    selected = field.evaluate("node => node.value.slice(node.selectionStart, node.selectionEnd)")
+    assert TOKEN.fullmatch(selected), selected
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_the_new_bot_dialog_and_its_token_pass_axe(pages, chat_server, mode):
     scheme, viewport = MODES[mode]

@@ -47,6 +47,8 @@ form.addEventListener("submit", async (event) => {
   const name = form.elements.name.value.trim();
   try {
     const reply = await client.request("bot.create", { room_id: roomId, name });
+    // Closed before the reply came, the dialog stays closed: the bot is listed all the same,
+    // to be revoked if its token is wanted.
     if (dialog.open) show(reply);
     const detail = { roomId: reply.bot.room_id, bot: reply.bot };
     document.dispatchEvent(new CustomEvent("chat:bot-made", { detail }));
