@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from tests.browser.a11y import assert_accessible
 from tests.browser.pages import DESKTOP, PHONE
+from tests.browser.test_bots_page import make_bot
 from tests.browser.test_chat_page import make_room, message, open_room
 from tests.browser.test_keyboard_journey import tab_to
 from tests.browser.test_message_keyboard import assert_active, press
@@ -154,6 +155,32 @@ def test_without_a_clipboard_copy_selects_the_text_to_copy_by_hand(pages, chat_s
     expect(field).to_be_focused()
     selected = field.evaluate("node => node.value.slice(node.selectionStart, node.selectionEnd)")
     assert TOKEN.fullmatch(selected), selected
+
+
+def test_a_bots_row_among_the_members_holds_its_tags(pages, chat_server):
+    """A bot is never online: its "offline" tag sits in its own row of the members, beside
+    its "bot" tag, as every offline member's does (not drawn over the dialog's top)."""
+    room_id = make_room(chat_server, "alice", "Tagged", ["bob"])
+    make_bot(chat_server, room_id, "tagbot")
+    alice = pages.login("alice")
+    open_room(alice, "Tagged")
+    alice.get_by_role("button", name="Details").click()
+    for name in ("tagbot", "bob"):
+        row = alice.locator("#members-list .member", has_text=name)
+        tag = row.locator(".presence-tag")
+        expect(tag).to_have_text("offline")
+        inside = tag.evaluate(
+            """tag => {
+                const own = tag.getBoundingClientRect();
+                const row = tag.closest("li").getBoundingClientRect();
+                return own.top >= row.top && own.bottom <= row.bottom
+                    && own.left >= row.left && own.right <= row.right;
+            }"""
+        )
+        assert inside, name
+    expect(
+        alice.locator("#members-list .member", has_text="tagbot").locator(".bot-tag")
+    ).to_be_visible()
 
 
 @pytest.mark.parametrize("mode", MODES)
