@@ -1,11 +1,12 @@
 /**
  * The room's bots in the details dialog, for its admins (bot.list): each bot with the prefix
- * that names its token and when it last posted, and Revoke (bot.revoke), asked first. Bots
- * are made with bot.create or `manage.py create_bot` (docs/bots.md), where the token is shown
- * once; the page only lists and revokes them.
+ * that names its token and when it last posted, and Revoke (bot.revoke), asked first. "New
+ * bot…" makes one (app/bot-create.js, which shows its token once); other members see none of
+ * this, and the server refuses them bot.list and bot.create alike.
  */
 
 import { confirmAction } from "./ask.js";
+import "./bot-create.js";
 import { $, button, el, make } from "./dom.js";
 import { showFormError } from "./dialogs.js";
 import { dateTimeFormat } from "./format.js";
@@ -13,15 +14,22 @@ import { client, isAdmin, rooms, view } from "./state.js";
 
 const section = $("bots-section");
 const list = $("bots-list");
+const empty = $("bots-empty");
 
 el.detailsButton.addEventListener("click", () => {
+  // Another room's bots are not shown while this room's are on their way.
+  section.hidden = true;
   if (view) showBots(view.roomId);
 });
 
+/** List the room's bots, for its admins; a list already shown stays until the new one comes
+ *  (the "New bot…" button in it may be the opener a dialog gives focus back to). */
 async function showBots(roomId) {
   const room = rooms.get(roomId);
-  section.hidden = true;
-  if (!room || room.kind === "direct" || !isAdmin(room)) return;
+  if (!room || room.kind === "direct" || !isAdmin(room)) {
+    section.hidden = true;
+    return;
+  }
   try {
     const { bots } = await client.request("bot.list", { room_id: roomId });
     if (view?.roomId === roomId) render(bots);
@@ -48,8 +56,15 @@ function render(bots) {
     }
     list.append(li);
   }
-  section.hidden = bots.length === 0;
+  list.hidden = bots.length === 0;
+  empty.hidden = bots.length > 0;
+  section.hidden = false;
 }
+
+// A bot made from the page (app/bot-create.js) joins the list under its dialog at once.
+document.addEventListener("chat:bot-made", (event) => {
+  if (view?.roomId === event.detail.roomId) showBots(event.detail.roomId);
+});
 
 list.addEventListener("click", async (event) => {
   const target = event.target.closest("[data-action='revoke-bot']");
