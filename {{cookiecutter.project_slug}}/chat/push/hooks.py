@@ -20,7 +20,7 @@ from django.dispatch import receiver
 
 from .. import notifications
 from ..models import Block, Membership, Room
-from . import enabled, sender, subscriptions
+from . import enabled, subscriptions
 from .outbox import outbox
 
 NOTIFIED, STORED = "chat.push.hooks.notified", "chat.push.hooks.stored"
@@ -78,11 +78,17 @@ def _note(user_id, data):
 
 
 def _push_notes(notes):
+    # pywebpush, requests and aiohttp load on the push thread's first job, not in every
+    # process's start-up (about a sixth of the web process's imports): restarts are faster.
+    from . import sender
+
     sender.push(notes)
 
 
 def _push_direct(note, sender_id):
     """Push a direct message to the room's other member: not muted, not blocking the sender."""
+    from . import sender  # as in _push_notes
+
     members = (
         Membership.objects.filter(room_id=note["room_id"], muted=False)
         .exclude(user_id=sender_id)
