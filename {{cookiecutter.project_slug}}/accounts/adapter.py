@@ -5,7 +5,6 @@ import logging
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from . import invitations
@@ -38,13 +37,10 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def save_user(self, request, user, form, commit=True):
         # The account and its invitation's use are one transaction: a use taken by someone
-        # else meanwhile undoes the account where sign-up needs one. Where it is open, an
-        # invitation still counts its use and brings its rooms.
+        # else meanwhile undoes the account where sign-up needs one.
         with transaction.atomic():
             user = super().save_user(request, user, form, commit=commit)
-            used = invitations.use(request, user)
-            if settings.CHAT_SIGNUP == "invite" and not used:
-                raise PermissionDenied("This invitation has expired or been used up.")
+            invitations.admit(request, user)
         return user
 
     def get_login_stages(self):

@@ -16,6 +16,8 @@ import secrets
 from datetime import timedelta
 
 from allauth.account.adapter import get_adapter
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
@@ -87,6 +89,16 @@ def use(request, user):
     join_rooms(invitation, user)
     request.session.pop(SESSION_KEY, None)
     return True
+
+
+def admit(request, user):
+    """Spend the session's invitation on the new account ``user``, however it was made (the
+    sign-up form, or single sign-on: accounts.sso), in the caller's transaction. Where sign-up
+    is by invitation, none left refuses the account: the transaction is undone. Where it is
+    open, an invitation still counts its use and brings its rooms."""
+    used = use(request, user)
+    if settings.CHAT_SIGNUP == "invite" and not used:
+        raise PermissionDenied("This invitation has expired or been used up.")
 
 
 def join_rooms(invitation, user):

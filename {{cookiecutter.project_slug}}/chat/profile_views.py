@@ -109,7 +109,8 @@ def data_export(request, user):
 @require_POST
 @_with_user
 def account_delete(request, user):
-    """Delete the user's account, once they have confirmed who they are: {"password"}.
+    """Delete the user's account, once they have confirmed who they are (accounts.reauth):
+    {"password"}, {"code"} of their authenticator app, or {} after a recent reauthentication.
 
     Tries cost a token of the profile limit (429), so a session left open cannot be used to
     guess the password. What the deletion does to rooms, messages, files and open sockets is
@@ -119,8 +120,9 @@ def account_delete(request, user):
         if not ratelimit.allow_request(user.pk, ratelimit.ACCOUNT_DELETE):
             wait = ratelimit.retry_after(ratelimit.ACCOUNT_DELETE)
             raise exceptions.RateLimitedError("Too many tries; wait.", retry_after=wait)
-        if not identity_confirmed(request, user, password=_password(request.body)):
-            raise exceptions.ForbiddenError("That is not your password.")
+        answers = _answers(request.body)
+        if not identity_confirmed(request, user, **answers):
+            raise exceptions.ForbiddenError(_refusal(answers))
     except exceptions.ChatError as exc:
         return error_response(exc)
     with transaction.atomic():
@@ -130,13 +132,30 @@ def account_delete(request, user):
     return JsonResponse({"deleted": True})
 
 
-def _password(body):
-    """The password of a {"password": ...} body, or "" for anything else."""
+def _refusal(answers):
+    """Why the owner was not recognised, by what they sent."""
+    if answers["code"]:
+        return "That code is not right: use the current one from your authenticator app."
+    if answers["password"]:
+        return "That is not your password."
+    return (
+        "Confirm it is you: your password, a code from your authenticator app, or log in "
+        "again (through your single sign-on provider) and delete within a few minutes."
+    )
+
+
+def _answers(body):
+    """The "password" and "code" of a JSON object body, each "" when missing or not a
+    string of a sensible length."""
     try:
         data = json.loads(body)
     except (ValueError, RecursionError):
+        data = None
+    data = data if isinstance(data, dict) else {}
+    return {key: _text(data.get(key)) for key in ("password", "code")}
+
+
+def _text(value):
+    if not isinstance(value, str) or len(value) > PASSWORD_MAX_LENGTH:
         return ""
-    password = data.get("password") if isinstance(data, dict) else None
-    if not isinstance(password, str) or len(password) > PASSWORD_MAX_LENGTH:
-        return ""
-    return password
+    return value

@@ -9,6 +9,7 @@ laptop needs no services.
 from datetime import timedelta
 from email.utils import formataddr
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 import environ
@@ -327,6 +328,12 @@ if CHAT_SSO_PROVIDERS:
     }
     # The provider's word on an address is enough: it is not confirmed again by email.
     SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+# Where the login page's form sends the browser on to each provider (the issuer's origin, where
+# Google, Entra ID, Okta and Keycloak all have their authorization endpoint): the page's
+# Content-Security-Policy must allow it, or browsers stop the redirect (form-action).
+SSO_ORIGINS = sorted(
+    {"{0.scheme}://{0.netloc}".format(urlsplit(p["server_url"])) for p in CHAT_SSO_PROVIDERS}
+)
 
 # Whether POST /api/token/ takes a username and password (accounts with a second factor never
 # can: they use personal access tokens, accounts.access_tokens). false: tokens only.
@@ -469,7 +476,7 @@ SECURE_CSP = {
     "connect-src": ["'self'"],
     "object-src": ["'none'"],
     "base-uri": ["'none'"],
-    "form-action": ["'self'"],
+    "form-action": ["'self'", *SSO_ORIGINS],
     "frame-ancestors": ["'none'"],
 }
 

@@ -1,5 +1,6 @@
 """What deleting an account does to the chat, however it is deleted: by the user (with their
-password, chat.profile_views.account_delete), in the Django admin, or from a shell.
+password, a second-factor code or a recent reauthentication: accounts.reauth,
+chat.profile_views.account_delete), in the Django admin, or from a shell.
 
 chat.signals runs account_forget() before the user's row goes, in the deletion's transaction:
 

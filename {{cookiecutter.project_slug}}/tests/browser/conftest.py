@@ -81,7 +81,8 @@ def chat_server(request, tmp_path_factory, redis_server):
     A test module that drives the Django admin sets ``ADMIN_STATIC = True``: the admin's
     static files are then collected too. One that sets ``STORAGE = "s3"`` gets attachments
     stored in an S3-compatible server on loopback (testservers/s3.py) instead of on disk.
-    One that sets ``SERVER_ENV`` (a dict) runs the server with those variables too.
+    One that sets ``SERVER_ENV`` (a dict) runs the server with those variables too, and one
+    that sets ``SERVER_PORT`` on that port (a single sign-on provider's redirect URI names it).
     """
     workdir = tmp_path_factory.mktemp("browser-server")
     with contextlib.ExitStack() as stack:
@@ -125,7 +126,7 @@ def _chat_server(request, workdir, redis_server, storage_env):
         stderr=subprocess.PIPE,
         text=True,
     )
-    server = LiveServer(workdir, env)
+    server = LiveServer(workdir, env, port=getattr(request.module, "SERVER_PORT", None))
     create_users(env, *USERS, password=PASSWORD)
     _, errors = collectstatic.communicate(timeout=120)
     assert collectstatic.returncode == 0, errors

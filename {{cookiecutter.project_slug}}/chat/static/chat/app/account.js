@@ -1,7 +1,8 @@
 /**
- * Deleting one's account, from the Profile dialog: the password first, then
- * POST /api/account/delete/ (with the CSRF token of Django's cookie). The server closes every
- * socket of the account; the page goes to the login page.
+ * Deleting one's account, from the Profile dialog: the password or an authenticator app's
+ * code first (the dialog shows those the account has; none after logging in again at the
+ * single sign-on provider), then POST /api/account/delete/ (with the CSRF token of Django's
+ * cookie). The server closes every socket of the account; the page goes to the login page.
  */
 
 import { ChatError } from "../client.js";
@@ -21,7 +22,7 @@ form.addEventListener("submit", async (event) => {
   try {
     const response = await fetch(form.action, {
       method: "POST",
-      body: JSON.stringify({ password: form.elements.password.value }),
+      body: JSON.stringify(answers()),
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
       credentials: "same-origin",
     });
@@ -35,6 +36,16 @@ form.addEventListener("submit", async (event) => {
     showFormError(dialog, error);
   }
 });
+
+/** The answers the dialog has fields for, and were filled in. */
+function answers() {
+  const sent = {};
+  for (const name of ["password", "code"]) {
+    const value = form.elements[name]?.value;
+    if (value) sent[name] = value;
+  }
+  return sent;
+}
 
 function csrfToken() {
   const cookie = document.cookie.split("; ").find((part) => part.startsWith("csrftoken="));
