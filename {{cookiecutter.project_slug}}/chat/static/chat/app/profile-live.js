@@ -1,12 +1,15 @@
 /**
- * A profile's change on what the page shows already, without a reload.
+ * A profile's change, or an account's deletion, on what the page shows already, without a
+ * reload.
  *
  * app/profile.js applies user.updated to the rooms (their members and peers) and the room
  * list. The rest was drawn from the profile as it was: each message carries its sender's
  * (their picture beside it), the details dialog's member list was drawn from the room's
  * members, and the profile card reads the people the page has seen (app/people.js). Each
  * takes the new profile here: the messages are drawn again in place, the open member list
- * too, and the focus stays where it was.
+ * too, and the focus stays where it was. A deleted account's messages that stay (the server's
+ * CHAT_DELETED_USER_MESSAGES "keep") have no sender from then on: room.members_removed with
+ * accounts_deleted says so, and they show as "Deleted user", as after a reload.
  */
 
 import { renderDetails } from "./details.js";
@@ -27,19 +30,26 @@ function cleared(keys) {
   return Object.fromEntries(keys.map((key) => [key, undefined]));
 }
 
-/** The messages of the open room from ``user``, drawn again with their new profile. */
-function redrawMessagesOf(user) {
+/** The messages of the open room from the users ``ids``, drawn again with the sender
+ *  ``senderOf(their sender)`` gives. */
+function redrawMessagesOf(ids, senderOf) {
   if (!view) return;
   let changed = false;
   for (const item of view.items.values()) {
     const sender = item.message.sender;
-    if (sender?.id !== user.id) continue;
-    const fresh = { ...sender, ...cleared(SENDER_KEYS) };
-    for (const key of SENDER_KEYS) if (user[key]) fresh[key] = user[key];
-    redraw(item, { ...item.message, sender: fresh });
+    if (!sender || !ids.has(sender.id)) continue;
+    redraw(item, { ...item.message, sender: senderOf(sender) });
     changed = true;
   }
   if (changed) decorate();
+}
+
+function withProfile(user) {
+  return (sender) => {
+    const fresh = { ...sender, ...cleared(SENDER_KEYS) };
+    for (const key of SENDER_KEYS) if (user[key]) fresh[key] = user[key];
+    return fresh;
+  };
 }
 
 /** The open member list, drawn again if ``user`` is in it; the focused control stays. */
@@ -63,6 +73,11 @@ client.addEventListener("user.updated", ({ detail }) => {
   const user = detail.user;
   if (user?.id == null) return;
   rememberPerson({ ...cleared(PROFILE_KEYS), ...user });
-  redrawMessagesOf(user);
+  redrawMessagesOf(new Set([user.id]), withProfile(user));
   redrawMembersWith(user);
+});
+
+client.addEventListener("room.members_removed", ({ detail }) => {
+  if (!detail.accounts_deleted || view?.roomId !== detail.room_id) return;
+  redrawMessagesOf(new Set(detail.user_ids), () => null);
 });

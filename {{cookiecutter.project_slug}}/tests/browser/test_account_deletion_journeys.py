@@ -1,0 +1,103 @@
+"""Deleting one's account from the page, in a real Chromium, under each of
+CHAT_DELETED_USER_MESSAGES's policies, as the people who stay see it: with "keep" their open
+page shows the messages under "Deleted user"; with "remove" the messages are gone, there and
+after a reload. Either way a room the deleted user led passes to a member, who is its admin."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.a11y import assert_accessible, settle
+from tests.browser.pages import PASSWORD
+from tests.browser.test_chat_page import bodies, body, make_room, message, open_room, seed
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
+
+SCHEMES = ("light", "dark")
+
+
+@pytest.fixture(params=["keep", "remove"])
+def policy(request, chat_server):
+    """The server, restarted with CHAT_DELETED_USER_MESSAGES = the policy if it had another."""
+    if chat_server.env.get("CHAT_DELETED_USER_MESSAGES", "keep") != request.param:
+        chat_server.env["CHAT_DELETED_USER_MESSAGES"] = request.param
+        chat_server.restart()
+    return request.param
+
+
+def check_page(page, state, include=None):
+    for scheme in SCHEMES:
+        page.emulate_media(color_scheme=scheme)
+        settle(page)
+        assert_accessible(page, f"{state} ({scheme})", include=include)
+
+
+def delete_account(page):
+    """Delete the page's account through the Profile dialog, password and all."""
+    page.get_by_role("button", name="Profile").click()
+    page.get_by_role("button", name="Delete my account…").click()
+    dialog = page.get_by_role("dialog", name="Delete your account?")
+    check_page(page, "the account deletion dialog", include="#delete-account-dialog")
+    dialog.get_by_label("Your password").fill(PASSWORD)
+    dialog.get_by_role("button", name="Delete my account").click()
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+
+
+def members_of_open_room(page):
+    page.get_by_role("button", name="Details").click()
+    members = page.locator("#members-list li.member")
+    expect(members.first).not_to_have_text("Loading…")
+    return members
+
+
+def test_deleting_an_account_keeps_or_removes_its_messages(pages, chat_server, policy):
+    name = f"frank-{policy}"
+    seed(
+        chat_server,
+        f"""
+        users["bob"].__class__.objects.create_user(username={name!r}, password={PASSWORD!r})
+        """,
+    )
+    said = [f"{name} was here", f"{name} says goodbye"]
+    room = f"Workshop {policy}"
+    make_room(
+        chat_server,
+        name,
+        room,
+        ["bob", "carol"],
+        messages=[(name, said[0]), ("bob", "Hello there"), (name, said[1])],
+    )
+    bob = pages.login("bob")
+    open_room(bob, room)
+    for text in said:
+        expect(body(bob, text)).to_be_visible()
+    leaver = pages.login(name, form=True)
+
+    delete_account(leaver)
+    check_page(leaver, "the login page after deleting the account")
+
+    # The room passed to bob, the longest-standing member: he is its admin now.
+    expect(bob.locator("#room-title")).to_contain_text(room)
+    if policy == "keep":
+        # His open page shows them at once as a deleted user's, no longer as frank's.
+        for text in said:
+            expect(message(bob, text).locator(".msg-sender")).to_have_text("Deleted user")
+    else:
+        expect(bodies(bob).filter(has_text=name)).to_have_count(0)
+    check_page(bob, f"the room after a member deleted their account ({policy})")
+
+    bob.reload()
+    expect(bob.locator("#chat")).to_have_attribute("data-connection", "open")
+    open_room(bob, room)
+    expect(body(bob, "Hello there")).to_be_visible()
+    if policy == "keep":
+        for text in said:
+            expect(message(bob, text).locator(".msg-sender")).to_have_text("Deleted user")
+    else:
+        expect(bodies(bob).filter(has_text=name)).to_have_count(0)
+    members = members_of_open_room(bob)
+    expect(members).to_have_count(2)
+    expect(members.filter(has_text="bob")).to_contain_text("admin")
+    expect(members.filter(has_text=name)).to_have_count(0)
+    check_page(bob, f"the room's details after its owner left ({policy})", "#details-dialog")
