@@ -8,13 +8,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.a11y import assert_accessible, settle
+from tests.browser.journeys import check_page
 from tests.browser.pages import PASSWORD
 from tests.browser.test_chat_page import bodies, body, make_room, message, open_room, seed
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
-
-SCHEMES = ("light", "dark")
 
 
 @pytest.fixture(params=["keep", "remove"])
@@ -24,13 +22,6 @@ def policy(request, chat_server):
         chat_server.env["CHAT_DELETED_USER_MESSAGES"] = request.param
         chat_server.restart()
     return request.param
-
-
-def check_page(page, state, include=None):
-    for scheme in SCHEMES:
-        page.emulate_media(color_scheme=scheme)
-        settle(page)
-        assert_accessible(page, f"{state} ({scheme})", include=include)
 
 
 def delete_account(page):

@@ -14,12 +14,11 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.browser.a11y import assert_accessible, settle
+from tests.browser.journeys import check_page
 from tests.browser.test_chat_page import seed
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
-SCHEMES = ("light", "dark")
 TIME = "time"  # an ISO 8601 string with its offset
 NULLABLE_TIME = "time or null"
 
@@ -126,13 +125,6 @@ def png():
     out = io.BytesIO()
     Image.new("RGB", (120, 120), "navy").save(out, "PNG")
     return out.getvalue()
-
-
-def check_page(page, state, include=None):
-    for scheme in SCHEMES:
-        page.emulate_media(color_scheme=scheme)
-        settle(page)
-        assert_accessible(page, f"{state} ({scheme})", include=include)
 
 
 def assert_shape(row, documented, where):

@@ -9,12 +9,11 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.browser.a11y import assert_accessible, settle
+from tests.browser.journeys import check_page
 from tests.browser.test_chat_page import make_room, message, open_room
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
-SCHEMES = ("light", "dark")
 # Where a picture is served: a new name for each picture, so a new one is a new address.
 AVATAR_URL = re.compile(r"/avatars/\d+/[^/]+/$")
 
@@ -23,13 +22,6 @@ def png():
     out = io.BytesIO()
     Image.new("RGB", (300, 200), "seagreen").save(out, "PNG")
     return out.getvalue()
-
-
-def check_page(page, state, include=None):
-    for scheme in SCHEMES:
-        page.emulate_media(color_scheme=scheme)
-        settle(page)
-        assert_accessible(page, f"{state} ({scheme})", include=include)
 
 
 def edit_profile(page):

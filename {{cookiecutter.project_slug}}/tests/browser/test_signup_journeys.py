@@ -13,14 +13,13 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.a11y import assert_accessible, settle
+from tests.browser.journeys import check_page
 from tests.browser.test_chat_page import body, make_room, open_room, room_button, send
 from testservers.live import run_django
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
 SMTP = True
-SCHEMES = ("light", "dark")
 NEW_PASSWORD = "a-pass-phrase-for-newcomers"
 # How long an email may take to reach the SMTP server: a request's send, on a loaded machine.
 MAIL_TIMEOUT = 30
@@ -55,13 +54,6 @@ def link_in(message, server, path):
     found = re.search(re.escape(server.url + path) + r"\S+", text)
     assert found, text
     return found.group(0)
-
-
-def check_page(page, state):
-    for scheme in SCHEMES:
-        page.emulate_media(color_scheme=scheme)
-        settle(page)
-        assert_accessible(page, f"{state} ({scheme})")
 
 
 def make_invitation(pages, email):
