@@ -11,7 +11,8 @@ chat.signals runs account_forget() before the user's row goes, in the deletion's
   keeps its seq, the rooms hear message.deleted) and their text is erased, in batches of
   set-based statements (chat.services.message_removal);
 - every file they uploaded and their avatar are removed from storage once that commits: a
-  kept message loses its files (its rooms hear message.edited);
+  kept message loses its files (its rooms hear message.edited), in batches of set-based
+  statements too (chat.services.file_withdrawal);
 - their memberships, sessions and reactions go with their row, and their open sockets close
   at once with 4010 (chat.signals tells them after the deletion commits).
 """
@@ -22,8 +23,8 @@ from django.db.models import Count
 
 from ..models import Attachment, Membership, Room
 from .attachments import attachment_storage
+from .file_withdrawal import files_withdraw_uploaded_by
 from .message_removal import messages_remove_sent_by
-from .messages import files_withdrawn
 from .rooms import rooms_forget_user
 
 
@@ -48,10 +49,7 @@ def _delete_emptied_rooms(user):
 
 
 def _remove_files(user):
-    attached = Attachment.objects.filter(uploader=user, message__isnull=False)
-    message_ids = attached.values_list("message_id", flat=True).distinct().order_by("message_id")
-    for message_id in list(message_ids):
-        files_withdrawn(message_id=message_id, uploader=user)
+    files_withdraw_uploaded_by(user)
     Attachment.objects.filter(uploader=user).delete()  # uploads no message took
     if user.avatar:
         name = user.avatar

@@ -51,7 +51,7 @@ def _remove_batch(batch):
     # Rooms in id order, as every writer locks them: two deletions never deadlock.
     for room_id, rows in itertools.groupby(batch, key=lambda row: row[0]):
         in_room = [messages[message_id] for _, message_id in rows]
-        rev = _take_revs(room_id, len(in_room), now)
+        rev = take_revs(room_id, len(in_room), now)
         for message in in_room:
             rev += 1
             message.rev, message.deleted_at = rev, now
@@ -64,7 +64,7 @@ def _remove_batch(batch):
         broadcast.room_event(message.room_id, protocol.event(protocol.MESSAGE_DELETED, data))
 
 
-def _take_revs(room_id, count, now):
+def take_revs(room_id, count, now):
     """Take ``count`` revs of the room, under its lock; return the last rev before them."""
     rev = Room.objects.select_for_update().values_list("last_rev", flat=True).get(pk=room_id)
     Room.objects.filter(pk=room_id).update(last_rev=F("last_rev") + count, last_activity_at=now)
