@@ -10,7 +10,15 @@ from playwright.sync_api import expect
 
 from tests.browser.journeys import check_page
 from tests.browser.pages import PASSWORD
-from tests.browser.test_chat_page import bodies, body, make_room, message, open_room, seed
+from tests.browser.test_chat_page import (
+    bodies,
+    body,
+    make_room,
+    message,
+    open_room,
+    room_button,
+    seed,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
@@ -45,6 +53,14 @@ def shows_what_is_left(page, said, policy):
             expect(bodies(page).filter(has_text=text)).to_have_count(0)
 
 
+def direct_room_outlives(page, pair, gone):
+    """Their direct room stays bob's, no longer named after them."""
+    expect(room_button(page, gone)).to_have_count(0)
+    expect(page.locator(f'#room-list .room-item[data-room-id="{pair}"]')).to_have_text(
+        re.compile(r"Direct message")
+    )
+
+
 def bob_leads(page, gone, policy):
     """The room's details on bob's page: he is its admin, with an admin's controls."""
     page.get_by_role("button", name="Details").click()
@@ -75,10 +91,12 @@ def test_deleting_an_account_keeps_or_removes_its_messages(pages, chat_server, p
         ["bob", "carol"],
         messages=[(name, said[0]), ("bob", "Hello there"), (name, said[1])],
     )
+    pair = make_room(chat_server, name, "", ["bob"], kind="direct", messages=[(name, "Just us")])
     bob = pages.login("bob")
     open_room(bob, room)
     for text in said:
         expect(body(bob, text)).to_be_visible()
+    expect(room_button(bob, name)).to_be_visible()  # their direct room, named after them
     leaver = pages.login(name, form=True)
 
     delete_account(leaver)
@@ -87,6 +105,7 @@ def test_deleting_an_account_keeps_or_removes_its_messages(pages, chat_server, p
     # bob's open page: the messages shown at once as the policy says, the room led by him.
     expect(bob.locator("#room-title")).to_contain_text(room)
     shows_what_is_left(bob, said, policy)
+    direct_room_outlives(bob, pair, name)
     check_page(bob, f"the room after a member deleted their account ({policy})")
     bob_leads(bob, name, policy)
 
@@ -97,3 +116,4 @@ def test_deleting_an_account_keeps_or_removes_its_messages(pages, chat_server, p
     expect(body(bob, "Hello there")).to_be_visible()
     shows_what_is_left(bob, said, policy)
     bob_leads(bob, name, policy)
+    direct_room_outlives(bob, pair, name)

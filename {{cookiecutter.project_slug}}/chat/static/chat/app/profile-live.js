@@ -19,6 +19,8 @@ import { redraw } from "./messages.js";
 import { rememberPerson } from "./people.js";
 // Imported first so that its listener runs first: the rooms' members are current below.
 import "./profile.js";
+import { renderRooms } from "./room-list.js";
+import { renderRoomHead } from "./room-view.js";
 import { client, rooms, view } from "./state.js";
 
 // user.updated carries the whole profile: a key left out is no longer set.
@@ -78,6 +80,14 @@ client.addEventListener("user.updated", ({ detail }) => {
 });
 
 client.addEventListener("room.members_removed", ({ detail }) => {
-  if (!detail.accounts_deleted || view?.roomId !== detail.room_id) return;
-  redrawMessagesOf(new Set(detail.user_ids), () => null);
+  if (!detail.accounts_deleted) return;
+  const gone = new Set(detail.user_ids);
+  const room = rooms.get(detail.room_id);
+  if (room?.peer && gone.has(room.peer.id)) {
+    // A direct room outlives the other's account, as "Direct message" (its name after a reload).
+    room.peer = null;
+    renderRooms();
+    if (view?.roomId === room.id) renderRoomHead();
+  }
+  if (view?.roomId === detail.room_id) redrawMessagesOf(gone, () => null);
 });
