@@ -159,6 +159,8 @@ def download_export(page):
     with page.expect_download() as downloading:
         dialog.get_by_role("link", name="Download my data").click()
     download = downloading.value
+    dialog.get_by_role("button", name="Cancel").click()
+    check_page(page, "the page after downloading an export")
     assert re.fullmatch(r"chat-export-carol-\d{4}-\d{2}-\d{2}\.zip", download.suggested_filename)
     return zipfile.ZipFile(download.path())
 

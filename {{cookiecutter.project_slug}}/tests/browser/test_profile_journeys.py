@@ -59,6 +59,7 @@ def test_a_new_name_status_and_picture_reach_an_open_page(pages, chat_server):
 
     alice = pages.login("alice")
     edit_profile(alice)
+    check_page(alice, "the page after saving a profile")
 
     # The member list open on bob's page names her anew, her username beside it.
     expect(members.get_by_role("button", name="Alice Liddell", exact=True)).to_be_visible()

@@ -95,6 +95,7 @@ def first_words_reach_the_admin(newcomer, admin, name, text):
     send(newcomer, text)
     expect(body(admin, text)).to_be_visible()
     expect(admin.locator("#messages .msg", has_text=text).locator(".msg-sender")).to_have_text(name)
+    check_page(admin, f"the admin's room with {name}'s first message")
 
 
 def test_an_emailed_invitation_brings_a_newcomer_into_its_room(pages, chat_server, launch):
