@@ -8,6 +8,8 @@ drift apart.
 
 from typing import Literal
 
+from msgspec import UNSET, UnsetType
+
 from . import shapes
 from .shapes import Invitation, Limits, Member, Message, Notification, Position, Room, User
 from .types import Count, Id, Seq, Shape, Timestamp
@@ -210,6 +212,8 @@ class RoomMembersAdded(Shape):
 class RoomMembersRemoved(Shape):
     room_id: Id
     user_ids: list[Id]
+    # True when they deleted their accounts: their messages are "Deleted user"'s from now on.
+    accounts_deleted: bool | UnsetType = UNSET
 
 
 class PresenceChanged(Shape):

@@ -21,7 +21,6 @@ from .invitations import invitation_accept, invitation_decline
 from .members import room_add_members, room_remove_members
 from .message_batches import messages_send
 from .messages import (
-    files_withdrawn,
     message_delete,
     message_edit,
     message_remove,
@@ -67,7 +66,6 @@ __all__ = [
     "create_bot",
     "avatar_remove",
     "avatar_set",
-    "files_withdrawn",
     "forward_copies",
     "message_delete",
     "message_delivered",

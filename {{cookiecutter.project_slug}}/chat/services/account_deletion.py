@@ -8,10 +8,12 @@ chat.signals runs account_forget() before the user's row goes, in the deletion's
   the longest-standing member), and every room is told they are gone (room.members_removed);
   a room left with no one else in it is deleted;
 - their messages stay, shown as from "Deleted user" (the sender becomes null), or, with
-  CHAT["DELETED_USER_MESSAGES"] = "remove", are deleted as a moderator deletes them (each
-  keeps its seq, the rooms hear message.deleted) and their text is erased;
+  CHAT["DELETED_USER_MESSAGES"] = "remove", are deleted as a member deletes theirs (each
+  keeps its seq, the rooms hear message.deleted) and their text is erased, in batches of
+  set-based statements (chat.services.message_removal);
 - every file they uploaded and their avatar are removed from storage once that commits: a
-  kept message loses its files (its rooms hear message.edited);
+  kept message loses its files (its rooms hear message.edited), in batches of set-based
+  statements too (chat.services.file_withdrawal);
 - their memberships, sessions and reactions go with their row, and their open sockets close
   at once with 4010 (chat.signals tells them after the deletion commits).
 """
@@ -20,9 +22,10 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
 
-from ..models import Attachment, Membership, Message, Room
+from ..models import Attachment, Membership, Room
 from .attachments import attachment_storage
-from .messages import files_withdrawn, message_remove
+from .file_withdrawal import files_withdraw_uploaded_by
+from .message_removal import messages_remove_sent_by
 from .rooms import rooms_forget_user
 
 
@@ -32,7 +35,7 @@ def account_forget(*, user):
     rooms_forget_user(user=user)
     _delete_emptied_rooms(user)
     if settings.CHAT["DELETED_USER_MESSAGES"] == "remove":
-        _remove_messages(user)
+        messages_remove_sent_by(user)
     _remove_files(user)
 
 
@@ -46,20 +49,8 @@ def _delete_emptied_rooms(user):
         room.delete()
 
 
-def _remove_messages(user):
-    mine = Message.objects.filter(sender=user, deleted_at__isnull=True).order_by("pk")
-    for message_id in mine.values_list("pk", flat=True).iterator(chunk_size=500):
-        message_remove(message_id=message_id)
-    # Deleted messages keep their text for moderators unless CHAT["HARD_DELETE"]; a deleted
-    # account's are erased either way.
-    Message.objects.filter(sender=user).update(content="", content_html="")
-
-
 def _remove_files(user):
-    attached = Attachment.objects.filter(uploader=user, message__isnull=False)
-    message_ids = attached.values_list("message_id", flat=True).distinct().order_by("message_id")
-    for message_id in list(message_ids):
-        files_withdrawn(message_id=message_id, uploader=user)
+    files_withdraw_uploaded_by(user)
     Attachment.objects.filter(uploader=user).delete()  # uploads no message took
     if user.avatar:
         name = user.avatar

@@ -113,6 +113,9 @@ def announce_removed(room_id, user_ids, *, reason):
             envelope=protocol.event(protocol.ROOM_REMOVED, {"room_id": room_id, "reason": reason}),
         )
     data = {"room_id": room_id, "user_ids": sorted(user_ids)}
+    if reason == "deleted":
+        # Open pages show their messages as a deleted user's without reloading them.
+        data["accounts_deleted"] = True
     broadcast.room_event(room_id, protocol.event(protocol.ROOM_MEMBERS_REMOVED, data))
 
 

@@ -226,17 +226,6 @@ def message_remove(*, message_id):
     return _delete(Message.objects.get(pk=message_id))
 
 
-@transaction.atomic
-def files_withdrawn(*, message_id, uploader):
-    """Take the files of ``uploader`` off a message (their account is being deleted); the
-    room hears message.edited, and a catch-up by rev returns the message without them."""
-    room_id = Message.objects.values_list("room_id", flat=True).get(pk=message_id)
-    Room.objects.select_for_update().filter(pk=room_id).first()
-    message = Message.objects.get(pk=message_id)
-    message.attachments.filter(uploader=uploader).delete()  # their bytes go after commit
-    return _changed(message, protocol.MESSAGE_EDITED)
-
-
 def _delete(message):
     if message.deleted_at is not None:
         return selectors.message_data(message.pk)

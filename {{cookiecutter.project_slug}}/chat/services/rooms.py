@@ -192,12 +192,15 @@ def rooms_forget_user(*, user):
     """Before a user is deleted: hand over the rooms they lead, tell the rooms they are gone.
 
     Their memberships are then deleted with them (CASCADE); direct rooms keep the other
-    participant and the history.
+    participant and the history, and are told too: the other's page names them no longer.
     """
     memberships = Membership.objects.filter(user=user).exclude(room__kind=Room.Kind.DIRECT)
     for membership in memberships.select_related("room").select_for_update(of=("room",)):
         hand_over(membership.room, user.pk)
         announce_removed(membership.room_id, [user.pk], reason="deleted")
+    direct = Membership.objects.filter(user=user, room__kind=Room.Kind.DIRECT)
+    for room_id in direct.order_by("room_id").values_list("room_id", flat=True):
+        announce_removed(room_id, [user.pk], reason="deleted")
 
 
 @transaction.atomic

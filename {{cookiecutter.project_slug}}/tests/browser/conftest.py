@@ -24,6 +24,7 @@ from tests.helpers import start_service
 from testservers.live import LiveServer, base_env, create_users
 from testservers.processes import MissingService
 from testservers.s3 import S3Server
+from testservers.smtp import SMTPServer
 
 CHROMIUM = Path(os.environ.get("CHAT_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -83,21 +84,24 @@ def chat_server(request, tmp_path_factory, redis_server):
     stored in an S3-compatible server on loopback (testservers/s3.py) instead of on disk.
     One that sets ``SERVER_ENV`` (a dict) runs the server with those variables too, and one
     that sets ``SERVER_PORT`` on that port (a single sign-on provider's redirect URI names it).
+    One that sets ``SMTP = True`` has the server send its email to an SMTP server on loopback
+    (testservers/smtp.py), which the test reads as ``chat_server.smtp``.
     """
     workdir = tmp_path_factory.mktemp("browser-server")
     with contextlib.ExitStack() as stack:
-        storage, s3 = getattr(request.module, "STORAGE", "local"), None
+        storage, s3, smtp = getattr(request.module, "STORAGE", "local"), None, None
         if storage == "s3":
             s3 = stack.enter_context(start_service(lambda: S3Server(workdir / "s3")))
-        server = stack.enter_context(
-            _chat_server(request, workdir, redis_server, s3.env() if s3 else {})
-        )
-        server.storage, server.s3 = storage, s3
+        if getattr(request.module, "SMTP", False):
+            smtp = stack.enter_context(start_service(lambda: SMTPServer(workdir / "smtp")))
+        services_env = {**(s3.env() if s3 else {}), **(smtp.env() if smtp else {})}
+        server = stack.enter_context(_chat_server(request, workdir, redis_server, services_env))
+        server.storage, server.s3, server.smtp = storage, s3, smtp
         yield server
 
 
 @contextlib.contextmanager
-def _chat_server(request, workdir, redis_server, storage_env):
+def _chat_server(request, workdir, redis_server, services_env):
     (workdir / "browser_settings.py").write_text(
         SETTINGS_MODULE.format(static_root=str(workdir / "static"))
     )
@@ -112,7 +116,7 @@ def _chat_server(request, workdir, redis_server, storage_env):
         # A module that tests the default rooms names them; the others' users start in none.
         CHAT_DEFAULT_ROOMS=getattr(request.module, "DEFAULT_ROOMS", ""),
         PYTHONPATH=os.pathsep.join([str(workdir), str(PROJECT)]),
-        **storage_env,
+        **services_env,
         **getattr(request.module, "SERVER_ENV", {}),
     )
     # collectstatic runs while LiveServer migrates. The admin's files are not on the chat

@@ -61,7 +61,8 @@ async def test_a_user_deletes_their_account_and_their_sockets_close_at_once(
         assert await closed_with(socket) == REVOKED
     assert not await sync_to_async(exists)("alice")
     removed = await b.expect("room.members_removed")
-    assert removed == {"room_id": room["id"], "user_ids": [alice.pk]}
+    # Open pages show her messages as a deleted user's from now on.
+    assert removed == {"room_id": room["id"], "user_ids": [alice.pk], "accounts_deleted": True}
     deleted = await b.expect("message.deleted")
     assert deleted["message"]["id"] == message["id"] and deleted["message"]["content"] == ""
     # Bob now leads the room, and the session that deleted the account is over.

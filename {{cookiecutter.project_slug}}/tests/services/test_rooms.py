@@ -358,8 +358,14 @@ def test_room_leave_refuses_outsiders(alice, carol):
 
 # --- rooms_forget_user ----------------------------------------------------------------------
 
+# room.members_removed after an account's deletion: its rooms show its messages as a deleted
+# user's from then on.
+DELETED_KEYS = ("accounts_deleted", "room_id", "user_ids")
 
-def test_rooms_forget_user_hands_over_and_announces_every_group_and_channel(alice, bob, carol):
+
+def test_rooms_forget_user_hands_over_groups_and_channels_and_announces_every_room(
+    alice, bob, carol
+):
     team, news = group(alice, bob), channel(alice, carol)
     pair = direct(alice, bob)
     result, events = published(services.rooms_forget_user, user=alice)
@@ -372,15 +378,18 @@ def test_rooms_forget_user_hands_over_and_announces_every_group_and_channel(alic
     assert sorted(heads(events)) == sorted(
         [
             membership(alice.pk, protocol.ROOM_REMOVED, "room_id", "reason"),
-            room_event(team.pk, protocol.ROOM_MEMBERS_REMOVED, "room_id", "user_ids"),
+            room_event(team.pk, protocol.ROOM_MEMBERS_REMOVED, *DELETED_KEYS),
             membership(alice.pk, protocol.ROOM_REMOVED, "room_id", "reason"),
-            room_event(news.pk, protocol.ROOM_MEMBERS_REMOVED, "room_id", "user_ids"),
+            room_event(news.pk, protocol.ROOM_MEMBERS_REMOVED, *DELETED_KEYS),
+            # The direct room stays bob's, who hears that her account is gone.
+            membership(alice.pk, protocol.ROOM_REMOVED, "room_id", "reason"),
+            room_event(pair.pk, protocol.ROOM_MEMBERS_REMOVED, *DELETED_KEYS),
         ]
     )
     assert {e.data["reason"] for e in events if e.event_type == protocol.ROOM_REMOVED} == {
         "deleted"
     }
-    assert sorted(e.layer["room_id"] for e in events[::2]) == sorted([team.pk, news.pk])
+    assert sorted(e.layer["room_id"] for e in events[::2]) == sorted([team.pk, news.pk, pair.pk])
 
 
 # --- room_mute ------------------------------------------------------------------------------

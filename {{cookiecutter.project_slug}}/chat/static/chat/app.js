@@ -23,6 +23,7 @@ import "./app/search.js";
 import "./app/panels.js";
 import "./app/shortcuts.js";
 import "./app/profile.js";
+import "./app/profile-live.js";
 import "./app/room-events.js";
 import "./app/room-bots.js";
 import { goToRoom, openFirstRoom } from "./app/navigation.js";

@@ -794,6 +794,7 @@ status and time zone (an IANA name) when they have them.
  * @typedef {Object} RoomMembersRemoved
  * @property {number} room_id A database id (1 to 2^63 - 1).
  * @property {Array<number>} user_ids
+ * @property {boolean} [accounts_deleted]
  */
 
 /**
