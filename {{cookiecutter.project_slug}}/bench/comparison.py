@@ -60,13 +60,13 @@ def cpu_per_thousand(ladder, *processes):
     return round(percent * 10 * 1000 / best["deliveries_per_second"], 1)
 
 
-def database_ms_per_send(ladder):
-    """PostgreSQL's CPU milliseconds per message stored, at the sustained step (the project
+def database_us_per_send(ladder):
+    """PostgreSQL's CPU microseconds per message stored, at the sustained step (the project
     only: the tutorial stores nothing)."""
     best = ladder["sustained"]
     if not best or not best.get("sends_per_second") or ladder["target"] != "project":
         return None
-    return round(best["cpu_percent"].get("postgres", 0) * 10 / best["sends_per_second"], 3)
+    return round(best["cpu_percent"].get("postgres", 0) * 10_000 / best["sends_per_second"])
 
 
 # The table's rows: a label, and how to read its figure from one server's ladder report.
@@ -78,7 +78,7 @@ ROWS = (
     ("  churn cycles/s done", _sustained("churn_cycles_per_second")),
     ("  server CPU ms / 1,000 deliv.", lambda r: cpu_per_thousand(r, "server")),
     ("  + database CPU ms", lambda r: cpu_per_thousand(r, "server", "postgres")),
-    ("  PostgreSQL CPU ms / message", database_ms_per_send),
+    ("  PostgreSQL CPU µs / message", database_us_per_send),
     ("gaps (all steps)", lambda r: totals(r, "gaps")),
     ("duplicates (all steps)", lambda r: totals(r, "duplicates")),
     ("lost (all steps)", lambda r: totals(r, "lost")),
