@@ -8,13 +8,11 @@ message.edited with the message as it is now, so open pages drop the files at on
 files' bytes leave storage once the deletion commits (chat.signals).
 """
 
-import itertools
-
 from django.utils import timezone
 
 from .. import broadcast, protocol, selectors
 from ..models import Attachment, Message
-from .message_removal import BATCH, take_revs
+from .message_removal import BATCH, with_new_revs
 
 
 def files_withdraw_uploaded_by(user):
@@ -31,17 +29,7 @@ def _withdraw_batch(user, batch):
     ids = [message_id for _, message_id in batch]
     Attachment.objects.filter(uploader=user, message_id__in=ids).delete()
     loaded = selectors.with_reactions(Message.objects.filter(pk__in=ids))
-    messages = {message.pk: message for message in loaded}
-    now = timezone.now()
-    changed = []
-    # Rooms in id order, as every writer locks them: two deletions never deadlock.
-    for room_id, rows in itertools.groupby(batch, key=lambda row: row[0]):
-        in_room = [messages[message_id] for _, message_id in rows]
-        rev = take_revs(room_id, len(in_room), now)
-        for message in in_room:
-            rev += 1
-            message.rev = rev
-            changed.append(message)
+    changed = with_new_revs(batch, {message.pk: message for message in loaded}, timezone.now())
     Message.objects.bulk_update(changed, ["rev"], batch_size=BATCH)
     for payload in selectors.message_payloads(changed):
         event = protocol.event(protocol.MESSAGE_EDITED, {"message": payload})

@@ -45,8 +45,20 @@ def _remove_batch(batch):
     Reaction.objects.filter(message_id__in=ids).delete()
     Attachment.objects.filter(message_id__in=ids).delete()  # each file goes after commit
     loaded = Message.objects.select_related(*PAYLOAD_RELATED).filter(pk__in=ids)
-    messages = {message.pk: message for message in loaded}
     now = timezone.now()
+    changed = with_new_revs(batch, {message.pk: message for message in loaded}, now)
+    for message in changed:
+        message.deleted_at, message.content, message.content_html = now, "", ""
+    fields = ["rev", "deleted_at", "content", "content_html"]
+    Message.objects.bulk_update(changed, fields, batch_size=BATCH)
+    for message in changed:
+        data = {"message": payloads.message_payload(message, reply_to=message.reply_to)}
+        broadcast.room_event(message.room_id, protocol.event(protocol.MESSAGE_DELETED, data))
+
+
+def with_new_revs(batch, messages, now):
+    """Give the messages of ``batch`` ([(room id, message id)], rooms in id order) their
+    rooms' next revs, one each in that order; return them (``messages``: id -> Message)."""
     changed = []
     # Rooms in id order, as every writer locks them: two deletions never deadlock.
     for room_id, rows in itertools.groupby(batch, key=lambda row: row[0]):
@@ -54,14 +66,9 @@ def _remove_batch(batch):
         rev = take_revs(room_id, len(in_room), now)
         for message in in_room:
             rev += 1
-            message.rev, message.deleted_at = rev, now
-            message.content = message.content_html = ""
+            message.rev = rev
             changed.append(message)
-    fields = ["rev", "deleted_at", "content", "content_html"]
-    Message.objects.bulk_update(changed, fields, batch_size=BATCH)
-    for message in changed:
-        data = {"message": payloads.message_payload(message, reply_to=message.reply_to)}
-        broadcast.room_event(message.room_id, protocol.event(protocol.MESSAGE_DELETED, data))
+    return changed
 
 
 def take_revs(room_id, count, now):
