@@ -5,17 +5,14 @@ copied URL and token, posted to over HTTP, put the bot's message in the page wit
 Members who are not admins have no such control, and the server refuses them anyway.
 """
 
-import json
 import re
-import urllib.error
-import urllib.request
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.a11y import assert_accessible
 from tests.browser.pages import DESKTOP, PHONE
-from tests.browser.test_bots_page import make_bot
+from tests.browser.test_bots_page import hook, make_bot
 from tests.browser.test_chat_page import make_room, message, open_room
 from tests.browser.test_keyboard_journey import tab_to
 from tests.browser.test_message_keyboard import assert_active, press
@@ -29,22 +26,6 @@ MODES = {
     "light-phone": ("light", PHONE),
     "dark-phone": ("dark", PHONE),
 }
-
-
-def post_to_webhook(url, token, text):
-    """POST ``text`` to ``url`` as the page showed it, over real HTTP; return the status."""
-    assert url.startswith("http://127.0.0.1:"), url  # loopback only
-    request = urllib.request.Request(
-        url,
-        data=json.dumps({"text": text}).encode(),
-        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
-        method="POST",
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
 
 
 def copy_with_keyboard(page, button_name):
@@ -110,7 +91,7 @@ def test_an_admin_makes_a_bot_by_keyboard_and_its_webhook_posts_into_the_page(pa
     assert_active(alice, "button: Details")
 
     # The copied URL and token post as the bot, and the message shows with the bot's tag.
-    assert post_to_webhook(url, token, "Deployed from the page's bot") == 201
+    assert hook(url, token, "Deployed from the page's bot") == 201
     posted = message(alice, "Deployed from the page's bot")
     expect(posted.locator(".msg-sender")).to_have_text("deploybot bot")
     expect(posted.locator(".bot-tag")).to_be_visible()
