@@ -7,7 +7,17 @@ each rule with the elements it found, so the message says what to fix.
 
 from axe_playwright_python.sync_playwright import Axe
 
+from tests.browser.pages import DESKTOP, PHONE
+
 _AXE = Axe()
+
+# The ways a page is checked: (colour scheme, viewport), by the name a test id shows.
+MODES = {
+    "light-desktop": ("light", DESKTOP),
+    "dark-desktop": ("dark", DESKTOP),
+    "light-phone": ("light", PHONE),
+    "dark-phone": ("dark", PHONE),
+}
 
 # Rules of WCAG 2.2 AA that axe tags separately from its default run.
 OPTIONS = {"resultTypes": ["violations"], "rules": {"target-size": {"enabled": True}}}

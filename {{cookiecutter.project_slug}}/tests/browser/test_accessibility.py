@@ -15,8 +15,9 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
+from tests.browser.a11y import MODES as A11Y_MODES
 from tests.browser.a11y import OPTIONS, describe, settle
-from tests.browser.pages import DESKTOP, PASSWORD, PHONE
+from tests.browser.pages import PASSWORD
 from tests.browser.test_chat_page import (
     choose_action,
     make_room,
@@ -32,10 +33,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
 ZOOM_200 = {"width": 640, "height": 400}
 MODES = {
-    "light-desktop": ("light", DESKTOP),
-    "dark-desktop": ("dark", DESKTOP),
-    "light-phone": ("light", PHONE),
-    "dark-phone": ("dark", PHONE),
+    **A11Y_MODES,
     "light-zoom200": ("light", ZOOM_200),
     "dark-zoom200": ("dark", ZOOM_200),
 }

@@ -10,8 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.a11y import assert_accessible
-from tests.browser.pages import DESKTOP, PHONE
+from tests.browser.a11y import MODES, assert_accessible
 from tests.browser.test_bots_page import hook, make_bot
 from tests.browser.test_chat_page import make_room, message, open_room
 from tests.browser.test_keyboard_journey import tab_to
@@ -20,12 +19,6 @@ from tests.browser.test_message_keyboard import assert_active, press
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
 TOKEN = re.compile(r"^chb_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$")
-MODES = {
-    "light-desktop": ("light", DESKTOP),
-    "dark-desktop": ("dark", DESKTOP),
-    "light-phone": ("light", PHONE),
-    "dark-phone": ("dark", PHONE),
-}
 
 
 def copy_with_keyboard(page, button_name):

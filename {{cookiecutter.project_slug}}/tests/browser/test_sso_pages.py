@@ -12,8 +12,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.a11y import assert_accessible
-from tests.browser.pages import DESKTOP, PHONE
+from tests.browser.a11y import MODES, assert_accessible
 from tests.browser.test_profile_page import color_scheme
 from tests.helpers import start_service
 from testservers.oidc_provider import CLIENT_ID, CLIENT_SECRET, OIDCProvider
@@ -21,12 +20,6 @@ from testservers.processes import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
-MODES = {
-    "light-desktop": ("light", DESKTOP),
-    "dark-desktop": ("dark", DESKTOP),
-    "light-phone": ("light", PHONE),
-    "dark-phone": ("dark", PHONE),
-}
 PROVIDER = "Team login"
 PROVIDER_PASSWORD = "pw-at-the-provider"
 # nell's provider vouches for no address: allauth asks for one on its sign-up form.
