@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 # Per-socket send rates of a ladder: with 10 rooms x 10 members, 125 to 16,000 deliveries/s.
-DEFAULT_RATES = [0.125, 0.25, 0.5, 1, 2, 4, 8, 16]
+DEFAULT_RATES = [0.125, 0.25, 0.5, 1, 2, 4, 8, 16, 32]
 
 CONNECT_CONCURRENCY = 16
 CHURN_ECHO_TIMEOUT = 3.0

@@ -25,6 +25,6 @@ class Scenario:
 
 
 SCENARIOS = {
-    "small rooms": Scenario(rooms=4, members=5, rates=(2, 4, 8, 16, 32, 64), refine=2),
+    "small rooms": Scenario(rooms=4, members=5, rates=(2, 4, 8, 16, 32, 64, 128), refine=2),
     "large room": Scenario(rooms=1, members=100, rates=(0.1,), refine=0),
 }

@@ -186,6 +186,10 @@ class Fanout:
         if message.get("type") == PROBE:
             self.settle(self.probes.pop(message.get("token"), []), confirmed=True)
             return
+        if message.get("type") == broadcast.BATCH:
+            for event in message["events"]:
+                self.dispatch(event)
+            return
         target = message.get("socket")
         if target is not None:
             recipients = [self.sockets[target]] if target in self.sockets else []

@@ -35,6 +35,7 @@ mentions): what every payload carries stays within a few times the text.
 
 import functools
 import html
+import re
 
 import nh3
 from django.conf import settings
@@ -54,6 +55,9 @@ TAGS = frozenset(
 ATTRIBUTES = {"*": set(), "a": {"href", "title"}, "ol": {"start"}, "span": {"data-user-id"}}
 CLASSES = {"span": {"mention"}}
 LINK_REL = "noopener noreferrer nofollow"
+# Text that needs no markdown-it (is_plain): word characters and inert punctuation on a line.
+PLAIN = re.compile(r"[\w ,.:;'?!]+")
+LIST_MARKER = re.compile(r"[0-9]{1,9}\.(?: |$)")
 # Block and inline rules of the CommonMark preset a chat does not use (see above).
 DISABLED = ["heading", "lheading", "hr", "code", "reference", "image", "html_block", "html_inline"]
 
@@ -63,6 +67,13 @@ def render(content, members=None):
     for ``room``: a mention of everyone)."""
     if not content:
         return ""
+    if is_plain(content):
+        return clean(_plain(content))
+    return render_markdown(content, members)
+
+
+def render_markdown(content, members=None):
+    """``content`` through markdown-it, whatever it holds (render() skips it where it can)."""
     env = {"members": members or {}}
     rendered = clean(_markdown().render(content, env))
     if env.get("too_deep") or len(rendered) > settings.CHAT["FORMAT_MAX_HTML_CHARS"]:
@@ -71,6 +82,22 @@ def render(content, members=None):
         rendered = clean(_plain(content))
     # Without the newline markdown-it ends with, the body's text is the message's text.
     return rendered.rstrip("\n")
+
+
+def is_plain(content):
+    """Whether ``content`` renders as one paragraph of itself, so markdown-it may be skipped.
+
+    Most messages are a line of words: letters, digits, spaces and punctuation that starts no
+    construct (no ``*_~`[]()<>&@#\\/``, no newline, no list marker ``1.`` in front, no space
+    at either end, which a paragraph drops). A "." or ":" may still make a link of a web
+    address (``example.com:8080``): linkify's own test, the one markdown-it runs, decides.
+    tests/unit/test_formatting.py checks every such text against the full rendering.
+    """
+    if not PLAIN.fullmatch(content) or "_" in content or LIST_MARKER.match(content):
+        return False
+    if content[0] == " " or content[-1] == " ":
+        return False
+    return not ("." in content or ":" in content) or not _markdown().linkify.test(content)
 
 
 def _plain(content):

@@ -700,8 +700,6 @@ CHAT = {
     # locally within RATE_LIMIT_LEASE_SECONDS (chat/ratelimit.py).
     "RATE_LIMIT_LEASE": 4,
     "RATE_LIMIT_LEASE_SECONDS": 1.0,
-    # Concurrent channel-layer publishes per process: each is a Redis connection.
-    "REDIS_PUBLISH_CLIENTS": 1,
     # Seconds a connect waits for Redis to confirm a new subscription of its process (a probe
     # published to the group comes back, chat/fanout.py) before sending its hello anyway.
     "SUBSCRIBE_TIMEOUT": env.float("CHAT_SUBSCRIBE_TIMEOUT", default=5.0),

@@ -1,5 +1,6 @@
 """chat/formatting.py: what a message's source renders to, and what it can never render to."""
 
+import random
 import time
 from html.parser import HTMLParser
 from pathlib import Path
@@ -223,3 +224,34 @@ def test_nesting_past_the_limit_shows_the_plain_text(settings, unit):
     assert formatting.plain_text(html) == source
     shallow = formatting.render("> " * (depth // 2) + "fine")
     assert shallow.count("<blockquote>") == depth // 2 and "fine" in shallow
+
+
+def plain_texts(count, seed):
+    """Lines of words, numbers, addresses and punctuation, as chats are mostly made of."""
+    rng = random.Random(seed)
+    words = ["hi", "Lunch", "at", "12", "1", "2.", "3:30", "ok", "www", "example", "com",
+             "io", "http", "mailto", "localhost", "8080", "v1.2", "e.g", "café", "Ünïcödé",
+             "日本語", "x", "a.b", "foo.bar", "1764650000.123456", "127.0.0.1", "test.org",
+             "no.tld"]  # fmt: skip
+    joins = [" ", "  ", ", ", ". ", ": ", ":", ".", "; ", "? ", "! ", "'"]
+    texts = []
+    for _ in range(count):
+        parts = [rng.choice(words) for _ in range(rng.randint(1, 8))]
+        text = parts[0] + "".join(rng.choice(joins) + part for part in parts[1:])
+        texts.append(text + rng.choice(["", ".", "?", "!", " ", ":"]))
+    return texts
+
+
+def test_text_rendered_without_markdown_it_is_exactly_what_markdown_it_renders():
+    texts = plain_texts(3000, seed=1) + [
+        "17:4211:1764650000.123456:xxxx", "1. first", "1.", "12. noon", "1234567890. ten digits",
+        "see example.com now", "example.com:8080", "www.example", "it's fine!", "a  b",
+    ]  # fmt: skip
+    plain = [text for text in texts if formatting.is_plain(text)]
+    assert len(plain) > len(texts) // 3  # the check below is not vacuous
+    assert len(plain) < len(texts)  # and some of the texts do need markdown-it
+    for text in texts:
+        assert formatting.render(text) == formatting.render_markdown(text), text
+    # What markdown-it would change never takes the short way.
+    for text in ["1. first", "example.com:8080", "see example.com now", " lead", "trail "]:
+        assert not formatting.is_plain(text), text
