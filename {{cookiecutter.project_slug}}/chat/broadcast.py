@@ -23,23 +23,18 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from . import protocol
+from . import protocol, publisher
 
 # Channel-layer message types; consumers have one handler per type. Never sent to clients.
 EVENT = "chat.event"
 MEMBERSHIP = "chat.membership"
 EVICT = "chat.evict"
 RECHECK = "chat.recheck"
-# Several room events of one group in one layer message (Publisher); chat.fanout unfolds it.
-BATCH = "chat.batch"
-# Bounds on one BATCH: events, and characters of their text.
-BATCH_EVENTS = 100
-BATCH_CHARS = 256 * 1024
 
 logger = logging.getLogger(__name__)
 
 _outboxes = threading.local()
-_publishers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, "Publisher"] = (
+_publishers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, publisher.Publisher] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -158,7 +153,7 @@ def _publish(group, message, channel_name):
     if outbox is not None:
         outbox.append((group, message, channel_name))
     else:
-        async_to_sync(_send_committed)(get_channel_layer(), group, message, channel_name)
+        async_to_sync(_send_committed)(group, message, channel_name)
 
 
 @contextlib.contextmanager
@@ -184,88 +179,21 @@ async def flush(outbox):
 
 
 def _publisher():
+    """This event loop's Publisher: a room's waiting events go out as one message."""
     loop = asyncio.get_running_loop()
-    if (publisher := _publishers.get(loop)) is None:
-        publisher = _publishers[loop] = Publisher()
-    return publisher
+    if (sender := _publishers.get(loop)) is None:
+        sender = _publishers[loop] = publisher.Publisher(_send_committed, is_room_event)
+    return sender
 
 
-class Publisher:
-    """One process's sends to the channel layer: one at a time, in order, folded.
-
-    The Redis layer publishes on one connection (its shard holds a lock around each PUBLISH),
-    so sends wait their turn anyway. What waits is sent together: a group's room events queued
-    behind one round trip travel as one layer message (BATCH), which Redis relays and each
-    process decodes once, and chat.fanout unfolds. Under light load nothing waits and every
-    event goes alone; under heavy load a busy room's events cost a publish per round trip
-    instead of one each. A failed send is logged and skipped (see above), never raised.
-    """
-
-    def __init__(self):
-        self.waiting = []  # (group, message, channel name), in the order committed
-        self.senders = []  # futures of the callers whose events are waiting
-        self.task = None
-
-    async def send(self, items):
-        """Queue ``items`` and return once they are sent (or their sending failed)."""
-        loop = asyncio.get_running_loop()
-        done = loop.create_future()
-        self.waiting.extend(items)
-        self.senders.append(done)
-        if self.task is None or self.task.done():
-            self.task = loop.create_task(self._send_waiting())
-        # Shielded: a caller that goes away (its socket closed) leaves its events to be sent.
-        await asyncio.shield(done)
-
-    async def _send_waiting(self):
-        channel_layer = get_channel_layer()
-        while self.waiting:
-            items, self.waiting = self.waiting, []
-            senders, self.senders = self.senders, []
-            for group, message, channel_name in fold(items):
-                await _send_committed(channel_layer, group, message, channel_name)
-            for done in senders:
-                if not done.done():
-                    done.set_result(None)
+def is_room_event(message, channel_name):
+    """Whether a layer message is a room's event, which chat.publisher may fold with others."""
+    return channel_name is None and message["type"] == EVENT and message.get("room_id") is not None
 
 
-def fold(items):
-    """Return ``items`` with the room events of each group folded into BATCH messages.
-
-    Only the order that matters is kept: a group's events stay in order, and nothing moves
-    past an event that is not a room event (a membership change, a user's event, a send to
-    one socket), which may concern what follows it. Room events of different rooms may swap:
-    each room's seqs order its own events only. A BATCH holds at most BATCH_EVENTS events
-    and BATCH_CHARS characters of text, so one Redis message stays small.
-    """
-    sent, filling = [], {}  # filling: group -> index in sent of its BATCH still open
-    for group, message, channel_name in items:
-        if channel_name is not None or message["type"] != EVENT or message["room_id"] is None:
-            filling.clear()
-            sent.append((group, message, channel_name))
-            continue
-        index = filling.get(group)
-        if index is None or not _has_room(sent[index][1], message):
-            filling[group] = len(sent)
-            sent.append((group, message, None))
-            continue
-        first = sent[index][1]
-        if first["type"] != BATCH:
-            room_id = message["room_id"]
-            first = {"type": BATCH, "group": group, "room_id": room_id, "events": [first]}
-            sent[index] = (group, first, None)
-        first["events"].append(message)
-    return sent
-
-
-def _has_room(message, joining):
-    events = message["events"] if message["type"] == BATCH else [message]
-    chars = sum(len(event["text"]) for event in events) + len(joining["text"])
-    return len(events) < BATCH_EVENTS and chars <= BATCH_CHARS
-
-
-async def _send_committed(channel_layer, group, message, channel_name):
+async def _send_committed(group, message, channel_name):
     """Send the event of a committed write; log a failure, never raise it (see above)."""
+    channel_layer = get_channel_layer()
     try:
         if channel_name is not None:
             await channel_layer.send(channel_name, message)

@@ -32,7 +32,7 @@ import weakref
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from . import broadcast
+from . import broadcast, publisher
 
 logger = logging.getLogger(__name__)
 
@@ -186,7 +186,7 @@ class Fanout:
         if message.get("type") == PROBE:
             self.settle(self.probes.pop(message.get("token"), []), confirmed=True)
             return
-        if message.get("type") == broadcast.BATCH:
+        if message.get("type") == publisher.BATCH:
             for event in message["events"]:
                 self.dispatch(event)
             return

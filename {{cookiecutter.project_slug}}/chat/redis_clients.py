@@ -3,7 +3,7 @@
 Heroku Key-Value Store's mini plan accepts 20 clients. A web process holds at most three:
 
 - one subscribing for the channel layer (chat.fanout: one layer channel per process);
-- one publishing for it: chat.broadcast.Publisher sends one event (or one BATCH) at a time;
+- one publishing for it: chat.publisher sends one event (or one BATCH) at a time;
 - one for the cache, shared by every database thread and by the rate limits (chat.ratelimit),
   through the pool below.
 

@@ -1,4 +1,4 @@
-"""A busy room's events share publishes (chat.broadcast.Publisher), end to end.
+"""A busy room's events share publishes (chat.publisher), end to end.
 
 Two Uvicorn processes on one PostgreSQL and one Redis, the sockets of test_batched_sends
 writing all their sends at once into three shared rooms. The events that wait behind one
