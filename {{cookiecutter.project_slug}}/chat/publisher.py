@@ -47,11 +47,14 @@ class Publisher:
         while self.waiting:
             items, self.waiting = self.waiting, []
             senders, self.senders = self.senders, []
-            for group, message, channel_name in fold(items, self.foldable):
-                await self.send_one(group, message, channel_name)
-            for done in senders:
-                if not done.done():
-                    done.set_result(None)
+            try:
+                for group, message, channel_name in fold(items, self.foldable):
+                    await self.send_one(group, message, channel_name)
+            finally:
+                # Cancelled (the server stopping), no caller is left waiting for ever.
+                for done in senders:
+                    if not done.done():
+                        done.set_result(None)
 
 
 def fold(items, foldable):
