@@ -158,8 +158,14 @@ def test_the_worker_shows_a_push_and_its_click_opens_the_room_at_the_message(pag
         {"title": push["title"], "body": "", "tag": push["tag"], "url": push["url"]}
     ]
 
-    worker.evaluate("self.registration.getNotifications().then(([n]) => self.openNotification(n))")
-    expect(bob).to_have_url(f"{chat_server.url}/rooms/{room_id}/messages/1/")
+    # The link's page takes the chat's own address once it has the room open (permalinks.js),
+    # so what shows the click worked is the navigation to the link, caught as it commits.
+    link = f"{chat_server.url}/rooms/{room_id}/messages/1/"
+    with bob.expect_event("framenavigated", lambda frame: frame.url == link):
+        worker.evaluate(
+            "self.registration.getNotifications().then(([n]) => self.openNotification(n))"
+        )
+    expect(bob).to_have_url(f"{chat_server.url}/#room/{room_id}")
     expect(bob.locator("#room-title")).to_contain_text("Launch")
     expect(bob.locator("#chat")).to_have_attribute("data-connection", "open")
     assert worker.evaluate(shown) == []  # the click closed it
