@@ -12,6 +12,7 @@ import asyncio
 import json
 import uuid
 
+import psycopg
 import pytest
 
 from tests.clients import connect_websocket, fetch_token
@@ -22,6 +23,7 @@ pytestmark = [pytest.mark.timeout(120)]
 PASSWORD = "pw-for-tests"
 USERS = [f"sender{i}" for i in range(10)]
 SENDS = 30  # per socket, spread over the rooms
+BATCHES_AT_ONCE = 2  # per process: chat.batches.CONCURRENCY
 
 
 @pytest.fixture
@@ -60,6 +62,19 @@ async def send_all(client, username, rooms):
     return [(frames[key], answer) for key, answer in answers.items()]
 
 
+async def until_waiting_on_rows(connection, count, timeout=30):
+    """Wait until ``count`` statements wait for a lock (both processes' batches); polled on
+    an autocommit ``connection``, as pg_stat_activity holds still within a transaction."""
+    async with asyncio.timeout(timeout):
+        while True:
+            waiting = connection.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+            ).fetchone()[0]
+            if waiting >= count:
+                return
+            await asyncio.sleep(0.05)
+
+
 async def history(client, room_id):
     messages, after = [], 0
     while True:
@@ -82,9 +97,17 @@ async def test_batched_senders_on_two_processes_get_gap_free_ordered_seqs(two_pr
         for _ in rooms:
             await client.expect("room.created", timeout=10)
 
-    sent = await asyncio.gather(
-        *(send_all(c, n, rooms) for c, n in zip(clients, USERS, strict=True))
-    )
+    # The rooms' rows held while the frames arrive: each process's first sends wait on them,
+    # and the sends behind those pile up, to be stored together once the rows are let go.
+    url = env["DATABASE_URL"]
+    with psycopg.connect(url) as held, psycopg.connect(url, autocommit=True) as watch:
+        held.execute("SELECT id FROM chat_room WHERE id = ANY(%s) FOR UPDATE", [rooms])
+        sending = asyncio.gather(
+            *(send_all(c, n, rooms) for c, n in zip(clients, USERS, strict=True))
+        )
+        await until_waiting_on_rows(watch, BATCHES_AT_ONCE * 2)
+        held.rollback()
+    sent = await sending
 
     answered = {}
     for (room_id, content), message in (pair for pairs in sent for pair in pairs):
