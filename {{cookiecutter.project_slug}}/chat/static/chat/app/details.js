@@ -210,8 +210,10 @@ el.muteButton.addEventListener("click", async () => {
   const room = view && rooms.get(view.roomId);
   if (!room) return;
   try {
-    await client.request("room.mute", { room_id: room.id, muted: !room.muted });
-    setMuted(room.id, !room.muted);
+    // The reply says what the room now is: the room.muted event may have come first and
+    // flipped room.muted already, so reading it again here would undo the mute on the page.
+    const reply = await client.request("room.mute", { room_id: room.id, muted: !room.muted });
+    setMuted(room.id, reply.muted);
   } catch (error) {
     showFormError(el.detailsDialog, error);
   }
