@@ -61,7 +61,10 @@ def test_alice_edits_her_profile_and_bob_sees_her_new_name(pages, chat_server):
     expect(dialog.get_by_role("status")).to_have_text("Picture saved.")
     picture = dialog.get_by_role("img", name="Picture of Alice Liddell")
     expect(picture).to_be_visible()
-    assert picture.evaluate("img => img.complete && img.naturalWidth") == 256
+    # Visible is not loaded: the <img> has its box before the picture arrives.
+    alice.wait_for_function(
+        "img => img.complete && img.naturalWidth === 256", arg=picture.element_handle()
+    )
     for scheme in ("light", "dark"):
         color_scheme(alice, scheme)
         assert_accessible(alice, f"the Profile dialog with a picture ({scheme})", "#profile-dialog")
