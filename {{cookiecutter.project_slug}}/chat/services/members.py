@@ -125,15 +125,20 @@ def hand_over(room, leaving_user_id):
     The owner (created_by) alone manages admins and cannot be demoted or removed by them.
     When the owner goes, ownership passes to the longest-standing admin, else to the
     longest-standing member, who becomes an admin.
+
+    A promotion is announced at once (room.updated), before the leaver's removal, whose
+    room.members_removed then counts them out: the new admin's pages offer the admin's
+    controls, and the other members' show the new role, without a reload.
     """
     others = room.memberships.exclude(user_id=leaving_user_id).order_by("joined_at", "pk")
     successor = others.filter(role=Membership.Role.ADMIN).first()
     if successor is None:
-        successor = others.first()
+        successor = others.select_related("user").first()
         if successor is None:
             return
         successor.role = Membership.Role.ADMIN
         successor.save(update_fields=["role"])
+        announce_updated(room, [successor])
     if room.created_by_id in (None, leaving_user_id):
         room.created_by_id = successor.user_id
         room.save(update_fields=["created_by"])

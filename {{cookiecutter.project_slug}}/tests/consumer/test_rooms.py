@@ -133,6 +133,9 @@ async def test_leave_hands_over_admin_and_empty_rooms_disappear(connect, alice, 
     room = await create_group(a)
     await b.expect("room.created")
     await a.ok("room.leave", {"room_id": room["id"]})
+    # bob's page hears at once that he is now its admin, before the room counts alice out.
+    updated = await b.expect("room.updated")
+    assert [(m["username"], m["role"]) for m in updated["roles"]] == [("bob", "admin")]
     assert (await b.expect("room.members_removed"))["user_ids"] == [alice.pk]
     info = await b.ok("room.info", {"room_id": room["id"]})
     assert info["room"]["role"] == "admin"

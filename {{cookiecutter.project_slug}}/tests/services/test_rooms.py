@@ -334,10 +334,19 @@ def test_room_leave_by_the_owner_hands_the_room_to_the_longest_standing_admin(
 
 def test_room_leave_by_the_last_admin_promotes_the_longest_standing_member(alice, bob, carol):
     room = group(alice, bob, carol)
-    published(services.room_leave, user=alice, room_id=room.pk)
+    _, events = published(services.room_leave, user=alice, room_id=room.pk)
     room.refresh_from_db()
     assert room.created_by == bob
     assert roles(room) == {"bob": "admin", "carol": "member"}
+    # The room hears of its new admin at once, then of the leaver (counted out after).
+    assert heads(events) == [
+        room_event(room.pk, protocol.ROOM_UPDATED, "room", "roles"),
+        membership(alice.pk, protocol.ROOM_REMOVED, "room_id", "reason"),
+        room_event(room.pk, protocol.ROOM_MEMBERS_REMOVED, "room_id", "user_ids"),
+    ]
+    promoted = events[0].data
+    assert [(m["username"], m["role"]) for m in promoted["roles"]] == [("bob", "admin")]
+    assert promoted["room"]["member_count"] == 3
 
 
 def test_room_leave_by_the_last_member_deletes_the_room(alice):
@@ -377,8 +386,11 @@ def test_rooms_forget_user_hands_over_groups_and_channels_and_announces_every_ro
     assert roles(pair) == {"alice": "member", "bob": "member"}
     assert sorted(heads(events)) == sorted(
         [
+            # bob and carol were promoted: their rooms hear of their new admins at once.
+            room_event(team.pk, protocol.ROOM_UPDATED, "room", "roles"),
             membership(alice.pk, protocol.ROOM_REMOVED, "room_id", "reason"),
             room_event(team.pk, protocol.ROOM_MEMBERS_REMOVED, *DELETED_KEYS),
+            room_event(news.pk, protocol.ROOM_UPDATED, "room", "roles"),
             membership(alice.pk, protocol.ROOM_REMOVED, "room_id", "reason"),
             room_event(news.pk, protocol.ROOM_MEMBERS_REMOVED, *DELETED_KEYS),
             # The direct room stays bob's, who hears that her account is gone.
@@ -389,7 +401,8 @@ def test_rooms_forget_user_hands_over_groups_and_channels_and_announces_every_ro
     assert {e.data["reason"] for e in events if e.event_type == protocol.ROOM_REMOVED} == {
         "deleted"
     }
-    assert sorted(e.layer["room_id"] for e in events[::2]) == sorted([team.pk, news.pk, pair.pk])
+    removed = [e for e in events if e.event_type == protocol.ROOM_REMOVED]
+    assert sorted(e.layer["room_id"] for e in removed) == sorted([team.pk, news.pk, pair.pk])
 
 
 # --- room_mute ------------------------------------------------------------------------------
